@@ -1,0 +1,34 @@
+namespace Recur;
+
+/// <summary>The operations a cell's <c>[Step]</c> method is written with. The generator makes every <c>[RnnCell]</c>
+/// class derive from this; the methods only give the equations their types and are never called.</summary>
+public abstract class CellEquations
+{
+    /// <summary>A learned affine map <c>W·x + b</c> into dimension <typeparamref name="TOut"/>; every call site owns its weight.</summary>
+    /// <param name="x">The vector to transform (any dimension).</param>
+    /// <param name="bias">Whether the map has a learned bias.</param>
+    /// <param name="init">The weight's initializer (default: orthogonal for a state, uniform unit scaling otherwise).</param>
+    /// <param name="biasInit">The bias's initializer (default: zeros).</param>
+    /// <param name="name">The parameter name to use instead of the one derived from the equation.</param>
+    protected static Vec<TOut> Linear<TOut>(IVec x, bool bias = true, Init? init = null, Init? biasInit = null, string? name = null)
+        where TOut : IDim => default;
+
+    /// <summary>Logistic sigmoid, elementwise.</summary>
+    protected static Vec<D> Sigmoid<D>(Vec<D> x) where D : IDim => default;
+    /// <summary>Hyperbolic tangent, elementwise.</summary>
+    protected static Vec<D> Tanh<D>(Vec<D> x) where D : IDim => default;
+    /// <summary>max(x, 0), elementwise.</summary>
+    protected static Vec<D> Relu<D>(Vec<D> x) where D : IDim => default;
+    /// <summary>e^x, elementwise.</summary>
+    protected static Vec<D> Exp<D>(Vec<D> x) where D : IDim => default;
+
+    /// <summary>Layer normalization over the vector's own dimension (Ba et al. 2016): (x − mean) / sqrt(var + eps) · gain + shift,
+    /// with a learned gain (initialized to 1) and shift (initialized to 0).</summary>
+    protected static Vec<D> LayerNorm<D>(Vec<D> x, float eps = 1e-5f, string? name = null) where D : IDim => default;
+
+    /// <summary>A learned vector added to the equation (its own parameter).</summary>
+    protected static Vec<D> Bias<D>(Init? init = null, string? name = null) where D : IDim => default;
+
+    /// <summary>Gives state <paramref name="state"/> its value for the next step.</summary>
+    protected static void Next<D>(Vec<D> state, Vec<D> value) where D : IDim { }
+}

@@ -1,0 +1,11 @@
+namespace Recur;
+
+/// <summary>A dimension of a vector. Dimensions are types, so adding a <c>Vec&lt;In&gt;</c> to a <c>Vec&lt;Hidden&gt;</c> does not compile.
+/// Declare your own with <c>public sealed class Embed : IDim { }</c>; its size is given when the layer is built.</summary>
+public interface IDim { }
+
+/// <summary>The size of the layer's input at each step.</summary>
+public sealed class In : IDim { private In() { } }
+
+/// <summary>The size of the layer's hidden state.</summary>
+public sealed class Hidden : IDim { private Hidden() { } }

@@ -1,0 +1,22 @@
+namespace Recur;
+
+/// <summary>How a parameter is initialized; pass one as <c>init:</c> (weights) or <c>biasInit:</c> to <c>Linear</c>.</summary>
+public sealed record Init(InitKind Kind, float Value)
+{
+    /// <summary>Rows (or columns, whichever are fewer) orthonormal, times <paramref name="scale"/>. Default for weights that read a state.</summary>
+    public static Init Orthogonal(float scale = 1f) => new(InitKind.Orthogonal, scale);
+    /// <summary>Uniform in ±sqrt(3 / fanIn) · <paramref name="factor"/>, which keeps unit variance. Default for weights that read the input.</summary>
+    public static Init UniformUnitScaling(float factor = 1f) => new(InitKind.UniformUnitScaling, factor);
+    /// <summary>The identity times <paramref name="scale"/> (IRNN); square weights only.</summary>
+    public static Init Identity(float scale = 1f) => new(InitKind.Identity, scale);
+    /// <summary>Gaussian with mean 0 and the given standard deviation.</summary>
+    public static Init Normal(float std) => new(InitKind.Normal, std);
+    /// <summary>Every entry equal to <paramref name="value"/>.</summary>
+    public static Init Constant(float value) => new(InitKind.Constant, value);
+    /// <summary>All zeros. Default for biases and layer-norm shifts.</summary>
+    public static Init Zeros => new(InitKind.Constant, 0f);
+    /// <summary>All ones. Default for layer-norm gains.</summary>
+    public static Init Ones => new(InitKind.Constant, 1f);
+}
+
+public enum InitKind { Constant, Orthogonal, UniformUnitScaling, Identity, Normal }

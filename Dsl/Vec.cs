@@ -1,0 +1,25 @@
+namespace Recur;
+
+/// <summary>Any vector, whatever its dimension; what <c>Linear</c> accepts.</summary>
+public interface IVec { }
+
+/// <summary>A vector of dimension <typeparamref name="TDim"/> inside a cell's equations. It carries no data:
+/// the equations are read by the generator at compile time and never run as C#.</summary>
+public readonly struct Vec<TDim> : IVec where TDim : IDim
+{
+    /// <summary>A state's value after this step, as given by its <c>Next(state, value)</c>.</summary>
+    public Vec<TDim> Next => default;
+
+    public static Vec<TDim> operator +(Vec<TDim> a, Vec<TDim> b) => default;
+    public static Vec<TDim> operator -(Vec<TDim> a, Vec<TDim> b) => default;
+    public static Vec<TDim> operator *(Vec<TDim> a, Vec<TDim> b) => default;
+    public static Vec<TDim> operator /(Vec<TDim> a, Vec<TDim> b) => default;
+    public static Vec<TDim> operator +(Vec<TDim> a, float b) => default;
+    public static Vec<TDim> operator +(float a, Vec<TDim> b) => default;
+    public static Vec<TDim> operator -(Vec<TDim> a, float b) => default;
+    public static Vec<TDim> operator -(float a, Vec<TDim> b) => default;
+    public static Vec<TDim> operator *(Vec<TDim> a, float b) => default;
+    public static Vec<TDim> operator *(float a, Vec<TDim> b) => default;
+    public static Vec<TDim> operator /(Vec<TDim> a, float b) => default;
+    public static Vec<TDim> operator -(Vec<TDim> a) => default;
+}

@@ -1,0 +1,377 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Recur.Generators.Diagnostics;
+using Recur.Generators.Model;
+
+namespace Recur.Generators.Check;
+
+/// <summary>Checks a parsed cell and lowers its equations to a step graph. Every user mistake becomes a diagnostic
+/// at the offending span; the graph is returned only when there are no errors.</summary>
+internal sealed class CellChecker
+{
+    private readonly CellDeclaration _cell;
+    private readonly List<DiagnosticInfo> _diagnostics = new();
+    private readonly GraphBuilder _g = new();
+    private readonly Dictionary<string, int> _env = new();
+    private readonly Dictionary<string, int> _nextValues = new();
+    private readonly List<string> _dims = new();
+    private readonly List<ParamInfo> _params = new();
+    private readonly List<LinearInfo> _linears = new();
+    private readonly List<NodeLabel> _labels = new();
+    private readonly HashSet<string> _paramNames = new();
+    private string _equation = "";
+
+    private CellChecker(CellDeclaration cell) => _cell = cell;
+
+    public static (CellGraph? Graph, EquatableArray<DiagnosticInfo> Diagnostics) Check(CellDeclaration cell)
+    {
+        var checker = new CellChecker(cell);
+        var graph = checker.Run();
+        bool hasErrors = checker._diagnostics.Any(d => Descriptors.ById(d.Id).DefaultSeverity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error);
+        return (hasErrors ? null : graph, checker._diagnostics.ToEquatableArray());
+    }
+
+    private void Report(Microsoft.CodeAnalysis.DiagnosticDescriptor d, SourceLocation loc, params string[] args) =>
+        _diagnostics.Add(DiagnosticInfo.Create(d, loc, args));
+
+    private CellGraph? Run()
+    {
+        var c = _cell;
+        if (!c.IsPartial) { Report(Descriptors.NotPartial, c.Location, c.ClassName); return null; }
+        if (c.IsNested) Report(Descriptors.BadClassShape, c.Location, c.ClassName, "is nested in another type");
+        if (c.IsGeneric) Report(Descriptors.BadClassShape, c.Location, c.ClassName, "is generic");
+        if (c.HasBaseType) Report(Descriptors.BadClassShape, c.Location, c.ClassName, "has a base class");
+        if (!c.HasStep) { Report(Descriptors.MissingStep, c.Location, c.ClassName); return null; }
+        if (c.Inputs.Count != 1) Report(Descriptors.NoInput, c.Location, c.ClassName, c.Inputs.Count.ToString());
+        int outputs = c.States.Count(s => s.IsOutput);
+        if (outputs != 1) Report(Descriptors.OutputCount, c.Location, c.ClassName, outputs.ToString());
+
+        foreach (var p in c.Inputs.Concat(c.States))
+        {
+            if (!p.IsVec) { Report(Descriptors.NotAVector, p.Location, p.Name); continue; }
+            AddDim(p.Dim);
+        }
+        for (int i = 0; i < c.Inputs.Count; i++) Declare(c.Inputs[i].Name, _g.Source(Op.Input, ShapeKind.Vec, c.Inputs[i].Dim, i), c.Inputs[i].Location);
+        for (int i = 0; i < c.States.Count; i++) Declare(c.States[i].Name, _g.Source(Op.StatePrev, ShapeKind.Vec, c.States[i].Dim, i), c.States[i].Location);
+        for (int i = 0; i < c.Hypers.Count; i++)
+        {
+            var h = c.Hypers[i];
+            if (h.Type is not ("float" or "double" or "int")) Report(Descriptors.BadHyper, h.Location, h.Name, h.Type);
+            Declare(h.Name, _g.Source(Op.Hyper, ShapeKind.Scalar, "", i), h.Location);
+        }
+
+        var updates = new List<StateUpdate>();
+        foreach (var statement in c.Statements)
+        {
+            switch (statement)
+            {
+                case LetStatement let:
+                    _equation = let.Name;
+                    int value = Eval(let.Value);
+                    if (value < 0) break;
+                    Declare(let.Name, value, let.Location);
+                    Label(value, let.Name, let.Text);
+                    break;
+                case NextStatement next:
+                    _equation = next.State;
+                    int stateIndex = IndexOfState(next.State);
+                    if (stateIndex < 0) { Report(Descriptors.UnknownName, next.StateLocation, next.State); break; }
+                    if (_nextValues.ContainsKey(next.State)) { Report(Descriptors.StateUpdatedTwice, next.Location, next.State); break; }
+                    int v = Eval(next.Value);
+                    if (v < 0) break;
+                    var state = c.States[stateIndex];
+                    var node = _g[v];
+                    if (node.Kind == ShapeKind.Vec && node.Dim != state.Dim)
+                    {
+                        Report(Descriptors.DimensionMismatch, next.Value.Location, next.Text, state.Dim, node.Dim);
+                        break;
+                    }
+                    if (node.Kind != ShapeKind.Vec)
+                    {
+                        Report(Descriptors.BadArgument, next.Value.Location, $"The next value of state '{next.State}' must be a Vec<{state.Dim}>, not a single number");
+                        break;
+                    }
+                    _nextValues[next.State] = v;
+                    updates.Add(new StateUpdate(stateIndex, v));
+                    Label(v, next.State + "_next", next.Text);
+                    break;
+                default:
+                    Report(Descriptors.UnsupportedStatement, statement.Location, statement.Text);
+                    break;
+            }
+        }
+
+        foreach (var s in c.States)
+            if (!_nextValues.ContainsKey(s.Name)) Report(Descriptors.StateNeverUpdated, s.Location, s.Name);
+
+        ReportUnusedParams(updates);
+
+        return new CellGraph(
+            c.Namespace, c.ClassName, c.Modifiers,
+            _dims.ToEquatableArray(),
+            c.Inputs.Select(p => new PortInfo(p.Name, p.Dim, false)).ToEquatableArray(),
+            c.States.Select(p => new PortInfo(p.Name, p.Dim, p.IsOutput)).ToEquatableArray(),
+            c.Hypers.Select(h => new HyperInfo(h.Name, h.Default)).ToEquatableArray(),
+            _params.ToEquatableArray(), _linears.ToEquatableArray(), _g.Nodes.ToEquatableArray(),
+            updates.OrderBy(u => u.State).ToEquatableArray(), _labels.ToEquatableArray(), c.PartialProperties);
+    }
+
+    private void ReportUnusedParams(List<StateUpdate> updates)
+    {
+        // A product's operand is reached through the product (GemmOut nodes are sources, so follow their operands by hand).
+        var roots = updates.Select(u => u.Node).ToList();
+        var reached = new HashSet<int>();
+        while (roots.Count > 0)
+        {
+            var fresh = GraphBuilder.Closure(_g.Nodes, roots).Where(reached.Add).ToList();
+            roots = fresh.Where(id => _g[id].Op == Op.GemmOut).Select(id => _linears[_g[id].Ref].Operand).ToList();
+        }
+        var used = new HashSet<int>();
+        foreach (var id in reached)
+        {
+            var n = _g[id];
+            if (n.Op == Op.Param) used.Add(n.Ref);
+            if (n.Op == Op.GemmOut) used.Add(_linears[n.Ref].Weight);
+        }
+        for (int p = 0; p < _params.Count; p++)
+            if (!used.Contains(p)) Report(Descriptors.UnusedParameter, _cell.Location, _params[p].Name);
+    }
+
+    private void AddDim(string dim)
+    {
+        if (dim.Length > 0 && !_dims.Contains(dim)) _dims.Add(dim);
+    }
+
+    private int IndexOfState(string name)
+    {
+        for (int i = 0; i < _cell.States.Count; i++) if (_cell.States[i].Name == name) return i;
+        return -1;
+    }
+
+    private void Declare(string name, int node, SourceLocation loc)
+    {
+        if (_env.ContainsKey(name)) { Report(Descriptors.DuplicateName, loc, name); return; }
+        _env[name] = node;
+    }
+
+    private void Label(int node, string name, string source)
+    {
+        if (_labels.Any(l => l.Node == node) || _g[node].IsSource) return;
+        _labels.Add(new NodeLabel(node, name, source));
+    }
+
+    /// <summary>Lowers an expression; returns -1 after reporting when it is wrong.</summary>
+    private int Eval(Expr e)
+    {
+        switch (e)
+        {
+            case NumberExpr n: return _g.Const(n.Value);
+            case NameExpr n:
+                if (_env.TryGetValue(n.Name, out var id)) return id;
+                Report(Descriptors.UnknownName, n.Location, n.Name);
+                return -1;
+            case NextValueExpr nv:
+                if (_nextValues.TryGetValue(nv.State, out var next)) return next;
+                if (IndexOfState(nv.State) < 0) Report(Descriptors.UnknownName, nv.Location, nv.State + ".Next");
+                else Report(Descriptors.NextReadBeforeDefined, nv.Location, nv.State);
+                return -1;
+            case UnaryExpr u:
+                int a = Eval(u.Operand);
+                return a < 0 ? -1 : _g.Unary(Op.Neg, a);
+            case BinaryExpr b:
+                return Binary(b);
+            case CallExpr call:
+                return Call(call);
+            case BoolExpr or StringExpr:
+                Report(Descriptors.BadArgument, e.Location, "A true/false or text value can only be a named argument (bias:, name:)");
+                return -1;
+            default:
+                Report(Descriptors.UnsupportedOp, e.Location, e is UnsupportedExpr ue ? ue.Text : e.ToString());
+                return -1;
+        }
+    }
+
+    private int Binary(BinaryExpr b)
+    {
+        int l = Eval(b.Left), r = Eval(b.Right);
+        if (l < 0 || r < 0) return -1;
+        Node nl = _g[l], nr = _g[r];
+        if (nl.Kind == ShapeKind.Vec && nr.Kind == ShapeKind.Vec && nl.Dim != nr.Dim)
+        {
+            Report(Descriptors.DimensionMismatch, b.Location, $"{b.Op}", nl.Dim, nr.Dim);
+            return -1;
+        }
+        var op = b.Op switch { "+" => Op.Add, "-" => Op.Sub, "*" => Op.Mul, _ => Op.Div };
+        return _g.Binary(op, l, r);
+    }
+
+    private int Call(CallExpr call)
+    {
+        switch (call.Name)
+        {
+            case "Sigmoid": return Elementwise(call, Op.Sigmoid);
+            case "Tanh": return Elementwise(call, Op.Tanh);
+            case "Relu": return Elementwise(call, Op.Relu);
+            case "Exp": return Elementwise(call, Op.Exp);
+            case "LayerNorm": return LayerNorm(call);
+            case "Linear": return Linear(call);
+            case "Bias": return Bias(call);
+            default:
+                Report(Descriptors.UnsupportedOp, call.Location, call.Name);
+                return -1;
+        }
+    }
+
+    private Expr? Positional(CallExpr call, int index, string? name = null)
+    {
+        int seen = 0;
+        foreach (var a in call.Args)
+        {
+            if (a.Name is null) { if (seen++ == index) return a.Value; }
+            else if (a.Name == name) return a.Value;
+        }
+        return null;
+    }
+
+    private Expr? Named(CallExpr call, string name) => call.Args.FirstOrDefault(a => a.Name == name)?.Value;
+
+    private int VecArg(CallExpr call, string paramName)
+    {
+        var arg = Positional(call, 0, paramName);
+        if (arg is null) { Report(Descriptors.BadArgument, call.Location, $"'{call.Name}' needs a vector argument"); return -1; }
+        int x = Eval(arg);
+        if (x < 0) return -1;
+        if (_g[x].Kind != ShapeKind.Vec)
+        {
+            Report(Descriptors.BadArgument, arg.Location, $"'{call.Name}' needs a vector argument, not a single number");
+            return -1;
+        }
+        return x;
+    }
+
+    private int Elementwise(CallExpr call, Op op)
+    {
+        int x = VecArg(call, "x");
+        return x < 0 ? -1 : _g.Unary(op, x);
+    }
+
+    private string? TypeArg(CallExpr call)
+    {
+        if (call.TypeArgs.Count == 1) { AddDim(call.TypeArgs[0]); return call.TypeArgs[0]; }
+        Report(Descriptors.BadArgument, call.Location, $"'{call.Name}' needs its output dimension as a type argument, e.g. {call.Name}<Hidden>(...)");
+        return null;
+    }
+
+    private int Linear(CallExpr call)
+    {
+        var outDim = TypeArg(call);
+        int x = VecArg(call, "x");
+        if (outDim is null || x < 0) return -1;
+        var operand = Positional(call, 0, "x")!;
+        bool bias = Named(call, "bias") is not BoolExpr { Value: false };
+        bool readsState = _g[x].Op == Op.StatePrev;
+        var init = InitArg(call, "init") ?? (readsState ? new InitSpec("Orthogonal", 1) : new InitSpec("UniformUnitScaling", 1));
+        var baseName = ExplicitName(call) ?? AutoName($"{_equation}.{OperandName(operand)}");
+        var w = AddParam(new ParamInfo(baseName + ".weight", ParamRole.Weight, outDim, _g[x].Dim, init), call.Location);
+        if (init.Kind == "Identity" && outDim != _g[x].Dim)
+            Report(Descriptors.InitShape, call.Location, baseName + ".weight", outDim, _g[x].Dim);
+        _linears.Add(new LinearInfo(w, x, outDim));
+        int product = _g.Source(Op.GemmOut, ShapeKind.Vec, outDim, _linears.Count - 1);
+        if (!bias) return product;
+        var b = AddParam(new ParamInfo(baseName + ".bias", ParamRole.Vector, outDim, "", InitArg(call, "biasInit") ?? new InitSpec("Constant", 0)), call.Location);
+        return _g.Binary(Op.Add, product, _g.Source(Op.Param, ShapeKind.Vec, outDim, b));
+    }
+
+    private int Bias(CallExpr call)
+    {
+        var dim = TypeArg(call);
+        if (dim is null) return -1;
+        var name = ExplicitName(call) ?? AutoName($"{_equation}.bias");
+        var p = AddParam(new ParamInfo(name, ParamRole.Vector, dim, "", InitArg(call, "init") ?? new InitSpec("Constant", 0)), call.Location);
+        return _g.Source(Op.Param, ShapeKind.Vec, dim, p);
+    }
+
+    /// <summary>Layer normalization lowered to primitives, so the differentiator and scheduler need no special case:
+    /// y = (x − mean(x)) · rsqrt(mean((x − mean)²) + eps) · gain + shift.</summary>
+    private int LayerNorm(CallExpr call)
+    {
+        int x = VecArg(call, "x");
+        if (x < 0) return -1;
+        double eps = 1e-5;
+        if (Named(call, "eps") is { } epsArg)
+        {
+            if (epsArg is NumberExpr { Value: > 0 } n) eps = n.Value;
+            else { Report(Descriptors.BadArgument, epsArg.Location, "LayerNorm's eps must be a positive number"); return -1; }
+        }
+        string dim = _g[x].Dim;
+        var name = ExplicitName(call) ?? AutoName($"{_equation}.norm");
+        int gain = _g.Source(Op.Param, ShapeKind.Vec, dim, AddParam(new ParamInfo(name + ".gain", ParamRole.Vector, dim, "", new InitSpec("Constant", 1)), call.Location));
+        int shift = _g.Source(Op.Param, ShapeKind.Vec, dim, AddParam(new ParamInfo(name + ".shift", ParamRole.Vector, dim, "", new InitSpec("Constant", 0)), call.Location));
+        int size = _g.DimSize(dim);
+        int mean = _g.Binary(Op.Div, _g.RowSum(x, dim), size);
+        int centered = _g.Binary(Op.Sub, x, mean);
+        int variance = _g.Binary(Op.Div, _g.RowSum(_g.Binary(Op.Mul, centered, centered), dim), size);
+        int rstd = _g.Unary(Op.Rsqrt, _g.Binary(Op.Add, variance, _g.Const(eps)));
+        return _g.Binary(Op.Add, _g.Binary(Op.Mul, _g.Binary(Op.Mul, centered, rstd), gain), shift);
+    }
+
+    private InitSpec? InitArg(CallExpr call, string argName)
+    {
+        var arg = Named(call, argName);
+        if (arg is null) return null;
+        switch (arg)
+        {
+            case NameExpr { Name: "Init.Zeros" }: return new InitSpec("Constant", 0);
+            case NameExpr { Name: "Init.Ones" }: return new InitSpec("Constant", 1);
+            case CallExpr c when c.Name.StartsWith("Init.", StringComparison.Ordinal):
+                var kind = c.Name.Substring("Init.".Length);
+                if (kind is "Orthogonal" or "UniformUnitScaling" or "Identity" or "Normal" or "Constant")
+                {
+                    double dflt = kind is "Constant" or "Normal" ? double.NaN : 1;
+                    var v = c.Args.Count > 0 ? c.Args[0].Value : null;
+                    if (v is NumberExpr n) return new InitSpec(kind, n.Value);
+                    if (v is null && !double.IsNaN(dflt)) return new InitSpec(kind, dflt);
+                }
+                break;
+        }
+        Report(Descriptors.BadArgument, arg.Location,
+            $"'{argName}:' takes Init.Orthogonal(scale), Init.UniformUnitScaling(factor), Init.Identity(scale), Init.Normal(std), Init.Constant(value), Init.Zeros or Init.Ones with number arguments");
+        return null;
+    }
+
+    private string? ExplicitName(CallExpr call)
+    {
+        var arg = Named(call, "name");
+        if (arg is null) return null;
+        if (arg is StringExpr s && s.Value.Length > 0) return s.Value;
+        Report(Descriptors.BadArgument, arg.Location, "'name:' takes a non-empty string literal");
+        return null;
+    }
+
+    private string AutoName(string baseName)
+    {
+        if (!Taken(baseName)) return baseName;
+        for (int k = 2; ; k++)
+            if (!Taken(baseName + k)) return baseName + k;
+    }
+
+    private bool Taken(string name) => _paramNames.Any(n => n == name || n.StartsWith(name + ".", StringComparison.Ordinal));
+
+    private int AddParam(ParamInfo p, SourceLocation loc)
+    {
+        if (!_paramNames.Add(p.Name)) Report(Descriptors.DuplicateName, loc, p.Name);
+        _params.Add(p);
+        return _params.Count - 1;
+    }
+
+    private static string OperandName(Expr e) => e switch
+    {
+        NameExpr n => n.Name,
+        NextValueExpr nv => nv.State + "next",
+        BinaryExpr b => OperandName(b.Left) + OperandName(b.Right),
+        UnaryExpr u => OperandName(u.Operand),
+        CallExpr c when c.Args.Count > 0 => OperandName(c.Args[0].Value),
+        _ => "",
+    } is { Length: > 0 } s ? s : "in";
+}

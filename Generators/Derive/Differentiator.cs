@@ -1,0 +1,81 @@
+using System.Collections.Generic;
+using System.Linq;
+using Recur.Generators.Check;
+using Recur.Generators.Model;
+
+namespace Recur.Generators.Derive;
+
+/// <summary>Reverse-mode symbolic differentiation of a step graph. Adjoints are built as ordinary graph nodes in the
+/// same builder, so the backward pass is scheduled, fused and emitted by the same code as the forward pass.</summary>
+internal static class Differentiator
+{
+    /// <summary>Returns the adjoint node of every node that <paramref name="seeds"/> reach (sources included).
+    /// Seeds give each output node the gradient arriving at it; two seeds on one node add.</summary>
+    public static Dictionary<int, int> Derive(GraphBuilder g, IEnumerable<(int Node, int Seed)> seeds)
+    {
+        var adjoint = new Dictionary<int, int>();
+        var seedList = seeds.ToList();
+        foreach (var (node, seed) in seedList) Accumulate(g, adjoint, node, seed);
+
+        var order = GraphBuilder.Closure(g.Nodes, seedList.Select(s => s.Node));
+        for (int k = order.Count - 1; k >= 0; k--)
+        {
+            int z = order[k];
+            if (!adjoint.TryGetValue(z, out int a)) continue;
+            var n = g[z];
+            switch (n.Op)
+            {
+                case Op.Neg:
+                    Accumulate(g, adjoint, n.Args[0], g.Unary(Op.Neg, a), n);
+                    break;
+                case Op.Sigmoid: // σ' = σ(1 − σ)
+                    Accumulate(g, adjoint, n.Args[0], g.Binary(Op.Mul, a, g.Binary(Op.Mul, z, g.Binary(Op.Sub, g.Const(1), z))), n);
+                    break;
+                case Op.Tanh: // tanh' = 1 − tanh²
+                    Accumulate(g, adjoint, n.Args[0], g.Binary(Op.Mul, a, g.Binary(Op.Sub, g.Const(1), g.Binary(Op.Mul, z, z))), n);
+                    break;
+                case Op.Relu:
+                    Accumulate(g, adjoint, n.Args[0], g.Binary(Op.Mul, a, g.Unary(Op.Step, n.Args[0])), n);
+                    break;
+                case Op.Exp:
+                    Accumulate(g, adjoint, n.Args[0], g.Binary(Op.Mul, a, z), n);
+                    break;
+                case Op.Rsqrt: // d x^(−1/2) = −½ x^(−3/2) = −½ z³
+                    Accumulate(g, adjoint, n.Args[0], g.Binary(Op.Mul, a, g.Binary(Op.Mul, g.Const(-0.5), g.Binary(Op.Mul, z, g.Binary(Op.Mul, z, z)))), n);
+                    break;
+                case Op.Add:
+                    Accumulate(g, adjoint, n.Args[0], a, n);
+                    Accumulate(g, adjoint, n.Args[1], a, n);
+                    break;
+                case Op.Sub:
+                    Accumulate(g, adjoint, n.Args[0], a, n);
+                    Accumulate(g, adjoint, n.Args[1], g.Unary(Op.Neg, a), n);
+                    break;
+                case Op.Mul:
+                    Accumulate(g, adjoint, n.Args[0], g.Binary(Op.Mul, a, n.Args[1]), n);
+                    Accumulate(g, adjoint, n.Args[1], g.Binary(Op.Mul, a, n.Args[0]), n);
+                    break;
+                case Op.Div: // d(x/y) = dx/y − z·dy/y
+                    Accumulate(g, adjoint, n.Args[0], g.Binary(Op.Div, a, n.Args[1]), n);
+                    Accumulate(g, adjoint, n.Args[1], g.Unary(Op.Neg, g.Binary(Op.Div, g.Binary(Op.Mul, a, z), n.Args[1])), n);
+                    break;
+                case Op.RowSum: // every element of the row receives the row's gradient
+                    Accumulate(g, adjoint, n.Args[0], a, n);
+                    break;
+                // Step is piecewise constant; sources have no arguments.
+            }
+        }
+        return adjoint;
+    }
+
+    /// <summary>Adds a contribution to a node's adjoint, first summing it over the elements that were broadcast:
+    /// a row value used elementwise in a vector receives the sum over the row; scalars (literals, hyperparameters,
+    /// sizes) are not learned and receive nothing.</summary>
+    private static void Accumulate(GraphBuilder g, Dictionary<int, int> adjoint, int target, int contribution, Node? user = null)
+    {
+        var t = g[target];
+        if (t.Kind == ShapeKind.Scalar) return;
+        if (t.Kind == ShapeKind.Row && user is { Kind: ShapeKind.Vec }) contribution = g.RowSum(contribution, user.Dim);
+        adjoint[target] = adjoint.TryGetValue(target, out var existing) ? g.Binary(Op.Add, existing, contribution) : contribution;
+    }
+}

@@ -1,0 +1,55 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Linq;
+
+namespace Recur.Generators.Model;
+
+/// <summary>An immutable array that compares by its elements, so records holding one stay value-equatable
+/// (what lets the incremental generator skip work when a cell did not change).</summary>
+internal readonly struct EquatableArray<T> : IEquatable<EquatableArray<T>>, IReadOnlyList<T>
+{
+    private readonly T[]? _items;
+
+    public EquatableArray(IEnumerable<T> items) => _items = items.ToArray();
+
+    public static EquatableArray<T> Empty => new(Array.Empty<T>());
+
+    public int Count => _items?.Length ?? 0;
+    public T this[int index] => _items![index];
+
+    public bool Equals(EquatableArray<T> other)
+    {
+        var a = _items ?? Array.Empty<T>();
+        var b = other._items ?? Array.Empty<T>();
+        if (a.Length != b.Length) return false;
+        var cmp = EqualityComparer<T>.Default;
+        for (int i = 0; i < a.Length; i++)
+            if (!cmp.Equals(a[i], b[i])) return false;
+        return true;
+    }
+
+    public override bool Equals(object? obj) => obj is EquatableArray<T> other && Equals(other);
+
+    public override int GetHashCode()
+    {
+        unchecked
+        {
+            int h = 17;
+            foreach (var item in this) h = h * 31 + (item?.GetHashCode() ?? 0);
+            return h;
+        }
+    }
+
+    public IEnumerator<T> GetEnumerator() => ((IEnumerable<T>)(_items ?? Array.Empty<T>())).GetEnumerator();
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    public static bool operator ==(EquatableArray<T> a, EquatableArray<T> b) => a.Equals(b);
+    public static bool operator !=(EquatableArray<T> a, EquatableArray<T> b) => !a.Equals(b);
+}
+
+internal static class EquatableArray
+{
+    public static EquatableArray<T> ToEquatableArray<T>(this IEnumerable<T> items) => new(items);
+    public static EquatableArray<T> Of<T>(params T[] items) => new(items);
+}

@@ -1,0 +1,66 @@
+namespace Recur.Generators.Model;
+
+/// <summary>The operations of a step graph. Sources are read from memory; the rest are computed.</summary>
+internal enum Op
+{
+    // Sources
+    Input,            // the step's input vector, Ref = input index
+    StatePrev,        // a state's value before the step, Ref = state index
+    Hyper,            // a hyperparameter (scalar), Ref = hyper index
+    Const,            // a literal (scalar), Value
+    DimSize,          // the size of dimension Dim (scalar)
+    Param,            // a learned vector (broadcast over the batch), Ref = param index
+    GemmOut,          // the output of a weight product, Ref = linear index
+    SeedState,        // backward: the gradient arriving at a state's next value, Ref = state index
+    SeedIntermediate, // backward: the gradient arriving at a GEMM operand, Ref = intermediate index
+    // Elementwise
+    Neg, Sigmoid, Tanh, Relu, Step, Exp, Rsqrt,
+    Add, Sub, Mul, Div,
+    // Row reduction: sum over the vector's dimension, one value per batch row
+    RowSum,
+}
+
+internal enum ShapeKind { Scalar, Row, Vec }
+
+/// <summary>One node of a step graph. Nodes are hash-consed by value, so equal subexpressions are one node,
+/// and a node's arguments always have smaller ids than the node (the list is in topological order).</summary>
+internal sealed record Node(Op Op, ShapeKind Kind, string Dim, EquatableArray<int> Args, int Ref = -1, double Value = 0)
+{
+    public bool IsSource => Op <= Op.SeedIntermediate;
+}
+
+internal enum ParamRole { Weight, Vector }
+
+/// <summary>A learned parameter: a weight <c>[Rows, Cols]</c> or a vector <c>[Rows]</c>, dimensions by name.</summary>
+internal sealed record ParamInfo(string Name, ParamRole Role, string Rows, string Cols, InitSpec Init);
+
+/// <summary>An initializer as written (<c>Init.Orthogonal(1)</c> → Orthogonal, 1).</summary>
+internal sealed record InitSpec(string Kind, double Value);
+
+/// <summary>A weight product <c>W·operand</c>: the weight parameter, the operand node and the output dimension.</summary>
+internal sealed record LinearInfo(int Weight, int Operand, string OutDim);
+
+internal sealed record PortInfo(string Name, string Dim, bool IsOutput);
+
+internal sealed record HyperInfo(string Name, double Default);
+
+internal sealed record StateUpdate(int State, int Node);
+
+/// <summary>A name for a node in generated code, with the DSL line it came from (for comments).</summary>
+internal sealed record NodeLabel(int Node, string Name, string Source);
+
+/// <summary>A checked cell: the forward step graph and everything it refers to.</summary>
+internal sealed record CellGraph(
+    string Namespace,
+    string ClassName,
+    string Modifiers,
+    EquatableArray<string> Dims,
+    EquatableArray<PortInfo> Inputs,
+    EquatableArray<PortInfo> States,
+    EquatableArray<HyperInfo> Hypers,
+    EquatableArray<ParamInfo> Params,
+    EquatableArray<LinearInfo> Linears,
+    EquatableArray<Node> Nodes,
+    EquatableArray<StateUpdate> Updates,
+    EquatableArray<NodeLabel> Labels,
+    EquatableArray<PartialProperty> PartialProperties);

@@ -1,0 +1,46 @@
+namespace Recur.Generators.Model;
+
+internal enum OperandKind { Input, State, Intermediate }
+
+/// <summary>Weight products that read the same operand, computed as one GEMM with their weights stacked
+/// (the weights are laid out contiguously, so the stacked matrix is one block of the parameter buffer).
+/// Input groups run once for all time steps before the loop; the others once per step, before <see cref="Segment"/>.</summary>
+internal sealed record GemmGroup(OperandKind Kind, int Operand, string OperandDim, EquatableArray<int> Linears, int Segment);
+
+/// <summary>A value computed inside a step that a weight product reads (JZS1's r⊙h): written by segment <see cref="Segment"/>.</summary>
+internal sealed record Intermediate(int Node, string Dim, int Segment);
+
+internal enum SinkKind { WriteState, WriteIntermediate, AddGemmGradient, AddStateGradient, AddParamGradient, AddInputGradient }
+
+/// <summary>What a kernel writes: a node's value into a buffer (Ref names the state, intermediate, linear, parameter or input).</summary>
+internal sealed record Sink(SinkKind Kind, int Ref, int Node, string Dim);
+
+/// <summary>One loop over a dimension inside a phase: nodes computed there, values kept in scratch for later phases,
+/// row sums accumulated, and the sinks it writes.</summary>
+internal sealed record LoopPlan(string Dim, EquatableArray<int> Nodes, EquatableArray<int> Reloads, EquatableArray<int> Stores,
+    EquatableArray<int> Accumulates, EquatableArray<int> Sinks);
+
+/// <summary>A phase: per-row values available from its start (after the group reductions of the previous phase), then loops.</summary>
+internal sealed record PhasePlan(EquatableArray<int> RowNodes, EquatableArray<LoopPlan> Loops);
+
+/// <summary>A fused kernel: one thread group per batch row, phases separated by row reductions.</summary>
+internal sealed record KernelPlan(string Name, int Segment, bool IsBackward, EquatableArray<Sink> Sinks, EquatableArray<PhasePlan> Phases,
+    EquatableArray<int> Inlined, EquatableArray<int> Scratch);
+
+/// <summary>The whole schedule of a cell: its graph (forward and backward nodes), GEMM groups and fused kernels.</summary>
+internal sealed record CellSchedule(
+    CellGraph Graph,
+    EquatableArray<GemmGroup> Groups,
+    EquatableArray<Intermediate> Intermediates,
+    int Segments,
+    EquatableArray<KernelPlan> Forward,
+    EquatableArray<KernelPlan> Backward,
+    int ScratchSlots)
+{
+    public int GroupOf(int linear)
+    {
+        for (int g = 0; g < Groups.Count; g++)
+            foreach (var l in Groups[g].Linears) if (l == linear) return g;
+        return -1;
+    }
+}

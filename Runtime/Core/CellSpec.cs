@@ -1,0 +1,44 @@
+using System.Collections.Generic;
+using System.Linq;
+
+namespace Recur;
+
+/// <summary>A cell as the runtime sees it, written by the generator. Dimensions are referred to by index into <see cref="Dims"/>;
+/// parameters are listed in their layout order (each GEMM group's weights adjacent, then vectors).</summary>
+public sealed record CellSpec(
+    string Name,
+    string[] Dims,
+    PortSpec[] Inputs,
+    PortSpec[] States,
+    HyperSpec[] Hypers,
+    ParamSpec[] Params,
+    GemmGroupSpec[] Groups,
+    IntermediateSpec[] Intermediates,
+    int Segments,
+    int ScratchSlots)
+{
+    public int OutputState => System.Array.FindIndex(States, s => s.IsOutput);
+
+    public int DimIndex(string name) => System.Array.IndexOf(Dims, name);
+}
+
+/// <summary>An input or state: name, dimension index, whether it is the layer's output.</summary>
+public sealed record PortSpec(string Name, int Dim, bool IsOutput);
+
+/// <summary>A hyperparameter and its default value.</summary>
+public sealed record HyperSpec(string Name, double Default);
+
+/// <summary>A parameter: a weight [Rows, Cols] or, with <see cref="Cols"/> = -1, a vector [Rows].</summary>
+public sealed record ParamSpec(string Name, int Rows, int Cols, Init Init)
+{
+    public bool IsVector => Cols < 0;
+}
+
+public enum GemmOperand { Input, State, Intermediate }
+
+/// <summary>Weight products that share an operand, run as one GEMM over the stacked weights
+/// <c>Params[FirstParam .. FirstParam + ParamCount)</c>; per step before <see cref="Segment"/> (input groups: once for all steps).</summary>
+public sealed record GemmGroupSpec(GemmOperand Operand, int Index, int FirstParam, int ParamCount, int Segment);
+
+/// <summary>A value computed in segment <see cref="Segment"/> that a later GEMM reads.</summary>
+public sealed record IntermediateSpec(int Dim, int Segment);

@@ -1,0 +1,376 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace Recur;
+
+/// <summary>A parameter of a layer: its name from the generated table, its shape, and where it sits in the flat buffers.</summary>
+public sealed record ParameterInfo(string Name, int[] Shape, long Offset, long Length);
+
+/// <summary>The outputs of a forward pass: the output state at every step [T, B, H] and every state after the last step [B, d].</summary>
+public sealed class RnnResult<T> : IDisposable where T : unmanaged
+{
+    internal RnnResult(Tensor<T> output, Tensor<T>[] finalState) { Output = output; FinalState = finalState; }
+    public Tensor<T> Output { get; }
+    public Tensor<T>[] FinalState { get; }
+    public void Dispose()
+    {
+        Output.Dispose();
+        foreach (var s in FinalState) s.Dispose();
+    }
+}
+
+/// <summary>The gradients a backward pass returns: with respect to the input sequence and to every initial state.
+/// Parameter gradients accumulate in the layer (<see cref="Rnn{TCell, T}.GetGradient"/>) until <see cref="Rnn{TCell, T}.ZeroGrad"/>.</summary>
+public sealed class RnnGradients<T> : IDisposable where T : unmanaged
+{
+    internal RnnGradients(Tensor<T> input, Tensor<T>[] initialState) { Input = input; InitialState = initialState; }
+    public Tensor<T> Input { get; }
+    public Tensor<T>[] InitialState { get; }
+    public void Dispose()
+    {
+        Input.Dispose();
+        foreach (var s in InitialState) s.Dispose();
+    }
+}
+
+/// <summary>A recurrent layer running cell <typeparamref name="TCell"/> over sequences [T, B, In], in float or double.
+/// Forward runs the input projections of all steps as one GEMM, then per step the recurrent GEMMs and the cell's fused kernels;
+/// backward runs the fused backward kernels step by step in reverse and the weight gradients as one GEMM per group at the end.</summary>
+public class Rnn<TCell, T> : IDisposable where TCell : IRnnCell where T : unmanaged
+{
+    private readonly CellProgram<T> _program;
+    private readonly IGemm<T> _gemm;
+    private readonly MemoryBuffer1D<T, Stride1D.Dense> _params, _grads;
+    private readonly ArrayView<T>[] _paramViews, _gradViews;
+    private readonly T[] _hypers;
+    private RnnWorkspace<T>? _workspace;
+    private StepViews<T>? _views;
+    private Tensor<T>? _lastInput;
+    private bool _backwardReady;
+
+    public Rnn(Device device, int inputSize, int hiddenSize, IReadOnlyDictionary<string, int>? dims = null, int seed = 0)
+    {
+        Device = device ?? throw new ArgumentNullException(nameof(device));
+        Spec = TCell.Spec;
+        Sizes = Spec.Dims.Select(d => d switch
+        {
+            "In" => inputSize,
+            "Hidden" => hiddenSize,
+            _ => dims is not null && dims.TryGetValue(d, out var n) ? n
+                : throw new ArgumentException($"{Spec.Name} has a dimension '{d}' with no size; pass dims: new Dictionary<string, int> {{ [\"{d}\"] = ... }}."),
+        }).ToArray();
+        for (int i = 0; i < Sizes.Length; i++)
+            if (Sizes[i] <= 0) throw new ArgumentOutOfRangeException(Spec.Dims[i] == "In" ? nameof(inputSize) : Spec.Dims[i] == "Hidden" ? nameof(hiddenSize) : nameof(dims),
+                $"{Spec.Name}'s dimension {Spec.Dims[i]} must be positive, not {Sizes[i]}.");
+
+        long offset = 0;
+        var infos = new List<ParameterInfo>();
+        foreach (var p in Spec.Params)
+        {
+            var shape = p.IsVector ? new[] { Sizes[p.Rows] } : new[] { Sizes[p.Rows], Sizes[p.Cols] };
+            long length = shape.Aggregate(1L, (a, d) => a * d);
+            infos.Add(new ParameterInfo(p.Name, shape, offset, length));
+            offset += length;
+        }
+        Parameters = infos;
+        ParameterCount = offset;
+        _params = device.Accelerator.Allocate1D<T>(Math.Max(1, offset));
+        _grads = device.Accelerator.Allocate1D<T>(Math.Max(1, offset));
+        _grads.MemSetToZero();
+        _paramViews = infos.Select(i => (ArrayView<T>)_params.View.SubView(i.Offset, i.Length)).ToArray();
+        _gradViews = infos.Select(i => (ArrayView<T>)_grads.View.SubView(i.Offset, i.Length)).ToArray();
+        _hypers = Spec.Hypers.Select(h => Scalar<T>.From(h.Default)).ToArray();
+
+        var rng = new Random(seed);
+        var values = new T[Math.Max(1, offset)];
+        for (int p = 0; p < Spec.Params.Length; p++)
+        {
+            var info = infos[p];
+            var init = Initializers.Create(Spec.Params[p], info.Name, info.Shape[0], info.Shape.Length > 1 ? info.Shape[1] : 0, rng);
+            for (int i = 0; i < init.Length; i++) values[info.Offset + i] = Scalar<T>.From(init[i]);
+        }
+        _params.CopyFromCPU(values);
+
+        _program = device.Program<TCell, T>();
+        _gemm = device.Gemm<T>();
+    }
+
+    public Device Device { get; }
+    public CellSpec Spec { get; }
+
+    /// <summary>The size of each of the cell's dimensions, in <see cref="CellSpec.Dims"/> order.</summary>
+    public int[] Sizes { get; }
+    public int InputSize => Sizes[Spec.Inputs[0].Dim];
+    public int OutputSize => Sizes[Spec.States[Spec.OutputState].Dim];
+    public IReadOnlyList<ParameterInfo> Parameters { get; }
+    public long ParameterCount { get; }
+
+    /// <summary>All parameters, flat, in <see cref="Parameters"/> order (for optimizers).</summary>
+    public ArrayView<T> ParameterBuffer => ((ArrayView<T>)_params.View).SubView(0, ParameterCount);
+    /// <summary>All parameter gradients, flat, in <see cref="Parameters"/> order.</summary>
+    public ArrayView<T> GradientBuffer => ((ArrayView<T>)_grads.View).SubView(0, ParameterCount);
+
+    public double GetHyper(string name) => Scalar<T>.ToDouble(_hypers[HyperIndex(name)]);
+    public void SetHyper(string name, double value) => _hypers[HyperIndex(name)] = Scalar<T>.From(value);
+
+    private int HyperIndex(string name)
+    {
+        int i = Array.FindIndex(Spec.Hypers, h => h.Name == name);
+        if (i < 0) throw new ArgumentException($"{Spec.Name} has no hyperparameter '{name}'; it has: {string.Join(", ", Spec.Hypers.Select(h => h.Name).DefaultIfEmpty("none"))}.");
+        return i;
+    }
+
+    private ParameterInfo Info(string name) => Parameters.FirstOrDefault(p => p.Name == name)
+        ?? throw new ArgumentException($"{Spec.Name} has no parameter '{name}'; it has: {string.Join(", ", Parameters.Select(p => p.Name))}.");
+
+    private int Index(ParameterInfo info) => Parameters is List<ParameterInfo> list ? list.IndexOf(info) : -1;
+
+    public T[] GetParameter(string name) { Device.Synchronize(); var i = Info(name); return _paramViews[Index(i)].GetAsArray(); }
+    public T[] GetGradient(string name) { Device.Synchronize(); var i = Info(name); return _gradViews[Index(i)].GetAsArray(); }
+
+    public void SetParameter(string name, T[] values)
+    {
+        var i = Info(name);
+        if (values.Length != i.Length)
+            throw new ArgumentException($"Parameter '{name}' is [{string.Join(", ", i.Shape)}] ({i.Length} values), but {values.Length} were given.");
+        _paramViews[Index(i)].CopyFromCPU(values);
+    }
+
+    public T[] GetAllParameters() { Device.Synchronize(); return ParameterBuffer.GetAsArray(); }
+    public T[] GetAllGradients() { Device.Synchronize(); return GradientBuffer.GetAsArray(); }
+
+    public void SetAllParameters(T[] values)
+    {
+        if (values.Length != ParameterCount) throw new ArgumentException($"{Spec.Name} has {ParameterCount} parameter values, but {values.Length} were given.");
+        ParameterBuffer.CopyFromCPU(values);
+    }
+
+    public void ZeroGrad() => _grads.MemSetToZero();
+
+    private ArrayView<T> Weights(GemmGroupSpec g) => ((ArrayView<T>)_params.View).SubView(Parameters[g.FirstParam].Offset, WeightLength(g));
+    private ArrayView<T> WeightGrads(GemmGroupSpec g) => ((ArrayView<T>)_grads.View).SubView(Parameters[g.FirstParam].Offset, WeightLength(g));
+    private long WeightLength(GemmGroupSpec g) => Enumerable.Range(g.FirstParam, g.ParamCount).Sum(p => Parameters[p].Length);
+
+    /// <summary>Runs the layer over <paramref name="input"/> [T, B, In] from <paramref name="initialState"/> (one [B, d] tensor per state,
+    /// or zeros). With <paramref name="training"/> the activations of every step are kept for <see cref="Backward"/>;
+    /// without, only the current step's (inference).</summary>
+    public RnnResult<T> Forward(Tensor<T> input, IReadOnlyList<Tensor<T>>? initialState = null, bool training = true)
+    {
+        CheckTensor(input, "input");
+        if (input.Shape.Length != 3 || input.Shape[2] != InputSize)
+            throw new ArgumentException($"{Spec.Name} expects input [T, B, {InputSize}] (steps, batch, {Spec.Dims[Spec.Inputs[0].Dim]}), but got {input.ShapeText}.", nameof(input));
+        int steps = input.Shape[0], batch = input.Shape[1];
+        if (initialState is not null)
+        {
+            if (initialState.Count != Spec.States.Length)
+                throw new ArgumentException($"{Spec.Name} has {Spec.States.Length} states ({string.Join(", ", Spec.States.Select(s => s.Name))}), but {initialState.Count} initial states were given.", nameof(initialState));
+            for (int s = 0; s < initialState.Count; s++)
+            {
+                CheckTensor(initialState[s], $"initial state {Spec.States[s].Name}");
+                int width = Sizes[Spec.States[s].Dim];
+                if (initialState[s].Shape.Length != 2 || initialState[s].Shape[0] != batch || initialState[s].Shape[1] != width)
+                    throw new ArgumentException($"Initial state {Spec.States[s].Name} must be [{batch}, {width}] (batch, {Spec.Dims[Spec.States[s].Dim]}), but got {initialState[s].ShapeText}.", nameof(initialState));
+            }
+        }
+
+        var ws = Workspace(steps, batch, training, input);
+        var views = _views!;
+        for (int s = 0; s < Spec.States.Length; s++)
+        {
+            var slot0 = ws.Slot(ws.States[s], 0, ws.StateWidth[s]);
+            if (initialState is null) slot0.MemSetToZero();
+            else initialState[s].View.CopyTo(slot0);
+        }
+
+        // Input projections for all steps: one GEMM per input group.
+        for (int g = 0; g < Spec.Groups.Length; g++)
+        {
+            var group = Spec.Groups[g];
+            if (group.Operand != GemmOperand.Input) continue;
+            int width = Sizes[Spec.Inputs[group.Index].Dim];
+            _gemm.Run(false, true, steps * batch, ws.GroupWidth[g], width, Scalar<T>.One, input.View, width, Weights(group), width, Scalar<T>.Zero, ws.GemmOut[g], ws.GroupWidth[g]);
+        }
+
+        int outState = Spec.OutputState, outWidth = ws.StateWidth[outState];
+        var output = new Tensor<T>(Device, steps, batch, outWidth);
+        for (int t = 0; t < steps; t++)
+        {
+            views.Step = t;
+            RunGroups(views, ws, segment: 0, includeState: true);
+            for (int k = 0; k < Spec.Segments; k++)
+            {
+                _program.Forward(k, views);
+                RunGroups(views, ws, segment: k + 1, includeState: false);
+            }
+            if (!training) views.NextState(outState).CopyTo(ws.Slot(output.View, t, outWidth));
+        }
+        if (training) ws.States[outState].SubView((long)batch * outWidth, (long)steps * batch * outWidth).CopyTo(output.View);
+
+        var final = new Tensor<T>[Spec.States.Length];
+        views.Step = steps - 1;
+        for (int s = 0; s < final.Length; s++)
+        {
+            final[s] = new Tensor<T>(Device, batch, ws.StateWidth[s]);
+            views.NextState(s).CopyTo(final[s].View);
+        }
+        _lastInput = training ? input : null;
+        _backwardReady = training;
+        return new RnnResult<T>(output, final);
+    }
+
+    /// <summary>The per-step GEMMs that feed segment <paramref name="segment"/>: recurrent products (state operands) and products of intermediates.</summary>
+    private void RunGroups(StepViews<T> views, RnnWorkspace<T> ws, int segment, bool includeState)
+    {
+        for (int g = 0; g < Spec.Groups.Length; g++)
+        {
+            var group = Spec.Groups[g];
+            if (group.Segment != segment || group.Operand == GemmOperand.Input) continue;
+            if (group.Operand == GemmOperand.State && !includeState) continue;
+            var (operand, width) = group.Operand == GemmOperand.State
+                ? (views.State(group.Index), ws.StateWidth[group.Index])
+                : (views.Intermediate(group.Index), ws.IntermediateWidth[group.Index]);
+            _gemm.Run(false, true, ws.Batch, ws.GroupWidth[g], width, Scalar<T>.One, operand, width, Weights(group), width, Scalar<T>.Zero, views.GemmOut(g), ws.GroupWidth[g]);
+        }
+    }
+
+    /// <summary>Backpropagates through the last training <see cref="Forward"/>: <paramref name="outputGrad"/> is dL/dOutput [T, B, H],
+    /// <paramref name="finalStateGrad"/> optionally dL/dFinalState. Adds the parameter gradients into the layer's gradient buffer.</summary>
+    public RnnGradients<T> Backward(Tensor<T> outputGrad, IReadOnlyList<Tensor<T>>? finalStateGrad = null)
+    {
+        if (!_backwardReady || _workspace is null || _lastInput is null)
+            throw new InvalidOperationException($"Backward needs a Forward with training: true first (and at most one Backward per Forward).");
+        var ws = _workspace;
+        var views = _views!;
+        int steps = ws.Steps, batch = ws.Batch, outState = Spec.OutputState, outWidth = ws.StateWidth[outState];
+        CheckTensor(outputGrad, "output gradient");
+        if (outputGrad.Shape.Length != 3 || outputGrad.Shape[0] != steps || outputGrad.Shape[1] != batch || outputGrad.Shape[2] != outWidth)
+            throw new ArgumentException($"The output gradient must have the output's shape [{steps}, {batch}, {outWidth}], but got {outputGrad.ShapeText}.", nameof(outputGrad));
+        if (finalStateGrad is not null && finalStateGrad.Count != Spec.States.Length)
+            throw new ArgumentException($"{Spec.Name} has {Spec.States.Length} states, but {finalStateGrad.Count} final-state gradients were given.", nameof(finalStateGrad));
+
+        foreach (var b in ws.GemmOutGrad) b.MemSetToZero();
+        foreach (var b in ws.InputGrad) b.MemSetToZero();
+        views.SetOutputGrad(outputGrad.View, outWidth);
+        views.Flip = false;
+        for (int s = 0; s < Spec.States.Length; s++)
+        {
+            var next = views.NextStateGrad(s);
+            if (finalStateGrad is null) { next.MemSetToZero(); continue; }
+            var g = finalStateGrad[s];
+            CheckTensor(g, $"final-state gradient {Spec.States[s].Name}");
+            if (g.Shape.Length != 2 || g.Shape[0] != batch || g.Shape[1] != ws.StateWidth[s])
+                throw new ArgumentException($"Final-state gradient {Spec.States[s].Name} must be [{batch}, {ws.StateWidth[s]}], but got {g.ShapeText}.", nameof(finalStateGrad));
+            g.View.CopyTo(next);
+        }
+
+        for (int t = steps - 1; t >= 0; t--)
+        {
+            views.Step = t;
+            for (int s = 0; s < Spec.States.Length; s++) views.StateGrad(s).MemSetToZero();
+            for (int k = Spec.Segments - 1; k >= 0; k--)
+            {
+                // Gradients of the operands this segment wrote, through the GEMMs that read them (all later segments are done).
+                for (int i = 0; i < Spec.Intermediates.Length; i++)
+                {
+                    if (Spec.Intermediates[i].Segment != k) continue;
+                    bool first = true;
+                    for (int g = 0; g < Spec.Groups.Length; g++)
+                    {
+                        var group = Spec.Groups[g];
+                        if (group.Operand != GemmOperand.Intermediate || group.Index != i) continue;
+                        int width = ws.IntermediateWidth[i];
+                        _gemm.Run(false, false, batch, width, ws.GroupWidth[g], Scalar<T>.One, views.GemmOutGrad(g), ws.GroupWidth[g],
+                            Weights(group), width, first ? Scalar<T>.Zero : Scalar<T>.One, views.IntermediateGrad(i), width);
+                        first = false;
+                    }
+                }
+                _program.Backward(k, views);
+            }
+            // Recurrent products: dState += dP · W.
+            for (int g = 0; g < Spec.Groups.Length; g++)
+            {
+                var group = Spec.Groups[g];
+                if (group.Operand != GemmOperand.State) continue;
+                int width = ws.StateWidth[group.Index];
+                _gemm.Run(false, false, batch, width, ws.GroupWidth[g], Scalar<T>.One, views.GemmOutGrad(g), ws.GroupWidth[g],
+                    Weights(group), width, Scalar<T>.One, views.StateGrad(group.Index), width);
+            }
+            views.Flip = !views.Flip;
+        }
+
+        // Weight gradients for all steps at once, and the input gradient through the input projections.
+        int rows = steps * batch;
+        for (int g = 0; g < Spec.Groups.Length; g++)
+        {
+            var group = Spec.Groups[g];
+            int n = ws.GroupWidth[g];
+            ArrayView<T> operand;
+            int width;
+            switch (group.Operand)
+            {
+                case GemmOperand.Input:
+                    width = Sizes[Spec.Inputs[group.Index].Dim];
+                    operand = _lastInput.View;
+                    _gemm.Run(false, false, rows, width, n, Scalar<T>.One, ws.GemmOutGrad[g], n, Weights(group), width, Scalar<T>.One, ws.InputGrad[group.Index], width);
+                    break;
+                case GemmOperand.State:
+                    width = ws.StateWidth[group.Index];
+                    operand = ws.States[group.Index].SubView(0, (long)rows * width);
+                    break;
+                default:
+                    width = ws.IntermediateWidth[group.Index];
+                    operand = ws.Intermediates[group.Index];
+                    break;
+            }
+            _gemm.Run(true, false, n, width, rows, Scalar<T>.One, ws.GemmOutGrad[g], n, operand, width, Scalar<T>.One, WeightGrads(group), width);
+        }
+
+        var dInput = new Tensor<T>(Device, steps, batch, InputSize);
+        ws.InputGrad[0].CopyTo(dInput.View);
+        views.Flip = !views.Flip; // the last swap moved dL/dS0 into the "next" buffers
+        var dInitial = new Tensor<T>[Spec.States.Length];
+        for (int s = 0; s < dInitial.Length; s++)
+        {
+            dInitial[s] = new Tensor<T>(Device, batch, ws.StateWidth[s]);
+            views.StateGrad(s).CopyTo(dInitial[s].View);
+        }
+        _backwardReady = false;
+        return new RnnGradients<T>(dInput, dInitial);
+    }
+
+    private RnnWorkspace<T> Workspace(int steps, int batch, bool training, Tensor<T> input)
+    {
+        if (_workspace is null || _workspace.Steps != steps || _workspace.Batch != batch || _workspace.Training != training)
+        {
+            _workspace?.Dispose();
+            _workspace = new RnnWorkspace<T>(Device.Accelerator, Spec, Sizes, steps, batch, training);
+        }
+        _views = new StepViews<T>(_workspace, Sizes, _hypers, _paramViews, _gradViews, new[] { input.View }, Device.GroupSize);
+        return _workspace;
+    }
+
+    private void CheckTensor(Tensor<T> t, string what)
+    {
+        if (t is null) throw new ArgumentNullException(what);
+        if (!ReferenceEquals(t.Device, Device))
+            throw new ArgumentException($"The {what} is on device '{t.Device.Name}', but the layer is on '{Device.Name}'; create it on the layer's device.");
+    }
+
+    public void Dispose()
+    {
+        _workspace?.Dispose();
+        _params.Dispose();
+        _grads.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}
+
+/// <summary>A float32 recurrent layer running cell <typeparamref name="TCell"/>.</summary>
+public class Rnn<TCell> : Rnn<TCell, float> where TCell : IRnnCell
+{
+    public Rnn(Device device, int inputSize, int hiddenSize, IReadOnlyDictionary<string, int>? dims = null, int seed = 0)
+        : base(device, inputSize, hiddenSize, dims, seed) { }
+}

@@ -1,0 +1,74 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace Recur;
+
+/// <summary>Every buffer one sequence of a layer needs, allocated once per (steps, batch) and reused, so the time loop allocates nothing.
+/// Training keeps each step's states, GEMM outputs and GEMM operands for the backward pass; inference keeps two state slots
+/// (previous and next) and one step of everything else.</summary>
+internal sealed class RnnWorkspace<T> : IDisposable where T : unmanaged
+{
+    private readonly List<IDisposable> _owned = new();
+
+    public RnnWorkspace(Accelerator acc, CellSpec spec, int[] sizes, int steps, int batch, bool training)
+    {
+        Steps = steps;
+        Batch = batch;
+        Training = training;
+        StateWidth = spec.States.Select(s => sizes[s.Dim]).ToArray();
+        GroupWidth = spec.Groups.Select(g => Enumerable.Range(g.FirstParam, g.ParamCount).Sum(p => sizes[spec.Params[p].Rows])).ToArray();
+        IntermediateWidth = spec.Intermediates.Select(i => sizes[i.Dim]).ToArray();
+        int stateSlots = training ? steps + 1 : 2, stepSlots = training ? steps : 1;
+
+        ArrayView<T> Alloc(long length)
+        {
+            var buffer = acc.Allocate1D<T>(Math.Max(1, length));
+            buffer.MemSetToZero();
+            _owned.Add(buffer);
+            return buffer.View;
+        }
+
+        States = StateWidth.Select(w => Alloc((long)stateSlots * batch * w)).ToArray();
+        GemmOut = spec.Groups.Select((g, i) => Alloc((long)(g.Operand == GemmOperand.Input ? steps : stepSlots) * batch * GroupWidth[i])).ToArray();
+        Intermediates = IntermediateWidth.Select(w => Alloc((long)stepSlots * batch * w)).ToArray();
+        int widest = sizes.DefaultIfEmpty(1).Max();
+        Scratch = Enumerable.Range(0, spec.ScratchSlots).Select(_ => Alloc((long)batch * widest)).ToArray();
+        if (!training) return;
+        GemmOutGrad = GroupWidth.Select(w => Alloc((long)steps * batch * w)).ToArray();
+        IntermediateGrad = IntermediateWidth.Select(w => Alloc((long)batch * w)).ToArray();
+        StateGradA = StateWidth.Select(w => Alloc((long)batch * w)).ToArray();
+        StateGradB = StateWidth.Select(w => Alloc((long)batch * w)).ToArray();
+        InputGrad = spec.Inputs.Select(p => Alloc((long)steps * batch * sizes[p.Dim])).ToArray();
+    }
+
+    public int Steps { get; }
+    public int Batch { get; }
+    public bool Training { get; }
+    public int[] StateWidth { get; }
+    public int[] GroupWidth { get; }
+    public int[] IntermediateWidth { get; }
+
+    public ArrayView<T>[] States { get; }
+    public ArrayView<T>[] GemmOut { get; }
+    public ArrayView<T>[] Intermediates { get; }
+    public ArrayView<T>[] Scratch { get; }
+    public ArrayView<T>[] GemmOutGrad { get; } = Array.Empty<ArrayView<T>>();
+    public ArrayView<T>[] IntermediateGrad { get; } = Array.Empty<ArrayView<T>>();
+    public ArrayView<T>[] StateGradA { get; } = Array.Empty<ArrayView<T>>();
+    public ArrayView<T>[] StateGradB { get; } = Array.Empty<ArrayView<T>>();
+    public ArrayView<T>[] InputGrad { get; } = Array.Empty<ArrayView<T>>();
+
+    /// <summary>Row block <paramref name="slot"/> of a buffer of rows of width <paramref name="width"/> (one row per batch element).</summary>
+    public ArrayView<T> Slot(ArrayView<T> buffer, int slot, int width) => buffer.SubView((long)slot * Batch * width, (long)Batch * width);
+
+    public int StateSlot(int step) => Training ? step : step & 1;
+    public int StepSlot(int step) => Training ? step : 0;
+
+    public void Dispose()
+    {
+        foreach (var b in _owned) b.Dispose();
+    }
+}

@@ -1,0 +1,129 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Recur.Cells;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Recur.Tests;
+
+/// <summary>Every generated backward pass against central finite differences, in double precision, for every parameter,
+/// the input and every initial state. The loss is a random linear function of the outputs and the final states, so its
+/// gradient with respect to them is known and every path through the cell is exercised.</summary>
+public class GradientCheckTests
+{
+    private readonly ITestOutputHelper _out;
+    public GradientCheckTests(ITestOutputHelper output) => _out = output;
+
+    public static IEnumerable<object[]> Sizes => new[]
+    {
+        // steps, batch, input, hidden, seed
+        new object[] { 3, 1, 3, 5, 1 },   // batch 1, odd hidden
+        new object[] { 4, 3, 2, 7, 2 },   // odd hidden, input smaller than hidden
+        new object[] { 2, 2, 6, 4, 3 },   // input larger than hidden
+    };
+
+    [Theory, MemberData(nameof(Sizes))]
+    public void BasicRnn_gradients_match_finite_differences(int t, int b, int i, int h, int seed) => Check<BasicRnn>(t, b, i, h, seed);
+
+    [Theory, MemberData(nameof(Sizes))]
+    public void Lstm_gradients_match_finite_differences(int t, int b, int i, int h, int seed) => Check<Lstm>(t, b, i, h, seed);
+
+    [Theory, MemberData(nameof(Sizes))]
+    public void Gru_gradients_match_finite_differences(int t, int b, int i, int h, int seed) => Check<Gru>(t, b, i, h, seed);
+
+    [Theory, MemberData(nameof(Sizes))]
+    public void LayerNormLstm_gradients_match_finite_differences(int t, int b, int i, int h, int seed) => Check<LayerNormLstm>(t, b, i, h, seed);
+
+    [Theory, MemberData(nameof(Sizes))]
+    public void Jzs1_gradients_match_finite_differences(int t, int b, int i, int h, int seed) => Check<Jzs1>(t, b, i, h, seed);
+
+    internal void Check<TCell>(int steps, int batch, int input, int hidden, int seed) where TCell : IRnnCell
+    {
+        var device = TestDevices.IlgpuCpu;
+        var rng = new Random(seed);
+        using var rnn = new Rnn<TCell, double>(device, input, hidden, seed: seed);
+        // Move every parameter off its initializer (biases start at zero, gains at one) so no term hides.
+        var theta = rnn.GetAllParameters();
+        var noise = TestData.Gaussian(rng, theta.Length, 0.3);
+        for (int k = 0; k < theta.Length; k++) theta[k] += noise[k];
+        rnn.SetAllParameters(theta);
+        foreach (var hyper in rnn.Spec.Hypers) rnn.SetHyper(hyper.Name, 0.7);
+
+        var spec = rnn.Spec;
+        var x = TestData.Gaussian(rng, steps * batch * input);
+        var s0 = spec.States.Select(s => TestData.Gaussian(rng, batch * rnn.Sizes[s.Dim], 0.5)).ToArray();
+        var wOut = TestData.Gaussian(rng, steps * batch * rnn.OutputSize);
+        var wState = spec.States.Select(s => TestData.Gaussian(rng, batch * rnn.Sizes[s.Dim])).ToArray();
+
+        double Loss(double[] xs, double[][] states)
+        {
+            using var xt = Tensor<double>.FromArray(device, xs, steps, batch, input);
+            var init = states.Select((s, k) => Tensor<double>.FromArray(device, s, batch, rnn.Sizes[spec.States[k].Dim])).ToArray();
+            using var result = rnn.Forward(xt, init, training: false);
+            foreach (var t in init) t.Dispose();
+            double loss = TestData.Dot(result.Output.ToArray(), wOut);
+            for (int k = 0; k < states.Length; k++) loss += TestData.Dot(result.FinalState[k].ToArray(), wState[k]);
+            return loss;
+        }
+
+        // Analytic gradients.
+        rnn.ZeroGrad();
+        double[] dx;
+        double[][] ds0;
+        using (var xt = Tensor<double>.FromArray(device, x, steps, batch, input))
+        {
+            var init = s0.Select((s, k) => Tensor<double>.FromArray(device, s, batch, rnn.Sizes[spec.States[k].Dim])).ToArray();
+            using var result = rnn.Forward(xt, init, training: true);
+            using var gOut = Tensor<double>.FromArray(device, wOut, steps, batch, rnn.OutputSize);
+            var gState = wState.Select((w, k) => Tensor<double>.FromArray(device, w, batch, rnn.Sizes[spec.States[k].Dim])).ToArray();
+            using var grads = rnn.Backward(gOut, gState);
+            dx = grads.Input.ToArray();
+            ds0 = grads.InitialState.Select(g => g.ToArray()).ToArray();
+            foreach (var t in init.Concat(gState)) t.Dispose();
+        }
+        var dTheta = rnn.GetAllGradients();
+
+        int checkedCount = 0;
+        void Compare(string what, double analytic, Func<double, double> lossAt)
+        {
+            const double eps = 1e-5;
+            double numeric = (lossAt(eps) - lossAt(-eps)) / (2 * eps);
+            double scale = Math.Max(1, Math.Max(Math.Abs(numeric), Math.Abs(analytic)));
+            Assert.True(Math.Abs(numeric - analytic) <= 1e-6 * scale,
+                $"{typeof(TCell).Name} [{steps}x{batch}x{input}->{hidden}] d loss / d {what}: backward {analytic:R}, finite differences {numeric:R}");
+            checkedCount++;
+        }
+
+        // Each tensor: a few single entries and one random direction (which covers every entry at once).
+        void CheckTensor(string name, double[] value, double[] grad, Func<double[], double> loss)
+        {
+            foreach (var k in Enumerable.Range(0, 3).Select(_ => rng.Next(value.Length)).Append(-1))
+            {
+                var dir = k >= 0 ? Enumerable.Range(0, value.Length).Select(q => q == k ? 1.0 : 0.0).ToArray() : TestData.Gaussian(rng, value.Length);
+                Compare(k >= 0 ? $"{name}[{k}]" : $"{name} (random direction)", TestData.Dot(grad, dir),
+                    e => loss(value.Select((v, q) => v + e * dir[q]).ToArray()));
+            }
+        }
+
+        foreach (var p in rnn.Parameters)
+        {
+            var value = theta.Skip((int)p.Offset).Take((int)p.Length).ToArray();
+            var grad = dTheta.Skip((int)p.Offset).Take((int)p.Length).ToArray();
+            CheckTensor(p.Name, value, grad, v =>
+            {
+                rnn.SetParameter(p.Name, v);
+                double l = Loss(x, s0);
+                rnn.SetParameter(p.Name, value);
+                return l;
+            });
+        }
+        CheckTensor("input", x, dx, v => Loss(v, s0));
+        for (int s = 0; s < s0.Length; s++)
+        {
+            int state = s;
+            CheckTensor($"initial {spec.States[s].Name}", s0[s], ds0[s], v => Loss(x, s0.Select((o, q) => q == state ? v : o).ToArray()));
+        }
+        _out.WriteLine($"{typeof(TCell).Name}: {checkedCount} gradient checks over {rnn.Parameters.Count} parameters, the input and {s0.Length} state(s)");
+    }
+}

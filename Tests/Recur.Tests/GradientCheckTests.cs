@@ -40,9 +40,17 @@ public class GradientCheckTests
 
     internal void Check<TCell>(int steps, int batch, int input, int hidden, int seed) where TCell : IRnnCell
     {
-        var device = TestDevices.IlgpuCpu;
+        using var rnn = new Rnn<TCell, double>(TestDevices.IlgpuCpu, input, hidden, seed: seed);
+        int count = CheckLayer(rnn, steps, batch, seed);
+        _out.WriteLine($"{typeof(TCell).Name}: {count} gradient checks over {rnn.Parameters.Count} parameters, the input and {rnn.Spec.States.Length} state(s)");
+    }
+
+    /// <summary>Checks every gradient of <paramref name="rnn"/> on random data; returns how many comparisons were made.</summary>
+    internal static int CheckLayer<TCell>(Rnn<TCell, double> rnn, int steps, int batch, int seed) where TCell : IRnnCell
+    {
+        var device = rnn.Device;
         var rng = new Random(seed);
-        using var rnn = new Rnn<TCell, double>(device, input, hidden, seed: seed);
+        int input = rnn.InputSize;
         // Move every parameter off its initializer (biases start at zero, gains at one) so no term hides.
         var theta = rnn.GetAllParameters();
         var noise = TestData.Gaussian(rng, theta.Length, 0.3);
@@ -91,7 +99,7 @@ public class GradientCheckTests
             double numeric = (lossAt(eps) - lossAt(-eps)) / (2 * eps);
             double scale = Math.Max(1, Math.Max(Math.Abs(numeric), Math.Abs(analytic)));
             Assert.True(Math.Abs(numeric - analytic) <= 1e-6 * scale,
-                $"{typeof(TCell).Name} [{steps}x{batch}x{input}->{hidden}] d loss / d {what}: backward {analytic:R}, finite differences {numeric:R}");
+                $"{typeof(TCell).Name} [{steps}x{batch}x{input}->{rnn.OutputSize}] d loss / d {what}: backward {analytic:R}, finite differences {numeric:R}");
             checkedCount++;
         }
 
@@ -124,6 +132,6 @@ public class GradientCheckTests
             int state = s;
             CheckTensor($"initial {spec.States[s].Name}", s0[s], ds0[s], v => Loss(x, s0.Select((o, q) => q == state ? v : o).ToArray()));
         }
-        _out.WriteLine($"{typeof(TCell).Name}: {checkedCount} gradient checks over {rnn.Parameters.Count} parameters, the input and {s0.Length} state(s)");
+        return checkedCount;
     }
 }

@@ -1,0 +1,185 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Recur.Cells;
+using Xunit;
+
+namespace Recur.Tests;
+
+public class RnnBehaviourTests
+{
+    private static Device D => TestDevices.IlgpuCpu;
+
+    [Fact]
+    public void A_user_cell_with_its_own_dimension_passes_gradient_checks()
+    {
+        // Gate's size comes from dims; Rnn takes it by name.
+        CheckWithDims(3, 2, 3, 5, new Dictionary<string, int> { ["Gate"] = 4 });
+    }
+
+    private static void CheckWithDims(int steps, int batch, int input, int hidden, Dictionary<string, int> dims)
+    {
+        using var rnn = new Rnn<GatedRelu, double>(D, input, hidden, dims, seed: 3);
+        Assert.Equal(2, rnn.Spec.Segments);
+        Assert.Equal(4, rnn.Sizes[rnn.Spec.DimIndex("Gate")]);
+        Assert.True(GradientCheckTests.CheckLayer(rnn, steps, batch, seed: 9) > 40);
+    }
+
+    [Fact]
+    public void A_missing_dimension_size_is_a_clear_error()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new Rnn<GatedRelu, double>(D, 3, 5));
+        Assert.Contains("'Gate'", e.Message);
+    }
+
+    [Fact]
+    public void Inference_and_training_forward_agree()
+    {
+        using var rnn = new Rnn<Jzs1>(D, 4, 6, seed: 1);
+        var rng = new Random(2);
+        using var x = Tensor<float>.FromArray(D, TestData.Gaussian(rng, 5 * 3 * 4).Select(v => (float)v).ToArray(), 5, 3, 4);
+        using var train = rnn.Forward(x, training: true);
+        using var infer = rnn.Forward(x, training: false);
+        Assert.Equal(train.Output.ToArray(), infer.Output.ToArray());
+        Assert.Equal(train.FinalState[0].ToArray(), infer.FinalState[0].ToArray());
+    }
+
+    [Fact]
+    public void Parameter_gradients_accumulate_until_zeroed()
+    {
+        using var rnn = new Rnn<Lstm, double>(D, 3, 4, seed: 1);
+        var rng = new Random(3);
+        using var x = Tensor<double>.FromArray(D, TestData.Gaussian(rng, 2 * 2 * 3), 2, 2, 3);
+        using var dy = Tensor<double>.FromArray(D, TestData.Gaussian(rng, 2 * 2 * 4), 2, 2, 4);
+        double[] Run()
+        {
+            using var r = rnn.Forward(x);
+            using var g = rnn.Backward(dy);
+            return rnn.GetAllGradients();
+        }
+        var once = Run();
+        var twice = Run();
+        for (int i = 0; i < once.Length; i++) Assert.Equal(2 * once[i], twice[i], 12);
+        rnn.ZeroGrad();
+        Assert.All(rnn.GetAllGradients(), v => Assert.Equal(0, v));
+    }
+
+    [Fact]
+    public void Parameters_are_named_after_the_equations()
+    {
+        using var rnn = new Rnn<Lstm>(D, 3, 4);
+        var names = rnn.Parameters.Select(p => p.Name).ToHashSet();
+        foreach (var gate in new[] { "i", "f", "g", "o" })
+            foreach (var operand in new[] { "X", "H" })
+            {
+                Assert.Contains($"{gate}.{operand}.weight", names);
+                Assert.Contains($"{gate}.{operand}.bias", names);
+            }
+        Assert.Equal(new[] { 4, 3 }, rnn.Parameters.First(p => p.Name == "i.X.weight").Shape);
+        Assert.Equal(4 * (4 * 3 + 4 * 4 + 4 + 4), rnn.ParameterCount);
+    }
+
+    [Fact]
+    public void Orthogonal_initialization_gives_orthonormal_rows()
+    {
+        using var rnn = new Rnn<Lstm, double>(D, 3, 6, seed: 7);
+        var w = rnn.GetParameter("i.H.weight");
+        for (int a = 0; a < 6; a++)
+            for (int b = 0; b < 6; b++)
+            {
+                double dot = 0;
+                for (int k = 0; k < 6; k++) dot += w[a * 6 + k] * w[b * 6 + k];
+                Assert.Equal(a == b ? 1 : 0, dot, 9);
+            }
+    }
+
+    [Fact]
+    public void The_same_seed_gives_the_same_parameters()
+    {
+        using var a = new Rnn<Gru>(D, 3, 5, seed: 11);
+        using var b = new Rnn<Gru>(D, 3, 5, seed: 11);
+        using var c = new Rnn<Gru>(D, 3, 5, seed: 12);
+        Assert.Equal(a.GetAllParameters(), b.GetAllParameters());
+        Assert.NotEqual(a.GetAllParameters(), c.GetAllParameters());
+    }
+
+    [Fact]
+    public void Wrong_input_width_names_the_expected_shape()
+    {
+        using var rnn = new Rnn<Lstm>(D, 3, 4);
+        using var x = new Tensor<float>(D, 5, 2, 7);
+        var e = Assert.Throws<ArgumentException>(() => rnn.Forward(x));
+        Assert.Contains("[T, B, 3]", e.Message);
+        Assert.Contains("[5, 2, 7]", e.Message);
+    }
+
+    [Fact]
+    public void Wrong_rank_input_is_rejected()
+    {
+        using var rnn = new Rnn<Lstm>(D, 3, 4);
+        using var x = new Tensor<float>(D, 10, 3);
+        Assert.Throws<ArgumentException>(() => rnn.Forward(x));
+    }
+
+    [Fact]
+    public void Wrong_initial_state_shape_or_count_is_rejected()
+    {
+        using var rnn = new Rnn<Lstm>(D, 3, 4);
+        using var x = new Tensor<float>(D, 5, 2, 3);
+        using var good = new Tensor<float>(D, 2, 4);
+        using var bad = new Tensor<float>(D, 3, 4);
+        var e = Assert.Throws<ArgumentException>(() => rnn.Forward(x, new[] { good, bad }));
+        Assert.Contains("[2, 4]", e.Message);
+        Assert.Contains("[3, 4]", e.Message);
+        var count = Assert.Throws<ArgumentException>(() => rnn.Forward(x, new[] { good }));
+        Assert.Contains("2 states", count.Message);
+    }
+
+    [Fact]
+    public void Wrong_output_gradient_shape_is_rejected()
+    {
+        using var rnn = new Rnn<Gru>(D, 3, 4);
+        using var x = new Tensor<float>(D, 5, 2, 3);
+        using var r = rnn.Forward(x);
+        using var dy = new Tensor<float>(D, 5, 2, 5);
+        var e = Assert.Throws<ArgumentException>(() => rnn.Backward(dy));
+        Assert.Contains("[5, 2, 4]", e.Message);
+    }
+
+    [Fact]
+    public void Backward_without_a_training_forward_is_rejected()
+    {
+        using var rnn = new Rnn<Gru>(D, 3, 4);
+        using var x = new Tensor<float>(D, 5, 2, 3);
+        using var r = rnn.Forward(x, training: false);
+        using var dy = new Tensor<float>(D, 5, 2, 4);
+        Assert.Throws<InvalidOperationException>(() => rnn.Backward(dy));
+    }
+
+    [Fact]
+    public void Tensors_from_another_device_are_rejected()
+    {
+        using var other = Device.IlgpuCpu();
+        using var rnn = new Rnn<Gru>(D, 3, 4);
+        using var x = new Tensor<float>(other, 5, 2, 3);
+        var e = Assert.Throws<ArgumentException>(() => rnn.Forward(x));
+        Assert.Contains("device", e.Message);
+    }
+
+    [Fact]
+    public void Setting_a_parameter_of_the_wrong_size_is_rejected()
+    {
+        using var rnn = new Rnn<Gru>(D, 3, 4);
+        var e = Assert.Throws<ArgumentException>(() => rnn.SetParameter("r.X.weight", new float[5]));
+        Assert.Contains("[4, 3]", e.Message);
+        Assert.Throws<ArgumentException>(() => rnn.SetParameter("nope", new float[5]));
+        Assert.Throws<ArgumentException>(() => rnn.SetHyper("nope", 1));
+    }
+
+    [Fact]
+    public void Non_positive_sizes_are_rejected()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Rnn<Gru>(D, 0, 4));
+        Assert.Throws<ArgumentException>(() => new Tensor<float>(D, 2, 0));
+    }
+}

@@ -1,0 +1,26 @@
+namespace Recur.Tests;
+
+/// <summary>A user dimension for <see cref="GatedRelu"/>'s gate.</summary>
+public sealed class Gate : IDim { }
+
+/// <summary>A cell the library does not ship, written as a user would: it exercises Relu, Exp, division, a learned Bias,
+/// an identity-initialized product of an intermediate (two segments), a hyperparameter and a user-declared dimension.</summary>
+[RnnCell]
+public partial class GatedRelu
+{
+    [Input] partial Vec<In> X { get; }
+    [State, Output] partial Vec<Hidden> H { get; }
+    [State] partial Vec<Gate> S { get; }
+    [Hyper] public float Leak { get; init; } = 0.1f;
+
+    [Step]
+    void Step()
+    {
+        var f = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H, bias: false) + Bias<Hidden>(init: Init.Constant(1f)));
+        var s = Tanh(Linear<Gate>(X) + Linear<Gate>(S));
+        var candidate = Relu(Linear<Hidden>(X, init: Init.Normal(0.1f)) + Linear<Hidden>(f * H, init: Init.Identity(0.5f)) + Linear<Hidden>(s)) - Leak * H;
+        var scale = Exp(Linear<Hidden>(S, bias: false)) / (1f + Exp(Linear<Hidden>(S, bias: false)));
+        Next(S, s);
+        Next(H, (1f - f) * H + f * candidate * scale);
+    }
+}

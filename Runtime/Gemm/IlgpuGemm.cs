@@ -63,5 +63,13 @@ public static class GemmKernels
 
 internal static class GemmBackends
 {
-    public static IGemm<T> Create<T>(Device device) where T : unmanaged => new IlgpuGemm<T>(device.Accelerator);
+    /// <summary>cuBLAS on CUDA when it loads (else the ILGPU kernel, saying why); the ILGPU kernel elsewhere.</summary>
+    public static IGemm<T> Create<T>(Device device) where T : unmanaged
+    {
+        if (device.Kind != "cuda") return new IlgpuGemm<T>(device.Accelerator);
+        var cublas = CuBlasGemm<T>.TryCreate(device.Accelerator, out var reason);
+        if (cublas is not null) return cublas;
+        Console.Error.WriteLine($"Recur: cuBLAS is not available ({reason}); using ILGPU's GEMM kernel, which is much slower.");
+        return new IlgpuGemm<T>(device.Accelerator);
+    }
 }

@@ -13,6 +13,14 @@ public abstract class CellEquations
     protected static Vec<TOut> Linear<TOut>(IVec x, bool bias = true, Init? init = null, Init? biasInit = null, string? name = null)
         where TOut : IDim => default;
 
+    /// <summary>A learned affine map of the concatenation [x1; x2]: <c>W·[x1; x2] + b</c>, one weight block per operand.</summary>
+    protected static Vec<TOut> Linear<TOut>(IVec x1, IVec x2, bool bias = true, Init? init = null, Init? biasInit = null, string? name = null)
+        where TOut : IDim => default;
+
+    /// <summary>A learned affine map of the concatenation [x1; x2; x3].</summary>
+    protected static Vec<TOut> Linear<TOut>(IVec x1, IVec x2, IVec x3, bool bias = true, Init? init = null, Init? biasInit = null, string? name = null)
+        where TOut : IDim => default;
+
     /// <summary>Logistic sigmoid, elementwise.</summary>
     protected static Vec<D> Sigmoid<D>(Vec<D> x) where D : IDim => default;
     /// <summary>Hyperbolic tangent, elementwise.</summary>

@@ -263,24 +263,40 @@ internal sealed class CellChecker
         return null;
     }
 
+    /// <summary><c>Linear&lt;D&gt;(x)</c> is W·x + b. With several operands, <c>Linear&lt;D&gt;(x, h)</c> is W·[x; h] + b (the concatenation
+    /// papers write), kept as one product per operand so each can join its operand's GEMM group; the bias is shared.</summary>
     private int Linear(CallExpr call)
     {
         var outDim = TypeArg(call);
-        int x = VecArg(call, "x");
-        if (outDim is null || x < 0) return -1;
-        var operand = Positional(call, 0, "x")!;
+        var operands = call.Args.Where(a => a.Name is null || a.Name == "x").Select(a => a.Value).ToList();
+        if (operands.Count == 0) { Report(Descriptors.BadArgument, call.Location, $"'{call.Name}' needs a vector argument"); return -1; }
+        var xs = new List<int>();
+        foreach (var operand in operands)
+        {
+            int x = Eval(operand);
+            if (x >= 0 && _g[x].Kind != ShapeKind.Vec) { Report(Descriptors.BadArgument, operand.Location, $"'{call.Name}' needs vector arguments, not a single number"); x = -1; }
+            xs.Add(x);
+        }
+        if (outDim is null || xs.Any(x => x < 0)) return -1;
         bool bias = Named(call, "bias") is not BoolExpr { Value: false };
-        bool readsState = _g[x].Op == Op.StatePrev;
-        var init = InitArg(call, "init") ?? (readsState ? new InitSpec("Orthogonal", 1) : new InitSpec("UniformUnitScaling", 1));
-        var baseName = ExplicitName(call) ?? AutoName($"{_equation}.{OperandName(operand)}");
-        var w = AddParam(new ParamInfo(baseName + ".weight", ParamRole.Weight, outDim, _g[x].Dim, init), call.Location);
-        if (init.Kind == "Identity" && outDim != _g[x].Dim)
-            Report(Descriptors.InitShape, call.Location, baseName + ".weight", outDim, _g[x].Dim);
-        _linears.Add(new LinearInfo(w, x, outDim));
-        int product = _g.Source(Op.GemmOut, ShapeKind.Vec, outDim, _linears.Count - 1);
-        if (!bias) return product;
+        var explicitInit = InitArg(call, "init");
+        var baseName = ExplicitName(call) ?? AutoName(operands.Count == 1 ? $"{_equation}.{OperandName(operands[0])}" : _equation + ".cat");
+        int sum = -1;
+        for (int k = 0; k < xs.Count; k++)
+        {
+            int x = xs[k];
+            var init = explicitInit ?? (_g[x].Op == Op.StatePrev ? new InitSpec("Orthogonal", 1) : new InitSpec("UniformUnitScaling", 1));
+            var weightName = operands.Count == 1 ? baseName + ".weight" : $"{baseName}.{OperandName(operands[k])}.weight";
+            var w = AddParam(new ParamInfo(weightName, ParamRole.Weight, outDim, _g[x].Dim, init), call.Location);
+            if (init.Kind == "Identity" && outDim != _g[x].Dim)
+                Report(Descriptors.InitShape, call.Location, weightName, outDim, _g[x].Dim);
+            _linears.Add(new LinearInfo(w, x, outDim));
+            int product = _g.Source(Op.GemmOut, ShapeKind.Vec, outDim, _linears.Count - 1);
+            sum = sum < 0 ? product : _g.Binary(Op.Add, sum, product);
+        }
+        if (!bias) return sum;
         var b = AddParam(new ParamInfo(baseName + ".bias", ParamRole.Vector, outDim, "", InitArg(call, "biasInit") ?? new InitSpec("Constant", 0)), call.Location);
-        return _g.Binary(Op.Add, product, _g.Source(Op.Param, ShapeKind.Vec, outDim, b));
+        return _g.Binary(Op.Add, sum, _g.Source(Op.Param, ShapeKind.Vec, outDim, b));
     }
 
     private int Bias(CallExpr call)

@@ -26,6 +26,14 @@ public class RnnBehaviourTests
     }
 
     [Fact]
+    public void Linear_of_several_operands_is_one_affine_map_of_their_concatenation()
+    {
+        using var rnn = new Rnn<ConcatRnn, double>(D, 3, 4, seed: 2);
+        Assert.Equal(new[] { "H.cat.X.weight", "H.cat.H.weight", "H.cat.bias" }, rnn.Parameters.Select(p => p.Name).ToArray());
+        Assert.True(GradientCheckTests.CheckLayer(rnn, 3, 2, seed: 4) > 10);
+    }
+
+    [Fact]
     public void A_missing_dimension_size_is_a_clear_error()
     {
         var e = Assert.Throws<ArgumentException>(() => new Rnn<GatedRelu, double>(D, 3, 5));

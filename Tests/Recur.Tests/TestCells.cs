@@ -24,3 +24,14 @@ public partial class GatedRelu
         Next(H, (1f - f) * H + f * candidate * scale);
     }
 }
+
+/// <summary>Elman RNN written with the concatenation form W·[x; h] + b.</summary>
+[RnnCell]
+public partial class ConcatRnn
+{
+    [Input] partial Vec<In> X { get; }
+    [State, Output] partial Vec<Hidden> H { get; }
+
+    [Step]
+    void Step() => Next(H, Tanh(Linear<Hidden>(X, H)));
+}

@@ -94,6 +94,10 @@ internal static class Descriptors
         "Parameter never reaches the output",
         "Parameter '{0}' never affects any state, so it can not learn; remove it or use its equation");
 
+    public static readonly DiagnosticDescriptor UnsafeDisabled = Error("RCR0020",
+        "Project must allow unsafe code",
+        "Recur generates native CPU kernels for '{0}' that use pointers; add <AllowUnsafeBlocks>true</AllowUnsafeBlocks> to the project file");
+
     public static IReadOnlyList<DiagnosticDescriptor> All { get; } = typeof(Descriptors)
         .GetFields()
         .Where(f => f.FieldType == typeof(DiagnosticDescriptor))

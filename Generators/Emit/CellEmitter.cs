@@ -28,17 +28,18 @@ internal static class CellEmitter
         if (g.PartialProperties.Count > 0) w.Line();
         EmitSpec(w, schedule);
         w.Line();
-        w.Line("/// <summary>Loads this cell's kernels for one accelerator and scalar type (float or double).</summary>");
-        w.Open("public static global::Recur.CellProgram<T> CreateProgram<T>(global::ILGPU.Runtime.Accelerator accelerator) where T : unmanaged");
-        w.Line("if (typeof(T) == typeof(float)) return (global::Recur.CellProgram<T>)(object)new ProgramF32(accelerator);");
-        w.Line("if (typeof(T) == typeof(double)) return (global::Recur.CellProgram<T>)(object)new ProgramF64(accelerator);");
+        w.Line("/// <summary>Loads this cell's kernels for one device and scalar type (float or double): ILGPU kernels, or native CPU code on <c>Device.Cpu()</c>.</summary>");
+        w.Open("public static global::Recur.CellProgram<T> CreateProgram<T>(global::Recur.Device device) where T : unmanaged");
+        w.Line("if (typeof(T) == typeof(float)) return (global::Recur.CellProgram<T>)(object)(device.IsNativeCpu ? new CpuProgramF32() : new ProgramF32(device.Accelerator));");
+        w.Line("if (typeof(T) == typeof(double)) return (global::Recur.CellProgram<T>)(object)(device.IsNativeCpu ? new CpuProgramF64() : new ProgramF64(device.Accelerator));");
         w.Line($"throw new global::System.NotSupportedException($\"{g.ClassName} runs in float or double, not {{typeof(T).Name}}.\");");
         w.Close();
-        foreach (var scalar in new[] { "float", "double" })
-        {
-            w.Line();
-            EmitKernelsAndProgram(w, schedule, scalar);
-        }
+        foreach (var target in new[] { KernelTarget.Ilgpu, KernelTarget.Cpu })
+            foreach (var scalar in new[] { "float", "double" })
+            {
+                w.Line();
+                EmitKernelsAndProgram(w, schedule, scalar, target);
+            }
         w.Close();
         return w.ToString();
     }
@@ -85,13 +86,18 @@ internal static class CellEmitter
         w.Line($"    ScratchSlots: {s.ScratchSlots});");
     }
 
-    private static void EmitKernelsAndProgram(SourceWriter w, CellSchedule s, string scalar)
+    private static void EmitKernelsAndProgram(SourceWriter w, CellSchedule s, string scalar, KernelTarget target)
     {
-        var suffix = scalar == "float" ? "F32" : "F64";
-        var kernels = s.Forward.Concat(s.Backward).Select(k => (Plan: k, Emitter: new KernelEmitter(s, k, scalar))).ToList();
+        bool cpu = target == KernelTarget.Cpu;
+        var suffix = (scalar == "float" ? "F32" : "F64");
+        var kernelClass = (cpu ? "CpuKernels" : "Kernels") + suffix;
+        var programClass = (cpu ? "CpuProgram" : "Program") + suffix;
+        var kernels = s.Forward.Concat(s.Backward).Select(k => (Plan: k, Emitter: new KernelEmitter(s, k, scalar, target))).ToList();
 
-        w.Line($"/// <summary>The fused {scalar} kernels of {s.Graph.ClassName}.</summary>");
-        w.Open($"public static class Kernels{suffix}");
+        w.Line(cpu
+            ? $"/// <summary>The fused {scalar} kernels of {s.Graph.ClassName} as native CPU code: rows at a time, SIMD over each row.</summary>"
+            : $"/// <summary>The fused {scalar} ILGPU kernels of {s.Graph.ClassName} (CUDA and ILGPU's CPU accelerator).</summary>");
+        w.Open($"public static class {kernelClass}");
         for (int i = 0; i < kernels.Count; i++)
         {
             if (i > 0) w.Line();
@@ -100,27 +106,34 @@ internal static class CellEmitter
         w.Close();
         w.Line();
 
-        w.Open($"private sealed class Program{suffix} : global::Recur.CellProgram<{scalar}>");
-        foreach (var (plan, emitter) in kernels)
-            w.Line($"private readonly global::System.Action<global::ILGPU.KernelConfig, Kernels{suffix}.{emitter.ArgsType}> _{Lower(plan.Name)};");
-        w.Line();
-        w.Open($"public Program{suffix}(global::ILGPU.Runtime.Accelerator accelerator)");
-        foreach (var (plan, emitter) in kernels)
-            w.Line($"_{Lower(plan.Name)} = global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<Kernels{suffix}.{emitter.ArgsType}>(accelerator, Kernels{suffix}.{plan.Name});");
-        w.Close();
+        w.Open($"private sealed {(cpu ? "unsafe " : "")}class {programClass} : global::Recur.CellProgram<{scalar}>");
+        if (!cpu)
+        {
+            foreach (var (plan, emitter) in kernels)
+                w.Line($"private readonly global::System.Action<global::ILGPU.KernelConfig, {kernelClass}.{emitter.ArgsType}> _{Lower(plan.Name)};");
+            w.Line();
+            w.Open($"public {programClass}(global::ILGPU.Runtime.Accelerator accelerator)");
+            foreach (var (plan, emitter) in kernels)
+                w.Line($"_{Lower(plan.Name)} = global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<{kernelClass}.{emitter.ArgsType}>(accelerator, {kernelClass}.{plan.Name});");
+            w.Close();
+        }
         foreach (var backward in new[] { false, true })
         {
-            w.Line();
+            if (backward || !cpu) w.Line();
             w.Open($"public override void {(backward ? "Backward" : "Forward")}(int segment, global::Recur.StepViews<{scalar}> v)");
             w.Open("switch (segment)");
             foreach (var (plan, emitter) in kernels.Where(k => k.Plan.IsBackward == backward))
             {
                 w.Line($"case {plan.Segment}:");
-                w.Line($"    _{Lower(plan.Name)}(v.Config, new Kernels{suffix}.{emitter.ArgsType}");
-                w.Line("    {");
-                foreach (var (field, binding) in emitter.Bindings) w.Line($"        {field} = {binding},");
-                w.Line("    });");
-                w.Line("    break;");
+                w.Open("");
+                w.Line($"var args = new {kernelClass}.{emitter.ArgsType}");
+                w.Line("{");
+                foreach (var (field, binding) in emitter.Bindings)
+                    w.Line($"    {field} = {(cpu && !field.StartsWith("N_") && !field.StartsWith("h_") ? $"v.Ptr({binding})" : binding)},");
+                w.Line("};");
+                w.Line(cpu ? $"v.ForRows(&args, &{kernelClass}.{plan.Name});" : $"_{Lower(plan.Name)}(v.Config, args);");
+                w.Line("break;");
+                w.Close();
             }
             w.Line("default:");
             w.Line($"    throw new global::System.ArgumentOutOfRangeException(nameof(segment), segment, \"{s.Graph.ClassName} has {s.Segments} segment(s).\");");

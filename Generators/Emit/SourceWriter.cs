@@ -17,7 +17,7 @@ internal sealed class SourceWriter
 
     public SourceWriter Open(string header)
     {
-        Line(header);
+        if (header.Length > 0) Line(header);
         Line("{");
         _indent++;
         return this;

@@ -1,5 +1,3 @@
-using ILGPU.Runtime;
-
 namespace Recur;
 
 /// <summary>What the generator implements for every <c>[RnnCell]</c>: the cell's spec and its compiled kernels.</summary>
@@ -8,8 +6,9 @@ public interface IRnnCell
     /// <summary>Parameter table, states, hyperparameters and schedule.</summary>
     static abstract CellSpec Spec { get; }
 
-    /// <summary>Loads the cell's fused kernels for one accelerator; <typeparamref name="T"/> is float or double.</summary>
-    static abstract CellProgram<T> CreateProgram<T>(Accelerator accelerator) where T : unmanaged;
+    /// <summary>Loads the cell's fused kernels for one device (ILGPU kernels, or native code on <see cref="Device.Cpu"/>);
+    /// <typeparamref name="T"/> is float or double.</summary>
+    static abstract CellProgram<T> CreateProgram<T>(Device device) where T : unmanaged;
 }
 
 /// <summary>A cell's fused kernels, loaded once per accelerator: one forward and one backward kernel per segment.</summary>

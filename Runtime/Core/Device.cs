@@ -15,18 +15,31 @@ public sealed class Device : IDisposable
     private readonly ConcurrentDictionary<(Type, Type), object> _programs = new();
     private readonly ConcurrentDictionary<Type, object> _gemms = new();
 
-    private Device(Context context, Accelerator accelerator, string kind)
+    private Device(Context context, Accelerator accelerator, string kind, int threads = 1)
     {
         _context = context;
         Accelerator = accelerator;
         Kind = kind;
         GroupSize = kind == "cuda" ? 128 : Math.Min(accelerator.MaxNumThreadsPerGroup, 64);
+        Threads = threads;
+        Workers = kind == "cpu" && threads > 1 ? new CpuWorkers(threads) : null;
     }
 
     public Accelerator Accelerator { get; }
 
-    /// <summary>"cuda" or "ilgpu-cpu".</summary>
+    /// <summary>"cpu" (native .NET code), "cuda", or "ilgpu-cpu".</summary>
     public string Kind { get; }
+
+    /// <summary>True for <see cref="Cpu"/>: cells run as generated native code and GEMMs on the CPU BLAS.</summary>
+    public bool IsNativeCpu => Kind == "cpu";
+
+    /// <summary>Threads the CPU device computes with.</summary>
+    public int Threads { get; }
+
+    internal CpuWorkers? Workers { get; }
+
+    /// <summary>CPU device: the least pointwise work (batch rows × widest dimension) worth giving to another thread.</summary>
+    internal int MinElementsPerThread { get; set; } = 4096;
 
     /// <summary>Threads per group for the fused kernels (one group per batch row).</summary>
     public int GroupSize { get; }
@@ -34,6 +47,29 @@ public sealed class Device : IDisposable
     public string Name => $"{Kind}: {Accelerator.Name}";
 
     public override string ToString() => Name;
+
+    /// <summary>The fast CPU path: generated native code (SIMD over each row, rows split over <paramref name="threads"/> cores)
+    /// and OpenBLAS for GEMMs when the machine has it (a managed SIMD GEMM otherwise). Memory comes from ILGPU's CPU accelerator,
+    /// so tensors work the same on every device. <paramref name="threads"/> defaults to the machine's core count.</summary>
+    public static Device Cpu(int threads = 0)
+    {
+        if (threads < 0) throw new ArgumentOutOfRangeException(nameof(threads), $"threads must be positive (or 0 for all {Environment.ProcessorCount} cores), not {threads}.");
+        var context = Context.Create(b => b.CPU().EnableAlgorithms());
+        return new Device(context, context.CreateCPUAccelerator(0), "cpu", threads == 0 ? Environment.ProcessorCount : threads);
+    }
+
+    /// <summary>The default device: the first CUDA GPU when there is one, else <see cref="Cpu"/>.</summary>
+    public static Device Default() => CudaAvailable() ? Cuda() : Cpu();
+
+    /// <summary>Parses a device name as the examples take it: cpu, ilgpu-cpu, cuda or cuda:N.</summary>
+    public static Device FromName(string name) => name switch
+    {
+        "cpu" => Cpu(),
+        "ilgpu-cpu" => IlgpuCpu(),
+        "cuda" => Cuda(),
+        _ when name.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(name.AsSpan(5), out var i) => Cuda(i),
+        _ => throw new ArgumentException($"Unknown device '{name}'; use cpu, ilgpu-cpu, cuda or cuda:N."),
+    };
 
     /// <summary>ILGPU's CPU accelerator: runs the same kernels as CUDA, slowly; the parity backend.</summary>
     public static Device IlgpuCpu()
@@ -72,7 +108,13 @@ public sealed class Device : IDisposable
     }
 
     internal CellProgram<T> Program<TCell, T>() where TCell : IRnnCell where T : unmanaged =>
-        (CellProgram<T>)_programs.GetOrAdd((typeof(TCell), typeof(T)), _ => TCell.CreateProgram<T>(Accelerator));
+        (CellProgram<T>)_programs.GetOrAdd((typeof(TCell), typeof(T)), _ => TCell.CreateProgram<T>(this));
+
+    /// <summary>Why the preferred GEMM backend was not used, if it was not (e.g. no OpenBLAS on this machine).</summary>
+    public string? GemmNote { get; internal set; }
+
+    /// <summary>The GEMM backend this device uses for <typeparamref name="T"/>.</summary>
+    public string GemmName<T>() where T : unmanaged => Gemm<T>().Name;
 
     internal IGemm<T> Gemm<T>() where T : unmanaged =>
         (IGemm<T>)_gemms.GetOrAdd(typeof(T), _ => GemmBackends.Create<T>(this));
@@ -81,6 +123,7 @@ public sealed class Device : IDisposable
 
     public void Dispose()
     {
+        Workers?.Dispose();
         foreach (var g in _gemms.Values) (g as IDisposable)?.Dispose();
         Accelerator.Dispose();
         _context.Dispose();

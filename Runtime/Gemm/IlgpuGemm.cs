@@ -66,6 +66,14 @@ internal static class GemmBackends
     /// <summary>cuBLAS on CUDA when it loads (else the ILGPU kernel, saying why); the ILGPU kernel elsewhere.</summary>
     public static IGemm<T> Create<T>(Device device) where T : unmanaged
     {
+        if (device.IsNativeCpu)
+        {
+            var blas = OpenBlasGemm<T>.TryCreate(device.Threads, out var why);
+            if (blas is not null) return blas;
+            device.GemmNote = $"OpenBLAS not used ({why})";
+            if (typeof(T) == typeof(float)) return (IGemm<T>)(object)new ManagedGemm<float>(device.Threads);
+            if (typeof(T) == typeof(double)) return (IGemm<T>)(object)new ManagedGemm<double>(device.Threads);
+        }
         if (device.Kind != "cuda") return new IlgpuGemm<T>(device.Accelerator);
         var cublas = CuBlasGemm<T>.TryCreate(device.Accelerator, out var reason);
         if (cublas is not null) return cublas;

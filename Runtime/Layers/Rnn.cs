@@ -46,6 +46,9 @@ public class Rnn<TCell, T> : IDisposable where TCell : IRnnCell where T : unmana
     private readonly MemoryBuffer1D<T, Stride1D.Dense> _params, _grads;
     private readonly ArrayView<T>[] _paramViews, _gradViews;
     private readonly T[] _hypers;
+    private readonly MemoryBuffer1D<T, Stride1D.Dense>? _partialGrads;
+    private readonly nint[]? _gradShifts;
+    private readonly long _vectorOffset;
     private RnnWorkspace<T>? _workspace;
     private StepViews<T>? _views;
     private Tensor<T>? _lastInput;
@@ -93,6 +96,26 @@ public class Rnn<TCell, T> : IDisposable where TCell : IRnnCell where T : unmana
             for (int i = 0; i < init.Length; i++) values[info.Offset + i] = Scalar<T>.From(init[i]);
         }
         _params.CopyFromCPU(values);
+
+        // On the CPU device, threads other than the caller add the gradients of vector parameters (biases, gains) into their own
+        // copies of the gradient buffer, summed after the backward pass: no atomics. Vectors are laid out after all weights.
+        _vectorOffset = infos.Zip(Spec.Params).Where(p => p.Second.IsVector).Select(p => p.First.Offset).DefaultIfEmpty(offset).Min();
+        if (device.Workers is { Count: > 1 } workers)
+        {
+            _partialGrads = device.Accelerator.Allocate1D<T>((workers.Count - 1) * Math.Max(1, offset));
+            _partialGrads.MemSetToZero();
+            unsafe
+            {
+                long size = System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+                long baseAddress = (long)((ArrayView<T>)_grads.View).LoadEffectiveAddressAsPtr();
+                _gradShifts = new nint[workers.Count];
+                for (int w = 1; w < workers.Count; w++)
+                {
+                    var partial = ((ArrayView<T>)_partialGrads.View).SubView((w - 1) * Math.Max(1, offset), Math.Max(1, offset));
+                    _gradShifts[w] = (nint)(((long)partial.LoadEffectiveAddressAsPtr() - baseAddress) / size);
+                }
+            }
+        }
 
         _program = device.Program<TCell, T>();
         _gemm = device.Gemm<T>();
@@ -328,6 +351,8 @@ public class Rnn<TCell, T> : IDisposable where TCell : IRnnCell where T : unmana
             _gemm.Run(true, false, n, width, rows, Scalar<T>.One, ws.GemmOutGrad[g], n, operand, width, Scalar<T>.One, WeightGrads(group), width);
         }
 
+        ReducePartialGradients();
+
         var dInput = new Tensor<T>(Device, steps, batch, InputSize);
         ws.InputGrad[0].CopyTo(dInput.View);
         views.Flip = !views.Flip; // the last swap moved dL/dS0 into the "next" buffers
@@ -341,6 +366,28 @@ public class Rnn<TCell, T> : IDisposable where TCell : IRnnCell where T : unmana
         return new RnnGradients<T>(dInput, dInitial);
     }
 
+    /// <summary>Adds the other threads' vector-parameter gradients into the gradient buffer and clears them.</summary>
+    private unsafe void ReducePartialGradients()
+    {
+        if (_partialGrads is null || ParameterCount == _vectorOffset) return;
+        Device.Synchronize();
+        long count = ParameterCount - _vectorOffset;
+        var grads = new Span<T>((T*)((ArrayView<T>)_grads.View).SubView(_vectorOffset, count).LoadEffectiveAddressAsPtr(), (int)count);
+        for (int w = 1; w < _gradShifts!.Length; w++)
+        {
+            var partial = new Span<T>((T*)((ArrayView<T>)_partialGrads.View).SubView((w - 1) * ParameterCount + _vectorOffset, count).LoadEffectiveAddressAsPtr(), (int)count);
+            if (typeof(T) == typeof(float))
+                System.Numerics.Tensors.TensorPrimitives.Add(
+                    System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(grads), System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(partial),
+                    System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(grads));
+            else
+                System.Numerics.Tensors.TensorPrimitives.Add(
+                    System.Runtime.InteropServices.MemoryMarshal.Cast<T, double>(grads), System.Runtime.InteropServices.MemoryMarshal.Cast<T, double>(partial),
+                    System.Runtime.InteropServices.MemoryMarshal.Cast<T, double>(grads));
+            partial.Clear();
+        }
+    }
+
     private RnnWorkspace<T> Workspace(int steps, int batch, bool training, Tensor<T> input)
     {
         if (_workspace is null || _workspace.Steps != steps || _workspace.Batch != batch || _workspace.Training != training)
@@ -348,7 +395,11 @@ public class Rnn<TCell, T> : IDisposable where TCell : IRnnCell where T : unmana
             _workspace?.Dispose();
             _workspace = new RnnWorkspace<T>(Device.Accelerator, Spec, Sizes, steps, batch, training);
         }
-        _views = new StepViews<T>(_workspace, Sizes, _hypers, _paramViews, _gradViews, new[] { input.View }, Device.GroupSize);
+        // Rows per thread: below this a step's pointwise work is too small to be worth waking another thread.
+        int widest = Sizes.Max();
+        int rowsPerWorker = Math.Max(1, Device.MinElementsPerThread / widest);
+        _views = new StepViews<T>(_workspace, Sizes, _hypers, _paramViews, _gradViews, new[] { input.View }, Device.GroupSize,
+            Device.Workers, _gradShifts, rowsPerWorker);
         return _workspace;
     }
 
@@ -364,6 +415,7 @@ public class Rnn<TCell, T> : IDisposable where TCell : IRnnCell where T : unmana
         _workspace?.Dispose();
         _params.Dispose();
         _grads.Dispose();
+        _partialGrads?.Dispose();
         GC.SuppressFinalize(this);
     }
 }

@@ -1,10 +1,11 @@
+using System;
 using ILGPU;
 using ILGPU.Runtime;
 
 namespace Recur;
 
 /// <summary>The buffers of one time step, as the generated launchers ask for them. Views are [B, width] row blocks.</summary>
-public sealed class StepViews<T> where T : unmanaged
+public sealed unsafe class StepViews<T> where T : unmanaged
 {
     private readonly RnnWorkspace<T> _ws;
     private readonly int[] _sizes;
@@ -14,9 +15,16 @@ public sealed class StepViews<T> where T : unmanaged
     private ArrayView<T> _outputGrad;
     private int _outputWidth;
 
+    private readonly CpuWorkers? _workers;
+    private readonly nint[] _gradShifts;
+    private readonly int _rowsPerWorker;
+
     internal StepViews(RnnWorkspace<T> ws, int[] sizes, T[] hypers, ArrayView<T>[] parameters, ArrayView<T>[] gradients,
-        ArrayView<T>[] inputs, int groupSize)
+        ArrayView<T>[] inputs, int groupSize, CpuWorkers? workers = null, nint[]? gradShifts = null, int rowsPerWorker = 1)
     {
+        _workers = workers;
+        _gradShifts = gradShifts ?? new nint[1];
+        _rowsPerWorker = Math.Max(1, rowsPerWorker);
         _ws = ws;
         _sizes = sizes;
         _hypers = hypers;
@@ -59,4 +67,39 @@ public sealed class StepViews<T> where T : unmanaged
     public ArrayView<T> NextStateGrad(int s) => Flip ? _ws.StateGradA[s] : _ws.StateGradB[s];
     public ArrayView<T> OutputGrad() => _ws.Slot(_outputGrad, Step, _outputWidth);
     public ArrayView<T> Scratch(int k) => _ws.Scratch[k];
+
+    /// <summary>The host address of a view (CPU device only: its buffers are host memory).</summary>
+    public T* Ptr(ArrayView<T> view) => (T*)view.LoadEffectiveAddressAsPtr();
+
+    /// <summary>Runs a native CPU kernel over the batch rows, split over the device's threads when the batch is large enough;
+    /// each thread adds its parameter gradients into its own buffer (shifted by <c>gradShift</c>), summed after the backward pass.</summary>
+    public void ForRows<TArgs>(TArgs* args, delegate*<in TArgs, int, int, nint, void> kernel) where TArgs : unmanaged
+    {
+        int rows = _ws.Batch;
+        int chunks = _workers is null ? 1 : Math.Min(Math.Min(_workers.Count, _gradShifts.Length), rows / _rowsPerWorker);
+        if (chunks <= 1)
+        {
+            kernel(in *args, 0, rows, 0);
+            return;
+        }
+        fixed (nint* shifts = _gradShifts)
+        {
+            var job = new RowJob<TArgs> { Args = args, Kernel = kernel, Rows = rows, Chunks = chunks, Shifts = shifts };
+            _workers!.Run(chunks, &RowJob<TArgs>.Execute, &job);
+        }
+    }
+
+    private struct RowJob<TArgs> where TArgs : unmanaged
+    {
+        public TArgs* Args;
+        public delegate*<in TArgs, int, int, nint, void> Kernel;
+        public int Rows, Chunks;
+        public nint* Shifts;
+
+        public static void Execute(void* state, int chunk)
+        {
+            var job = (RowJob<TArgs>*)state;
+            job->Kernel(in *job->Args, job->Rows * chunk / job->Chunks, job->Rows * (chunk + 1) / job->Chunks, job->Shifts[chunk]);
+        }
+    }
 }

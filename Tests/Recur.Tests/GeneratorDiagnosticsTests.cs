@@ -124,6 +124,21 @@ public class GeneratorDiagnosticsTests
     }
 
     [Fact]
+    public void A_project_without_unsafe_code_is_told_to_allow_it()
+    {
+        var run = GeneratorHarness.Generate(Header + """
+            [RnnCell] public partial class Cell
+            {
+                [Input] partial Vec<In> X { get; }
+                [State, Output] partial Vec<Hidden> H { get; }
+                [Step] void Step() { Next(H, Tanh(Linear<Hidden>(X) + Linear<Hidden>(H))); }
+            }
+            """, allowUnsafe: false);
+        AssertOnly(run, "RCR0020", "Cell");
+        Assert.Empty(run.CompileErrors.Where(d => d.Id == "CS0227"));
+    }
+
+    [Fact]
     public void A_new_user_cell_compiles_with_no_diagnostics()
     {
         // A cell the library does not ship: minimal gated unit with a user-declared dimension and a learned bias.

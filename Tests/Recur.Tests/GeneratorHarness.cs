@@ -24,12 +24,12 @@ public static class GeneratorHarness
             .Distinct().Select(p => (MetadataReference)MetadataReference.CreateFromFile(p)).ToArray();
     });
 
-    public static Run Generate(string source, string path = "Cell.cs")
+    public static Run Generate(string source, string path = "Cell.cs", bool allowUnsafe = true)
     {
         var compilation = CSharpCompilation.Create("UserCells",
             new[] { CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(LanguageVersion.Preview), path) },
             References.Value,
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable, allowUnsafe: allowUnsafe));
         GeneratorDriver driver = CSharpGeneratorDriver.Create(new[] { new RecurGenerator().AsSourceGenerator() },
             parseOptions: new CSharpParseOptions(LanguageVersion.Preview));
         driver = driver.RunGeneratorsAndUpdateCompilation(compilation, out var output, out var diagnostics);

@@ -15,34 +15,38 @@ public class GradientCheckTests
     private readonly ITestOutputHelper _out;
     public GradientCheckTests(ITestOutputHelper output) => _out = output;
 
-    public static IEnumerable<object[]> Sizes => new[]
+    private static readonly object[][] Shapes =
     {
         // steps, batch, input, hidden, seed
         new object[] { 3, 1, 3, 5, 1 },   // batch 1, odd hidden
         new object[] { 4, 3, 2, 7, 2 },   // odd hidden, input smaller than hidden
         new object[] { 2, 2, 6, 4, 3 },   // input larger than hidden
+        new object[] { 2, 5, 3, 19, 4 },  // a SIMD body and a scalar tail on the CPU; rows split over threads
     };
 
-    [Theory, MemberData(nameof(Sizes))]
-    public void BasicRnn_gradients_match_finite_differences(int t, int b, int i, int h, int seed) => Check<BasicRnn>(t, b, i, h, seed);
+    public static IEnumerable<object[]> Sizes =>
+        from device in new[] { "ilgpu-cpu", "cpu" } from shape in Shapes select shape.Prepend(device).ToArray();
 
     [Theory, MemberData(nameof(Sizes))]
-    public void Lstm_gradients_match_finite_differences(int t, int b, int i, int h, int seed) => Check<Lstm>(t, b, i, h, seed);
+    public void BasicRnn_gradients_match_finite_differences(string device, int t, int b, int i, int h, int seed) => Check<BasicRnn>(device, t, b, i, h, seed);
 
     [Theory, MemberData(nameof(Sizes))]
-    public void Gru_gradients_match_finite_differences(int t, int b, int i, int h, int seed) => Check<Gru>(t, b, i, h, seed);
+    public void Lstm_gradients_match_finite_differences(string device, int t, int b, int i, int h, int seed) => Check<Lstm>(device, t, b, i, h, seed);
 
     [Theory, MemberData(nameof(Sizes))]
-    public void LayerNormLstm_gradients_match_finite_differences(int t, int b, int i, int h, int seed) => Check<LayerNormLstm>(t, b, i, h, seed);
+    public void Gru_gradients_match_finite_differences(string device, int t, int b, int i, int h, int seed) => Check<Gru>(device, t, b, i, h, seed);
 
     [Theory, MemberData(nameof(Sizes))]
-    public void Jzs1_gradients_match_finite_differences(int t, int b, int i, int h, int seed) => Check<Jzs1>(t, b, i, h, seed);
+    public void LayerNormLstm_gradients_match_finite_differences(string device, int t, int b, int i, int h, int seed) => Check<LayerNormLstm>(device, t, b, i, h, seed);
 
-    internal void Check<TCell>(int steps, int batch, int input, int hidden, int seed) where TCell : IRnnCell
+    [Theory, MemberData(nameof(Sizes))]
+    public void Jzs1_gradients_match_finite_differences(string device, int t, int b, int i, int h, int seed) => Check<Jzs1>(device, t, b, i, h, seed);
+
+    internal void Check<TCell>(string device, int steps, int batch, int input, int hidden, int seed) where TCell : IRnnCell
     {
-        using var rnn = new Rnn<TCell, double>(TestDevices.IlgpuCpu, input, hidden, seed: seed);
+        using var rnn = new Rnn<TCell, double>(TestDevices.ByName(device), input, hidden, seed: seed);
         int count = CheckLayer(rnn, steps, batch, seed);
-        _out.WriteLine($"{typeof(TCell).Name}: {count} gradient checks over {rnn.Parameters.Count} parameters, the input and {rnn.Spec.States.Length} state(s)");
+        _out.WriteLine($"{typeof(TCell).Name} on {device}: {count} gradient checks over {rnn.Parameters.Count} parameters, the input and {rnn.Spec.States.Length} state(s)");
     }
 
     /// <summary>Checks every gradient of <paramref name="rnn"/> on random data; returns how many comparisons were made.</summary>

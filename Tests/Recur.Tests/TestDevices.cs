@@ -9,8 +9,18 @@ namespace Recur.Tests;
 public static class TestDevices
 {
     private static readonly Lazy<Device> _ilgpuCpu = new(Device.IlgpuCpu);
+    private static readonly Lazy<Device> _cpu = new(() => new Func<Device>(() =>
+    {
+        // Two threads and no minimum work per thread, so even tiny batches exercise the split over rows.
+        var d = Device.Cpu(threads: 2);
+        d.MinElementsPerThread = 1;
+        return d;
+    })());
 
     public static Device IlgpuCpu => _ilgpuCpu.Value;
+    public static Device Cpu => _cpu.Value;
+
+    public static Device ByName(string name) => name == "cpu" ? Cpu : IlgpuCpu;
 }
 
 /// <summary>Random data for tests, from a seed.</summary>

@@ -37,15 +37,15 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
         Segments: 2,
         ScratchSlots: 0);
 
-    /// <summary>Loads this cell's kernels for one accelerator and scalar type (float or double).</summary>
-    public static global::Recur.CellProgram<T> CreateProgram<T>(global::ILGPU.Runtime.Accelerator accelerator) where T : unmanaged
+    /// <summary>Loads this cell's kernels for one device and scalar type (float or double): ILGPU kernels, or native CPU code on <c>Device.Cpu()</c>.</summary>
+    public static global::Recur.CellProgram<T> CreateProgram<T>(global::Recur.Device device) where T : unmanaged
     {
-        if (typeof(T) == typeof(float)) return (global::Recur.CellProgram<T>)(object)new ProgramF32(accelerator);
-        if (typeof(T) == typeof(double)) return (global::Recur.CellProgram<T>)(object)new ProgramF64(accelerator);
+        if (typeof(T) == typeof(float)) return (global::Recur.CellProgram<T>)(object)(device.IsNativeCpu ? new CpuProgramF32() : new ProgramF32(device.Accelerator));
+        if (typeof(T) == typeof(double)) return (global::Recur.CellProgram<T>)(object)(device.IsNativeCpu ? new CpuProgramF64() : new ProgramF64(device.Accelerator));
         throw new global::System.NotSupportedException($"Jzs1 runs in float or double, not {typeof(T).Name}.");
     }
 
-    /// <summary>The fused float kernels of Jzs1.</summary>
+    /// <summary>The fused float ILGPU kernels of Jzs1 (CUDA and ILGPU's CPU accelerator).</summary>
     public static class KernelsF32
     {
         /// <summary>Arguments of <see cref="Forward0"/>.</summary>
@@ -66,7 +66,7 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
             {
                 int _bj = _b * a.N_Hidden + _j;
                 // var r = Sigmoid(Linear<Hidden>(X));
-                float r = global::Recur.KernelMath.Sigmoid(a.P0[_b * (3 * a.N_Hidden) + a.N_Hidden + _j] + a.p_r_X_bias[_j]);
+                var r = global::Recur.KernelMath.Sigmoid(a.P0[_b * (3 * a.N_Hidden) + a.N_Hidden + _j] + a.p_r_X_bias[_j]);
                 a.O0[_bj] = r * a.s_H[_bj];
             }
         }
@@ -92,9 +92,9 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
             {
                 int _bj = _b * a.N_Hidden + _j;
                 // var z = Sigmoid(Linear<Hidden>(X));
-                float z = global::Recur.KernelMath.Sigmoid(a.P0[_b * (3 * a.N_Hidden) + _j] + a.p_z_X_bias[_j]);
+                var z = global::Recur.KernelMath.Sigmoid(a.P0[_b * (3 * a.N_Hidden) + _j] + a.p_z_X_bias[_j]);
                 // Next(H, Tanh(Linear<Hidden>(r * H) + Tanh(Linear<Hidden>(X))) * z + H * (1f - z));
-                float H_next = (global::Recur.KernelMath.Tanh((a.P1[_b * (a.N_Hidden) + _j] + a.p_H_rH_bias[_j]) + global::Recur.KernelMath.Tanh(a.P0[_b * (3 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_H_X_bias[_j])) * z) + (a.s_H[_bj] * (1f - z));
+                var H_next = (global::Recur.KernelMath.Tanh((a.P1[_b * (a.N_Hidden) + _j] + a.p_H_rH_bias[_j]) + global::Recur.KernelMath.Tanh(a.P0[_b * (3 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_H_X_bias[_j])) * z) + (a.s_H[_bj] * (1f - z));
                 a.s_H_next[_bj] = H_next;
             }
         }
@@ -119,12 +119,12 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
             for (int _j = _tid; _j < a.N_Hidden; _j += _stride)
             {
                 int _bj = _b * a.N_Hidden + _j;
-                float dO0 = a.dO0[_bj];
+                var dO0 = a.dO0[_bj];
                 // var r = Sigmoid(Linear<Hidden>(X));
-                float r = global::Recur.KernelMath.Sigmoid(a.P0[_b * (3 * a.N_Hidden) + a.N_Hidden + _j] + a.p_r_X_bias[_j]);
+                var r = global::Recur.KernelMath.Sigmoid(a.P0[_b * (3 * a.N_Hidden) + a.N_Hidden + _j] + a.p_r_X_bias[_j]);
                 // gradient of r
-                float dr = dO0 * a.s_H[_bj];
-                float v30 = dr * (r * (1f - r));
+                var dr = dO0 * a.s_H[_bj];
+                var v30 = dr * (r * (1f - r));
                 a.d_H[_bj] += dO0 * r;
                 a.dP0[_b * (3 * a.N_Hidden) + a.N_Hidden + _j] += v30;
                 global::ILGPU.Atomic.Add(ref a.g_r_X_bias[_j], v30);
@@ -158,17 +158,17 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
             for (int _j = _tid; _j < a.N_Hidden; _j += _stride)
             {
                 int _bj = _b * a.N_Hidden + _j;
-                float dH_next = (a.d_H_next[_bj] + a.dOut[_bj]);
+                var dH_next = (a.d_H_next[_bj] + a.dOut[_bj]);
                 // var z = Sigmoid(Linear<Hidden>(X));
-                float z = global::Recur.KernelMath.Sigmoid(a.P0[_b * (3 * a.N_Hidden) + _j] + a.p_z_X_bias[_j]);
-                float v17 = global::Recur.KernelMath.Tanh(a.P0[_b * (3 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_H_X_bias[_j]);
-                float v19 = global::Recur.KernelMath.Tanh((a.P1[_b * (a.N_Hidden) + _j] + a.p_H_rH_bias[_j]) + v17);
-                float v22 = 1f - z;
+                var z = global::Recur.KernelMath.Sigmoid(a.P0[_b * (3 * a.N_Hidden) + _j] + a.p_z_X_bias[_j]);
+                var v17 = global::Recur.KernelMath.Tanh(a.P0[_b * (3 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_H_X_bias[_j]);
+                var v19 = global::Recur.KernelMath.Tanh((a.P1[_b * (a.N_Hidden) + _j] + a.p_H_rH_bias[_j]) + v17);
+                var v22 = 1f - z;
                 // gradient of z
-                float dz = (-(dH_next * a.s_H[_bj])) + (dH_next * v19);
-                float v40 = (dH_next * z) * (1f - (v19 * v19));
-                float v43 = v40 * (1f - (v17 * v17));
-                float v45 = dz * (z * v22);
+                var dz = (-(dH_next * a.s_H[_bj])) + (dH_next * v19);
+                var v40 = (dH_next * z) * (1f - (v19 * v19));
+                var v43 = v40 * (1f - (v17 * v17));
+                var v45 = dz * (z * v22);
                 a.d_H[_bj] += dH_next * v22;
                 a.dP0[_b * (3 * a.N_Hidden) + _j] += v45;
                 global::ILGPU.Atomic.Add(ref a.g_z_X_bias[_j], v45);
@@ -200,17 +200,21 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
             switch (segment)
             {
                 case 0:
-                    _forward0(v.Config, new KernelsF32.Forward0Args
+                {
+                    var args = new KernelsF32.Forward0Args
                     {
                         N_Hidden = v.Size(1),
                         O0 = v.Intermediate(0),
                         P0 = v.GemmOut(0),
                         p_r_X_bias = v.Param(5),
                         s_H = v.State(0),
-                    });
+                    };
+                    _forward0(v.Config, args);
                     break;
+                }
                 case 1:
-                    _forward1(v.Config, new KernelsF32.Forward1Args
+                {
+                    var args = new KernelsF32.Forward1Args
                     {
                         N_Hidden = v.Size(1),
                         P0 = v.GemmOut(0),
@@ -220,8 +224,10 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
                         p_z_X_bias = v.Param(4),
                         s_H = v.State(0),
                         s_H_next = v.NextState(0),
-                    });
+                    };
+                    _forward1(v.Config, args);
                     break;
+                }
                 default:
                     throw new global::System.ArgumentOutOfRangeException(nameof(segment), segment, "Jzs1 has 2 segment(s).");
             }
@@ -232,7 +238,8 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
             switch (segment)
             {
                 case 0:
-                    _backward0(v.Config, new KernelsF32.Backward0Args
+                {
+                    var args = new KernelsF32.Backward0Args
                     {
                         N_Hidden = v.Size(1),
                         P0 = v.GemmOut(0),
@@ -242,10 +249,13 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
                         g_r_X_bias = v.ParamGrad(5),
                         p_r_X_bias = v.Param(5),
                         s_H = v.State(0),
-                    });
+                    };
+                    _backward0(v.Config, args);
                     break;
+                }
                 case 1:
-                    _backward1(v.Config, new KernelsF32.Backward1Args
+                {
+                    var args = new KernelsF32.Backward1Args
                     {
                         N_Hidden = v.Size(1),
                         P0 = v.GemmOut(0),
@@ -262,15 +272,17 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
                         p_H_rH_bias = v.Param(6),
                         p_z_X_bias = v.Param(4),
                         s_H = v.State(0),
-                    });
+                    };
+                    _backward1(v.Config, args);
                     break;
+                }
                 default:
                     throw new global::System.ArgumentOutOfRangeException(nameof(segment), segment, "Jzs1 has 2 segment(s).");
             }
         }
     }
 
-    /// <summary>The fused double kernels of Jzs1.</summary>
+    /// <summary>The fused double ILGPU kernels of Jzs1 (CUDA and ILGPU's CPU accelerator).</summary>
     public static class KernelsF64
     {
         /// <summary>Arguments of <see cref="Forward0"/>.</summary>
@@ -291,7 +303,7 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
             {
                 int _bj = _b * a.N_Hidden + _j;
                 // var r = Sigmoid(Linear<Hidden>(X));
-                double r = global::Recur.KernelMath.Sigmoid(a.P0[_b * (3 * a.N_Hidden) + a.N_Hidden + _j] + a.p_r_X_bias[_j]);
+                var r = global::Recur.KernelMath.Sigmoid(a.P0[_b * (3 * a.N_Hidden) + a.N_Hidden + _j] + a.p_r_X_bias[_j]);
                 a.O0[_bj] = r * a.s_H[_bj];
             }
         }
@@ -317,9 +329,9 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
             {
                 int _bj = _b * a.N_Hidden + _j;
                 // var z = Sigmoid(Linear<Hidden>(X));
-                double z = global::Recur.KernelMath.Sigmoid(a.P0[_b * (3 * a.N_Hidden) + _j] + a.p_z_X_bias[_j]);
+                var z = global::Recur.KernelMath.Sigmoid(a.P0[_b * (3 * a.N_Hidden) + _j] + a.p_z_X_bias[_j]);
                 // Next(H, Tanh(Linear<Hidden>(r * H) + Tanh(Linear<Hidden>(X))) * z + H * (1f - z));
-                double H_next = (global::Recur.KernelMath.Tanh((a.P1[_b * (a.N_Hidden) + _j] + a.p_H_rH_bias[_j]) + global::Recur.KernelMath.Tanh(a.P0[_b * (3 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_H_X_bias[_j])) * z) + (a.s_H[_bj] * (1d - z));
+                var H_next = (global::Recur.KernelMath.Tanh((a.P1[_b * (a.N_Hidden) + _j] + a.p_H_rH_bias[_j]) + global::Recur.KernelMath.Tanh(a.P0[_b * (3 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_H_X_bias[_j])) * z) + (a.s_H[_bj] * (1d - z));
                 a.s_H_next[_bj] = H_next;
             }
         }
@@ -344,12 +356,12 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
             for (int _j = _tid; _j < a.N_Hidden; _j += _stride)
             {
                 int _bj = _b * a.N_Hidden + _j;
-                double dO0 = a.dO0[_bj];
+                var dO0 = a.dO0[_bj];
                 // var r = Sigmoid(Linear<Hidden>(X));
-                double r = global::Recur.KernelMath.Sigmoid(a.P0[_b * (3 * a.N_Hidden) + a.N_Hidden + _j] + a.p_r_X_bias[_j]);
+                var r = global::Recur.KernelMath.Sigmoid(a.P0[_b * (3 * a.N_Hidden) + a.N_Hidden + _j] + a.p_r_X_bias[_j]);
                 // gradient of r
-                double dr = dO0 * a.s_H[_bj];
-                double v30 = dr * (r * (1d - r));
+                var dr = dO0 * a.s_H[_bj];
+                var v30 = dr * (r * (1d - r));
                 a.d_H[_bj] += dO0 * r;
                 a.dP0[_b * (3 * a.N_Hidden) + a.N_Hidden + _j] += v30;
                 global::ILGPU.Atomic.Add(ref a.g_r_X_bias[_j], v30);
@@ -383,17 +395,17 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
             for (int _j = _tid; _j < a.N_Hidden; _j += _stride)
             {
                 int _bj = _b * a.N_Hidden + _j;
-                double dH_next = (a.d_H_next[_bj] + a.dOut[_bj]);
+                var dH_next = (a.d_H_next[_bj] + a.dOut[_bj]);
                 // var z = Sigmoid(Linear<Hidden>(X));
-                double z = global::Recur.KernelMath.Sigmoid(a.P0[_b * (3 * a.N_Hidden) + _j] + a.p_z_X_bias[_j]);
-                double v17 = global::Recur.KernelMath.Tanh(a.P0[_b * (3 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_H_X_bias[_j]);
-                double v19 = global::Recur.KernelMath.Tanh((a.P1[_b * (a.N_Hidden) + _j] + a.p_H_rH_bias[_j]) + v17);
-                double v22 = 1d - z;
+                var z = global::Recur.KernelMath.Sigmoid(a.P0[_b * (3 * a.N_Hidden) + _j] + a.p_z_X_bias[_j]);
+                var v17 = global::Recur.KernelMath.Tanh(a.P0[_b * (3 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_H_X_bias[_j]);
+                var v19 = global::Recur.KernelMath.Tanh((a.P1[_b * (a.N_Hidden) + _j] + a.p_H_rH_bias[_j]) + v17);
+                var v22 = 1d - z;
                 // gradient of z
-                double dz = (-(dH_next * a.s_H[_bj])) + (dH_next * v19);
-                double v40 = (dH_next * z) * (1d - (v19 * v19));
-                double v43 = v40 * (1d - (v17 * v17));
-                double v45 = dz * (z * v22);
+                var dz = (-(dH_next * a.s_H[_bj])) + (dH_next * v19);
+                var v40 = (dH_next * z) * (1d - (v19 * v19));
+                var v43 = v40 * (1d - (v17 * v17));
+                var v45 = dz * (z * v22);
                 a.d_H[_bj] += dH_next * v22;
                 a.dP0[_b * (3 * a.N_Hidden) + _j] += v45;
                 global::ILGPU.Atomic.Add(ref a.g_z_X_bias[_j], v45);
@@ -425,17 +437,21 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
             switch (segment)
             {
                 case 0:
-                    _forward0(v.Config, new KernelsF64.Forward0Args
+                {
+                    var args = new KernelsF64.Forward0Args
                     {
                         N_Hidden = v.Size(1),
                         O0 = v.Intermediate(0),
                         P0 = v.GemmOut(0),
                         p_r_X_bias = v.Param(5),
                         s_H = v.State(0),
-                    });
+                    };
+                    _forward0(v.Config, args);
                     break;
+                }
                 case 1:
-                    _forward1(v.Config, new KernelsF64.Forward1Args
+                {
+                    var args = new KernelsF64.Forward1Args
                     {
                         N_Hidden = v.Size(1),
                         P0 = v.GemmOut(0),
@@ -445,8 +461,10 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
                         p_z_X_bias = v.Param(4),
                         s_H = v.State(0),
                         s_H_next = v.NextState(0),
-                    });
+                    };
+                    _forward1(v.Config, args);
                     break;
+                }
                 default:
                     throw new global::System.ArgumentOutOfRangeException(nameof(segment), segment, "Jzs1 has 2 segment(s).");
             }
@@ -457,7 +475,8 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
             switch (segment)
             {
                 case 0:
-                    _backward0(v.Config, new KernelsF64.Backward0Args
+                {
+                    var args = new KernelsF64.Backward0Args
                     {
                         N_Hidden = v.Size(1),
                         P0 = v.GemmOut(0),
@@ -467,10 +486,13 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
                         g_r_X_bias = v.ParamGrad(5),
                         p_r_X_bias = v.Param(5),
                         s_H = v.State(0),
-                    });
+                    };
+                    _backward0(v.Config, args);
                     break;
+                }
                 case 1:
-                    _backward1(v.Config, new KernelsF64.Backward1Args
+                {
+                    var args = new KernelsF64.Backward1Args
                     {
                         N_Hidden = v.Size(1),
                         P0 = v.GemmOut(0),
@@ -487,8 +509,600 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
                         p_H_rH_bias = v.Param(6),
                         p_z_X_bias = v.Param(4),
                         s_H = v.State(0),
-                    });
+                    };
+                    _backward1(v.Config, args);
                     break;
+                }
+                default:
+                    throw new global::System.ArgumentOutOfRangeException(nameof(segment), segment, "Jzs1 has 2 segment(s).");
+            }
+        }
+    }
+
+    /// <summary>The fused float kernels of Jzs1 as native CPU code: rows at a time, SIMD over each row.</summary>
+    public static class CpuKernelsF32
+    {
+        /// <summary>Arguments of <see cref="Forward0"/>.</summary>
+        public unsafe struct Forward0Args
+        {
+            public int N_Hidden; // size of Hidden
+            public float* O0; // operand of GEMM group 1 [B, Hidden]
+            public float* P0; // GEMM group 0's output [B, Hidden + Hidden + Hidden]
+            public float* p_r_X_bias; // r.X.bias [Hidden]
+            public float* s_H; // H before the step [B, Hidden]
+        }
+
+        /// <summary>Forward of segment 0 for rows [rowStart, rowEnd); parameter gradients go to <c>g_* + gradShift</c>.</summary>
+        public static unsafe void Forward0(in Forward0Args a, int rowStart, int rowEnd, nint gradShift)
+        {
+            int _width = global::System.Numerics.Vector<float>.Count;
+            for (int _b = rowStart; _b < rowEnd; _b++)
+            {
+                int _j;
+                _j = 0;
+                for (; _j <= a.N_Hidden - _width; _j += _width)
+                {
+                    int _bj = _b * a.N_Hidden + _j;
+                    // var r = Sigmoid(Linear<Hidden>(X));
+                    var r = global::Recur.VectorMath.Sigmoid(global::System.Numerics.Vector.Load(a.P0 + (_b * (3 * a.N_Hidden) + a.N_Hidden + _j)) + global::System.Numerics.Vector.Load(a.p_r_X_bias + (_j)));
+                    global::System.Numerics.Vector.Store(r * global::System.Numerics.Vector.Load(a.s_H + (_bj)), a.O0 + (_bj));
+                }
+                for (; _j < a.N_Hidden; _j++)
+                {
+                    int _bj = _b * a.N_Hidden + _j;
+                    // var r = Sigmoid(Linear<Hidden>(X));
+                    var r = global::Recur.KernelMath.Sigmoid(a.P0[_b * (3 * a.N_Hidden) + a.N_Hidden + _j] + a.p_r_X_bias[_j]);
+                    a.O0[_bj] = r * a.s_H[_bj];
+                }
+            }
+        }
+
+        /// <summary>Arguments of <see cref="Forward1"/>.</summary>
+        public unsafe struct Forward1Args
+        {
+            public int N_Hidden; // size of Hidden
+            public float* P0; // GEMM group 0's output [B, Hidden + Hidden + Hidden]
+            public float* P1; // GEMM group 1's output [B, Hidden]
+            public float* p_H_X_bias; // H.X.bias [Hidden]
+            public float* p_H_rH_bias; // H.rH.bias [Hidden]
+            public float* p_z_X_bias; // z.X.bias [Hidden]
+            public float* s_H; // H before the step [B, Hidden]
+            public float* s_H_next; // H after the step [B, Hidden]
+        }
+
+        /// <summary>Forward of segment 1 for rows [rowStart, rowEnd); parameter gradients go to <c>g_* + gradShift</c>.</summary>
+        public static unsafe void Forward1(in Forward1Args a, int rowStart, int rowEnd, nint gradShift)
+        {
+            int _width = global::System.Numerics.Vector<float>.Count;
+            for (int _b = rowStart; _b < rowEnd; _b++)
+            {
+                int _j;
+                _j = 0;
+                for (; _j <= a.N_Hidden - _width; _j += _width)
+                {
+                    int _bj = _b * a.N_Hidden + _j;
+                    // var z = Sigmoid(Linear<Hidden>(X));
+                    var z = global::Recur.VectorMath.Sigmoid(global::System.Numerics.Vector.Load(a.P0 + (_b * (3 * a.N_Hidden) + _j)) + global::System.Numerics.Vector.Load(a.p_z_X_bias + (_j)));
+                    // Next(H, Tanh(Linear<Hidden>(r * H) + Tanh(Linear<Hidden>(X))) * z + H * (1f - z));
+                    var H_next = (global::Recur.VectorMath.Tanh((global::System.Numerics.Vector.Load(a.P1 + (_b * (a.N_Hidden) + _j)) + global::System.Numerics.Vector.Load(a.p_H_rH_bias + (_j))) + global::Recur.VectorMath.Tanh(global::System.Numerics.Vector.Load(a.P0 + (_b * (3 * a.N_Hidden) + 2 * a.N_Hidden + _j)) + global::System.Numerics.Vector.Load(a.p_H_X_bias + (_j)))) * z) + (global::System.Numerics.Vector.Load(a.s_H + (_bj)) * (new global::System.Numerics.Vector<float>(1f) - z));
+                    global::System.Numerics.Vector.Store(H_next, a.s_H_next + (_bj));
+                }
+                for (; _j < a.N_Hidden; _j++)
+                {
+                    int _bj = _b * a.N_Hidden + _j;
+                    // var z = Sigmoid(Linear<Hidden>(X));
+                    var z = global::Recur.KernelMath.Sigmoid(a.P0[_b * (3 * a.N_Hidden) + _j] + a.p_z_X_bias[_j]);
+                    // Next(H, Tanh(Linear<Hidden>(r * H) + Tanh(Linear<Hidden>(X))) * z + H * (1f - z));
+                    var H_next = (global::Recur.KernelMath.Tanh((a.P1[_b * (a.N_Hidden) + _j] + a.p_H_rH_bias[_j]) + global::Recur.KernelMath.Tanh(a.P0[_b * (3 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_H_X_bias[_j])) * z) + (a.s_H[_bj] * (1f - z));
+                    a.s_H_next[_bj] = H_next;
+                }
+            }
+        }
+
+        /// <summary>Arguments of <see cref="Backward0"/>.</summary>
+        public unsafe struct Backward0Args
+        {
+            public int N_Hidden; // size of Hidden
+            public float* P0; // GEMM group 0's output [B, Hidden + Hidden + Hidden]
+            public float* dO0; // gradient of GEMM operand 0 [B, Hidden]
+            public float* dP0; // gradient of GEMM group 0's output [B, Hidden + Hidden + Hidden]
+            public float* d_H; // gradient of H before the step [B, Hidden]
+            public float* g_r_X_bias; // gradient of r.X.bias [Hidden]
+            public float* p_r_X_bias; // r.X.bias [Hidden]
+            public float* s_H; // H before the step [B, Hidden]
+        }
+
+        /// <summary>Backward of segment 0 for rows [rowStart, rowEnd); parameter gradients go to <c>g_* + gradShift</c>.</summary>
+        public static unsafe void Backward0(in Backward0Args a, int rowStart, int rowEnd, nint gradShift)
+        {
+            int _width = global::System.Numerics.Vector<float>.Count;
+            for (int _b = rowStart; _b < rowEnd; _b++)
+            {
+                int _j;
+                _j = 0;
+                for (; _j <= a.N_Hidden - _width; _j += _width)
+                {
+                    int _bj = _b * a.N_Hidden + _j;
+                    var dO0 = global::System.Numerics.Vector.Load(a.dO0 + (_bj));
+                    // var r = Sigmoid(Linear<Hidden>(X));
+                    var r = global::Recur.VectorMath.Sigmoid(global::System.Numerics.Vector.Load(a.P0 + (_b * (3 * a.N_Hidden) + a.N_Hidden + _j)) + global::System.Numerics.Vector.Load(a.p_r_X_bias + (_j)));
+                    // gradient of r
+                    var dr = dO0 * global::System.Numerics.Vector.Load(a.s_H + (_bj));
+                    var v30 = dr * (r * (new global::System.Numerics.Vector<float>(1f) - r));
+                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load(a.d_H + (_bj)) + dO0 * r, a.d_H + (_bj));
+                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load(a.dP0 + (_b * (3 * a.N_Hidden) + a.N_Hidden + _j)) + v30, a.dP0 + (_b * (3 * a.N_Hidden) + a.N_Hidden + _j));
+                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load((a.g_r_X_bias + gradShift) + (_j)) + v30, (a.g_r_X_bias + gradShift) + (_j));
+                }
+                for (; _j < a.N_Hidden; _j++)
+                {
+                    int _bj = _b * a.N_Hidden + _j;
+                    var dO0 = a.dO0[_bj];
+                    // var r = Sigmoid(Linear<Hidden>(X));
+                    var r = global::Recur.KernelMath.Sigmoid(a.P0[_b * (3 * a.N_Hidden) + a.N_Hidden + _j] + a.p_r_X_bias[_j]);
+                    // gradient of r
+                    var dr = dO0 * a.s_H[_bj];
+                    var v30 = dr * (r * (1f - r));
+                    a.d_H[_bj] += dO0 * r;
+                    a.dP0[_b * (3 * a.N_Hidden) + a.N_Hidden + _j] += v30;
+                    (a.g_r_X_bias + gradShift)[_j] += v30;
+                }
+            }
+        }
+
+        /// <summary>Arguments of <see cref="Backward1"/>.</summary>
+        public unsafe struct Backward1Args
+        {
+            public int N_Hidden; // size of Hidden
+            public float* P0; // GEMM group 0's output [B, Hidden + Hidden + Hidden]
+            public float* P1; // GEMM group 1's output [B, Hidden]
+            public float* dOut; // gradient of the step's output [B, Hidden]
+            public float* dP0; // gradient of GEMM group 0's output [B, Hidden + Hidden + Hidden]
+            public float* dP1; // gradient of GEMM group 1's output [B, Hidden]
+            public float* d_H; // gradient of H before the step [B, Hidden]
+            public float* d_H_next; // gradient of H after the step [B, Hidden]
+            public float* g_H_X_bias; // gradient of H.X.bias [Hidden]
+            public float* g_H_rH_bias; // gradient of H.rH.bias [Hidden]
+            public float* g_z_X_bias; // gradient of z.X.bias [Hidden]
+            public float* p_H_X_bias; // H.X.bias [Hidden]
+            public float* p_H_rH_bias; // H.rH.bias [Hidden]
+            public float* p_z_X_bias; // z.X.bias [Hidden]
+            public float* s_H; // H before the step [B, Hidden]
+        }
+
+        /// <summary>Backward of segment 1 for rows [rowStart, rowEnd); parameter gradients go to <c>g_* + gradShift</c>.</summary>
+        public static unsafe void Backward1(in Backward1Args a, int rowStart, int rowEnd, nint gradShift)
+        {
+            int _width = global::System.Numerics.Vector<float>.Count;
+            for (int _b = rowStart; _b < rowEnd; _b++)
+            {
+                int _j;
+                _j = 0;
+                for (; _j <= a.N_Hidden - _width; _j += _width)
+                {
+                    int _bj = _b * a.N_Hidden + _j;
+                    var dH_next = (global::System.Numerics.Vector.Load(a.d_H_next + (_bj)) + global::System.Numerics.Vector.Load(a.dOut + (_bj)));
+                    // var z = Sigmoid(Linear<Hidden>(X));
+                    var z = global::Recur.VectorMath.Sigmoid(global::System.Numerics.Vector.Load(a.P0 + (_b * (3 * a.N_Hidden) + _j)) + global::System.Numerics.Vector.Load(a.p_z_X_bias + (_j)));
+                    var v17 = global::Recur.VectorMath.Tanh(global::System.Numerics.Vector.Load(a.P0 + (_b * (3 * a.N_Hidden) + 2 * a.N_Hidden + _j)) + global::System.Numerics.Vector.Load(a.p_H_X_bias + (_j)));
+                    var v19 = global::Recur.VectorMath.Tanh((global::System.Numerics.Vector.Load(a.P1 + (_b * (a.N_Hidden) + _j)) + global::System.Numerics.Vector.Load(a.p_H_rH_bias + (_j))) + v17);
+                    var v22 = new global::System.Numerics.Vector<float>(1f) - z;
+                    // gradient of z
+                    var dz = (-(dH_next * global::System.Numerics.Vector.Load(a.s_H + (_bj)))) + (dH_next * v19);
+                    var v40 = (dH_next * z) * (new global::System.Numerics.Vector<float>(1f) - (v19 * v19));
+                    var v43 = v40 * (new global::System.Numerics.Vector<float>(1f) - (v17 * v17));
+                    var v45 = dz * (z * v22);
+                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load(a.d_H + (_bj)) + dH_next * v22, a.d_H + (_bj));
+                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load(a.dP0 + (_b * (3 * a.N_Hidden) + _j)) + v45, a.dP0 + (_b * (3 * a.N_Hidden) + _j));
+                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load((a.g_z_X_bias + gradShift) + (_j)) + v45, (a.g_z_X_bias + gradShift) + (_j));
+                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load(a.dP1 + (_b * (a.N_Hidden) + _j)) + v40, a.dP1 + (_b * (a.N_Hidden) + _j));
+                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load((a.g_H_rH_bias + gradShift) + (_j)) + v40, (a.g_H_rH_bias + gradShift) + (_j));
+                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load(a.dP0 + (_b * (3 * a.N_Hidden) + 2 * a.N_Hidden + _j)) + v43, a.dP0 + (_b * (3 * a.N_Hidden) + 2 * a.N_Hidden + _j));
+                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load((a.g_H_X_bias + gradShift) + (_j)) + v43, (a.g_H_X_bias + gradShift) + (_j));
+                }
+                for (; _j < a.N_Hidden; _j++)
+                {
+                    int _bj = _b * a.N_Hidden + _j;
+                    var dH_next = (a.d_H_next[_bj] + a.dOut[_bj]);
+                    // var z = Sigmoid(Linear<Hidden>(X));
+                    var z = global::Recur.KernelMath.Sigmoid(a.P0[_b * (3 * a.N_Hidden) + _j] + a.p_z_X_bias[_j]);
+                    var v17 = global::Recur.KernelMath.Tanh(a.P0[_b * (3 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_H_X_bias[_j]);
+                    var v19 = global::Recur.KernelMath.Tanh((a.P1[_b * (a.N_Hidden) + _j] + a.p_H_rH_bias[_j]) + v17);
+                    var v22 = 1f - z;
+                    // gradient of z
+                    var dz = (-(dH_next * a.s_H[_bj])) + (dH_next * v19);
+                    var v40 = (dH_next * z) * (1f - (v19 * v19));
+                    var v43 = v40 * (1f - (v17 * v17));
+                    var v45 = dz * (z * v22);
+                    a.d_H[_bj] += dH_next * v22;
+                    a.dP0[_b * (3 * a.N_Hidden) + _j] += v45;
+                    (a.g_z_X_bias + gradShift)[_j] += v45;
+                    a.dP1[_b * (a.N_Hidden) + _j] += v40;
+                    (a.g_H_rH_bias + gradShift)[_j] += v40;
+                    a.dP0[_b * (3 * a.N_Hidden) + 2 * a.N_Hidden + _j] += v43;
+                    (a.g_H_X_bias + gradShift)[_j] += v43;
+                }
+            }
+        }
+    }
+
+    private sealed unsafe class CpuProgramF32 : global::Recur.CellProgram<float>
+    {
+        public override void Forward(int segment, global::Recur.StepViews<float> v)
+        {
+            switch (segment)
+            {
+                case 0:
+                {
+                    var args = new CpuKernelsF32.Forward0Args
+                    {
+                        N_Hidden = v.Size(1),
+                        O0 = v.Ptr(v.Intermediate(0)),
+                        P0 = v.Ptr(v.GemmOut(0)),
+                        p_r_X_bias = v.Ptr(v.Param(5)),
+                        s_H = v.Ptr(v.State(0)),
+                    };
+                    v.ForRows(&args, &CpuKernelsF32.Forward0);
+                    break;
+                }
+                case 1:
+                {
+                    var args = new CpuKernelsF32.Forward1Args
+                    {
+                        N_Hidden = v.Size(1),
+                        P0 = v.Ptr(v.GemmOut(0)),
+                        P1 = v.Ptr(v.GemmOut(1)),
+                        p_H_X_bias = v.Ptr(v.Param(7)),
+                        p_H_rH_bias = v.Ptr(v.Param(6)),
+                        p_z_X_bias = v.Ptr(v.Param(4)),
+                        s_H = v.Ptr(v.State(0)),
+                        s_H_next = v.Ptr(v.NextState(0)),
+                    };
+                    v.ForRows(&args, &CpuKernelsF32.Forward1);
+                    break;
+                }
+                default:
+                    throw new global::System.ArgumentOutOfRangeException(nameof(segment), segment, "Jzs1 has 2 segment(s).");
+            }
+        }
+
+        public override void Backward(int segment, global::Recur.StepViews<float> v)
+        {
+            switch (segment)
+            {
+                case 0:
+                {
+                    var args = new CpuKernelsF32.Backward0Args
+                    {
+                        N_Hidden = v.Size(1),
+                        P0 = v.Ptr(v.GemmOut(0)),
+                        dO0 = v.Ptr(v.IntermediateGrad(0)),
+                        dP0 = v.Ptr(v.GemmOutGrad(0)),
+                        d_H = v.Ptr(v.StateGrad(0)),
+                        g_r_X_bias = v.Ptr(v.ParamGrad(5)),
+                        p_r_X_bias = v.Ptr(v.Param(5)),
+                        s_H = v.Ptr(v.State(0)),
+                    };
+                    v.ForRows(&args, &CpuKernelsF32.Backward0);
+                    break;
+                }
+                case 1:
+                {
+                    var args = new CpuKernelsF32.Backward1Args
+                    {
+                        N_Hidden = v.Size(1),
+                        P0 = v.Ptr(v.GemmOut(0)),
+                        P1 = v.Ptr(v.GemmOut(1)),
+                        dOut = v.Ptr(v.OutputGrad()),
+                        dP0 = v.Ptr(v.GemmOutGrad(0)),
+                        dP1 = v.Ptr(v.GemmOutGrad(1)),
+                        d_H = v.Ptr(v.StateGrad(0)),
+                        d_H_next = v.Ptr(v.NextStateGrad(0)),
+                        g_H_X_bias = v.Ptr(v.ParamGrad(7)),
+                        g_H_rH_bias = v.Ptr(v.ParamGrad(6)),
+                        g_z_X_bias = v.Ptr(v.ParamGrad(4)),
+                        p_H_X_bias = v.Ptr(v.Param(7)),
+                        p_H_rH_bias = v.Ptr(v.Param(6)),
+                        p_z_X_bias = v.Ptr(v.Param(4)),
+                        s_H = v.Ptr(v.State(0)),
+                    };
+                    v.ForRows(&args, &CpuKernelsF32.Backward1);
+                    break;
+                }
+                default:
+                    throw new global::System.ArgumentOutOfRangeException(nameof(segment), segment, "Jzs1 has 2 segment(s).");
+            }
+        }
+    }
+
+    /// <summary>The fused double kernels of Jzs1 as native CPU code: rows at a time, SIMD over each row.</summary>
+    public static class CpuKernelsF64
+    {
+        /// <summary>Arguments of <see cref="Forward0"/>.</summary>
+        public unsafe struct Forward0Args
+        {
+            public int N_Hidden; // size of Hidden
+            public double* O0; // operand of GEMM group 1 [B, Hidden]
+            public double* P0; // GEMM group 0's output [B, Hidden + Hidden + Hidden]
+            public double* p_r_X_bias; // r.X.bias [Hidden]
+            public double* s_H; // H before the step [B, Hidden]
+        }
+
+        /// <summary>Forward of segment 0 for rows [rowStart, rowEnd); parameter gradients go to <c>g_* + gradShift</c>.</summary>
+        public static unsafe void Forward0(in Forward0Args a, int rowStart, int rowEnd, nint gradShift)
+        {
+            int _width = global::System.Numerics.Vector<double>.Count;
+            for (int _b = rowStart; _b < rowEnd; _b++)
+            {
+                int _j;
+                _j = 0;
+                for (; _j <= a.N_Hidden - _width; _j += _width)
+                {
+                    int _bj = _b * a.N_Hidden + _j;
+                    // var r = Sigmoid(Linear<Hidden>(X));
+                    var r = global::Recur.VectorMath.Sigmoid(global::System.Numerics.Vector.Load(a.P0 + (_b * (3 * a.N_Hidden) + a.N_Hidden + _j)) + global::System.Numerics.Vector.Load(a.p_r_X_bias + (_j)));
+                    global::System.Numerics.Vector.Store(r * global::System.Numerics.Vector.Load(a.s_H + (_bj)), a.O0 + (_bj));
+                }
+                for (; _j < a.N_Hidden; _j++)
+                {
+                    int _bj = _b * a.N_Hidden + _j;
+                    // var r = Sigmoid(Linear<Hidden>(X));
+                    var r = global::Recur.KernelMath.Sigmoid(a.P0[_b * (3 * a.N_Hidden) + a.N_Hidden + _j] + a.p_r_X_bias[_j]);
+                    a.O0[_bj] = r * a.s_H[_bj];
+                }
+            }
+        }
+
+        /// <summary>Arguments of <see cref="Forward1"/>.</summary>
+        public unsafe struct Forward1Args
+        {
+            public int N_Hidden; // size of Hidden
+            public double* P0; // GEMM group 0's output [B, Hidden + Hidden + Hidden]
+            public double* P1; // GEMM group 1's output [B, Hidden]
+            public double* p_H_X_bias; // H.X.bias [Hidden]
+            public double* p_H_rH_bias; // H.rH.bias [Hidden]
+            public double* p_z_X_bias; // z.X.bias [Hidden]
+            public double* s_H; // H before the step [B, Hidden]
+            public double* s_H_next; // H after the step [B, Hidden]
+        }
+
+        /// <summary>Forward of segment 1 for rows [rowStart, rowEnd); parameter gradients go to <c>g_* + gradShift</c>.</summary>
+        public static unsafe void Forward1(in Forward1Args a, int rowStart, int rowEnd, nint gradShift)
+        {
+            int _width = global::System.Numerics.Vector<double>.Count;
+            for (int _b = rowStart; _b < rowEnd; _b++)
+            {
+                int _j;
+                _j = 0;
+                for (; _j <= a.N_Hidden - _width; _j += _width)
+                {
+                    int _bj = _b * a.N_Hidden + _j;
+                    // var z = Sigmoid(Linear<Hidden>(X));
+                    var z = global::Recur.VectorMath.Sigmoid(global::System.Numerics.Vector.Load(a.P0 + (_b * (3 * a.N_Hidden) + _j)) + global::System.Numerics.Vector.Load(a.p_z_X_bias + (_j)));
+                    // Next(H, Tanh(Linear<Hidden>(r * H) + Tanh(Linear<Hidden>(X))) * z + H * (1f - z));
+                    var H_next = (global::Recur.VectorMath.Tanh((global::System.Numerics.Vector.Load(a.P1 + (_b * (a.N_Hidden) + _j)) + global::System.Numerics.Vector.Load(a.p_H_rH_bias + (_j))) + global::Recur.VectorMath.Tanh(global::System.Numerics.Vector.Load(a.P0 + (_b * (3 * a.N_Hidden) + 2 * a.N_Hidden + _j)) + global::System.Numerics.Vector.Load(a.p_H_X_bias + (_j)))) * z) + (global::System.Numerics.Vector.Load(a.s_H + (_bj)) * (new global::System.Numerics.Vector<double>(1d) - z));
+                    global::System.Numerics.Vector.Store(H_next, a.s_H_next + (_bj));
+                }
+                for (; _j < a.N_Hidden; _j++)
+                {
+                    int _bj = _b * a.N_Hidden + _j;
+                    // var z = Sigmoid(Linear<Hidden>(X));
+                    var z = global::Recur.KernelMath.Sigmoid(a.P0[_b * (3 * a.N_Hidden) + _j] + a.p_z_X_bias[_j]);
+                    // Next(H, Tanh(Linear<Hidden>(r * H) + Tanh(Linear<Hidden>(X))) * z + H * (1f - z));
+                    var H_next = (global::Recur.KernelMath.Tanh((a.P1[_b * (a.N_Hidden) + _j] + a.p_H_rH_bias[_j]) + global::Recur.KernelMath.Tanh(a.P0[_b * (3 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_H_X_bias[_j])) * z) + (a.s_H[_bj] * (1d - z));
+                    a.s_H_next[_bj] = H_next;
+                }
+            }
+        }
+
+        /// <summary>Arguments of <see cref="Backward0"/>.</summary>
+        public unsafe struct Backward0Args
+        {
+            public int N_Hidden; // size of Hidden
+            public double* P0; // GEMM group 0's output [B, Hidden + Hidden + Hidden]
+            public double* dO0; // gradient of GEMM operand 0 [B, Hidden]
+            public double* dP0; // gradient of GEMM group 0's output [B, Hidden + Hidden + Hidden]
+            public double* d_H; // gradient of H before the step [B, Hidden]
+            public double* g_r_X_bias; // gradient of r.X.bias [Hidden]
+            public double* p_r_X_bias; // r.X.bias [Hidden]
+            public double* s_H; // H before the step [B, Hidden]
+        }
+
+        /// <summary>Backward of segment 0 for rows [rowStart, rowEnd); parameter gradients go to <c>g_* + gradShift</c>.</summary>
+        public static unsafe void Backward0(in Backward0Args a, int rowStart, int rowEnd, nint gradShift)
+        {
+            int _width = global::System.Numerics.Vector<double>.Count;
+            for (int _b = rowStart; _b < rowEnd; _b++)
+            {
+                int _j;
+                _j = 0;
+                for (; _j <= a.N_Hidden - _width; _j += _width)
+                {
+                    int _bj = _b * a.N_Hidden + _j;
+                    var dO0 = global::System.Numerics.Vector.Load(a.dO0 + (_bj));
+                    // var r = Sigmoid(Linear<Hidden>(X));
+                    var r = global::Recur.VectorMath.Sigmoid(global::System.Numerics.Vector.Load(a.P0 + (_b * (3 * a.N_Hidden) + a.N_Hidden + _j)) + global::System.Numerics.Vector.Load(a.p_r_X_bias + (_j)));
+                    // gradient of r
+                    var dr = dO0 * global::System.Numerics.Vector.Load(a.s_H + (_bj));
+                    var v30 = dr * (r * (new global::System.Numerics.Vector<double>(1d) - r));
+                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load(a.d_H + (_bj)) + dO0 * r, a.d_H + (_bj));
+                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load(a.dP0 + (_b * (3 * a.N_Hidden) + a.N_Hidden + _j)) + v30, a.dP0 + (_b * (3 * a.N_Hidden) + a.N_Hidden + _j));
+                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load((a.g_r_X_bias + gradShift) + (_j)) + v30, (a.g_r_X_bias + gradShift) + (_j));
+                }
+                for (; _j < a.N_Hidden; _j++)
+                {
+                    int _bj = _b * a.N_Hidden + _j;
+                    var dO0 = a.dO0[_bj];
+                    // var r = Sigmoid(Linear<Hidden>(X));
+                    var r = global::Recur.KernelMath.Sigmoid(a.P0[_b * (3 * a.N_Hidden) + a.N_Hidden + _j] + a.p_r_X_bias[_j]);
+                    // gradient of r
+                    var dr = dO0 * a.s_H[_bj];
+                    var v30 = dr * (r * (1d - r));
+                    a.d_H[_bj] += dO0 * r;
+                    a.dP0[_b * (3 * a.N_Hidden) + a.N_Hidden + _j] += v30;
+                    (a.g_r_X_bias + gradShift)[_j] += v30;
+                }
+            }
+        }
+
+        /// <summary>Arguments of <see cref="Backward1"/>.</summary>
+        public unsafe struct Backward1Args
+        {
+            public int N_Hidden; // size of Hidden
+            public double* P0; // GEMM group 0's output [B, Hidden + Hidden + Hidden]
+            public double* P1; // GEMM group 1's output [B, Hidden]
+            public double* dOut; // gradient of the step's output [B, Hidden]
+            public double* dP0; // gradient of GEMM group 0's output [B, Hidden + Hidden + Hidden]
+            public double* dP1; // gradient of GEMM group 1's output [B, Hidden]
+            public double* d_H; // gradient of H before the step [B, Hidden]
+            public double* d_H_next; // gradient of H after the step [B, Hidden]
+            public double* g_H_X_bias; // gradient of H.X.bias [Hidden]
+            public double* g_H_rH_bias; // gradient of H.rH.bias [Hidden]
+            public double* g_z_X_bias; // gradient of z.X.bias [Hidden]
+            public double* p_H_X_bias; // H.X.bias [Hidden]
+            public double* p_H_rH_bias; // H.rH.bias [Hidden]
+            public double* p_z_X_bias; // z.X.bias [Hidden]
+            public double* s_H; // H before the step [B, Hidden]
+        }
+
+        /// <summary>Backward of segment 1 for rows [rowStart, rowEnd); parameter gradients go to <c>g_* + gradShift</c>.</summary>
+        public static unsafe void Backward1(in Backward1Args a, int rowStart, int rowEnd, nint gradShift)
+        {
+            int _width = global::System.Numerics.Vector<double>.Count;
+            for (int _b = rowStart; _b < rowEnd; _b++)
+            {
+                int _j;
+                _j = 0;
+                for (; _j <= a.N_Hidden - _width; _j += _width)
+                {
+                    int _bj = _b * a.N_Hidden + _j;
+                    var dH_next = (global::System.Numerics.Vector.Load(a.d_H_next + (_bj)) + global::System.Numerics.Vector.Load(a.dOut + (_bj)));
+                    // var z = Sigmoid(Linear<Hidden>(X));
+                    var z = global::Recur.VectorMath.Sigmoid(global::System.Numerics.Vector.Load(a.P0 + (_b * (3 * a.N_Hidden) + _j)) + global::System.Numerics.Vector.Load(a.p_z_X_bias + (_j)));
+                    var v17 = global::Recur.VectorMath.Tanh(global::System.Numerics.Vector.Load(a.P0 + (_b * (3 * a.N_Hidden) + 2 * a.N_Hidden + _j)) + global::System.Numerics.Vector.Load(a.p_H_X_bias + (_j)));
+                    var v19 = global::Recur.VectorMath.Tanh((global::System.Numerics.Vector.Load(a.P1 + (_b * (a.N_Hidden) + _j)) + global::System.Numerics.Vector.Load(a.p_H_rH_bias + (_j))) + v17);
+                    var v22 = new global::System.Numerics.Vector<double>(1d) - z;
+                    // gradient of z
+                    var dz = (-(dH_next * global::System.Numerics.Vector.Load(a.s_H + (_bj)))) + (dH_next * v19);
+                    var v40 = (dH_next * z) * (new global::System.Numerics.Vector<double>(1d) - (v19 * v19));
+                    var v43 = v40 * (new global::System.Numerics.Vector<double>(1d) - (v17 * v17));
+                    var v45 = dz * (z * v22);
+                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load(a.d_H + (_bj)) + dH_next * v22, a.d_H + (_bj));
+                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load(a.dP0 + (_b * (3 * a.N_Hidden) + _j)) + v45, a.dP0 + (_b * (3 * a.N_Hidden) + _j));
+                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load((a.g_z_X_bias + gradShift) + (_j)) + v45, (a.g_z_X_bias + gradShift) + (_j));
+                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load(a.dP1 + (_b * (a.N_Hidden) + _j)) + v40, a.dP1 + (_b * (a.N_Hidden) + _j));
+                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load((a.g_H_rH_bias + gradShift) + (_j)) + v40, (a.g_H_rH_bias + gradShift) + (_j));
+                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load(a.dP0 + (_b * (3 * a.N_Hidden) + 2 * a.N_Hidden + _j)) + v43, a.dP0 + (_b * (3 * a.N_Hidden) + 2 * a.N_Hidden + _j));
+                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load((a.g_H_X_bias + gradShift) + (_j)) + v43, (a.g_H_X_bias + gradShift) + (_j));
+                }
+                for (; _j < a.N_Hidden; _j++)
+                {
+                    int _bj = _b * a.N_Hidden + _j;
+                    var dH_next = (a.d_H_next[_bj] + a.dOut[_bj]);
+                    // var z = Sigmoid(Linear<Hidden>(X));
+                    var z = global::Recur.KernelMath.Sigmoid(a.P0[_b * (3 * a.N_Hidden) + _j] + a.p_z_X_bias[_j]);
+                    var v17 = global::Recur.KernelMath.Tanh(a.P0[_b * (3 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_H_X_bias[_j]);
+                    var v19 = global::Recur.KernelMath.Tanh((a.P1[_b * (a.N_Hidden) + _j] + a.p_H_rH_bias[_j]) + v17);
+                    var v22 = 1d - z;
+                    // gradient of z
+                    var dz = (-(dH_next * a.s_H[_bj])) + (dH_next * v19);
+                    var v40 = (dH_next * z) * (1d - (v19 * v19));
+                    var v43 = v40 * (1d - (v17 * v17));
+                    var v45 = dz * (z * v22);
+                    a.d_H[_bj] += dH_next * v22;
+                    a.dP0[_b * (3 * a.N_Hidden) + _j] += v45;
+                    (a.g_z_X_bias + gradShift)[_j] += v45;
+                    a.dP1[_b * (a.N_Hidden) + _j] += v40;
+                    (a.g_H_rH_bias + gradShift)[_j] += v40;
+                    a.dP0[_b * (3 * a.N_Hidden) + 2 * a.N_Hidden + _j] += v43;
+                    (a.g_H_X_bias + gradShift)[_j] += v43;
+                }
+            }
+        }
+    }
+
+    private sealed unsafe class CpuProgramF64 : global::Recur.CellProgram<double>
+    {
+        public override void Forward(int segment, global::Recur.StepViews<double> v)
+        {
+            switch (segment)
+            {
+                case 0:
+                {
+                    var args = new CpuKernelsF64.Forward0Args
+                    {
+                        N_Hidden = v.Size(1),
+                        O0 = v.Ptr(v.Intermediate(0)),
+                        P0 = v.Ptr(v.GemmOut(0)),
+                        p_r_X_bias = v.Ptr(v.Param(5)),
+                        s_H = v.Ptr(v.State(0)),
+                    };
+                    v.ForRows(&args, &CpuKernelsF64.Forward0);
+                    break;
+                }
+                case 1:
+                {
+                    var args = new CpuKernelsF64.Forward1Args
+                    {
+                        N_Hidden = v.Size(1),
+                        P0 = v.Ptr(v.GemmOut(0)),
+                        P1 = v.Ptr(v.GemmOut(1)),
+                        p_H_X_bias = v.Ptr(v.Param(7)),
+                        p_H_rH_bias = v.Ptr(v.Param(6)),
+                        p_z_X_bias = v.Ptr(v.Param(4)),
+                        s_H = v.Ptr(v.State(0)),
+                        s_H_next = v.Ptr(v.NextState(0)),
+                    };
+                    v.ForRows(&args, &CpuKernelsF64.Forward1);
+                    break;
+                }
+                default:
+                    throw new global::System.ArgumentOutOfRangeException(nameof(segment), segment, "Jzs1 has 2 segment(s).");
+            }
+        }
+
+        public override void Backward(int segment, global::Recur.StepViews<double> v)
+        {
+            switch (segment)
+            {
+                case 0:
+                {
+                    var args = new CpuKernelsF64.Backward0Args
+                    {
+                        N_Hidden = v.Size(1),
+                        P0 = v.Ptr(v.GemmOut(0)),
+                        dO0 = v.Ptr(v.IntermediateGrad(0)),
+                        dP0 = v.Ptr(v.GemmOutGrad(0)),
+                        d_H = v.Ptr(v.StateGrad(0)),
+                        g_r_X_bias = v.Ptr(v.ParamGrad(5)),
+                        p_r_X_bias = v.Ptr(v.Param(5)),
+                        s_H = v.Ptr(v.State(0)),
+                    };
+                    v.ForRows(&args, &CpuKernelsF64.Backward0);
+                    break;
+                }
+                case 1:
+                {
+                    var args = new CpuKernelsF64.Backward1Args
+                    {
+                        N_Hidden = v.Size(1),
+                        P0 = v.Ptr(v.GemmOut(0)),
+                        P1 = v.Ptr(v.GemmOut(1)),
+                        dOut = v.Ptr(v.OutputGrad()),
+                        dP0 = v.Ptr(v.GemmOutGrad(0)),
+                        dP1 = v.Ptr(v.GemmOutGrad(1)),
+                        d_H = v.Ptr(v.StateGrad(0)),
+                        d_H_next = v.Ptr(v.NextStateGrad(0)),
+                        g_H_X_bias = v.Ptr(v.ParamGrad(7)),
+                        g_H_rH_bias = v.Ptr(v.ParamGrad(6)),
+                        g_z_X_bias = v.Ptr(v.ParamGrad(4)),
+                        p_H_X_bias = v.Ptr(v.Param(7)),
+                        p_H_rH_bias = v.Ptr(v.Param(6)),
+                        p_z_X_bias = v.Ptr(v.Param(4)),
+                        s_H = v.Ptr(v.State(0)),
+                    };
+                    v.ForRows(&args, &CpuKernelsF64.Backward1);
+                    break;
+                }
                 default:
                     throw new global::System.ArgumentOutOfRangeException(nameof(segment), segment, "Jzs1 has 2 segment(s).");
             }

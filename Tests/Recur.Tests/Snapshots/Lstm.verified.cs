@@ -46,15 +46,15 @@ public partial class Lstm : global::Recur.CellEquations, global::Recur.IRnnCell
         Segments: 1,
         ScratchSlots: 0);
 
-    /// <summary>Loads this cell's kernels for one accelerator and scalar type (float or double).</summary>
-    public static global::Recur.CellProgram<T> CreateProgram<T>(global::ILGPU.Runtime.Accelerator accelerator) where T : unmanaged
+    /// <summary>Loads this cell's kernels for one device and scalar type (float or double): ILGPU kernels, or native CPU code on <c>Device.Cpu()</c>.</summary>
+    public static global::Recur.CellProgram<T> CreateProgram<T>(global::Recur.Device device) where T : unmanaged
     {
-        if (typeof(T) == typeof(float)) return (global::Recur.CellProgram<T>)(object)new ProgramF32(accelerator);
-        if (typeof(T) == typeof(double)) return (global::Recur.CellProgram<T>)(object)new ProgramF64(accelerator);
+        if (typeof(T) == typeof(float)) return (global::Recur.CellProgram<T>)(object)(device.IsNativeCpu ? new CpuProgramF32() : new ProgramF32(device.Accelerator));
+        if (typeof(T) == typeof(double)) return (global::Recur.CellProgram<T>)(object)(device.IsNativeCpu ? new CpuProgramF64() : new ProgramF64(device.Accelerator));
         throw new global::System.NotSupportedException($"Lstm runs in float or double, not {typeof(T).Name}.");
     }
 
-    /// <summary>The fused float kernels of Lstm.</summary>
+    /// <summary>The fused float ILGPU kernels of Lstm (CUDA and ILGPU's CPU accelerator).</summary>
     public static class KernelsF32
     {
         /// <summary>Arguments of <see cref="Forward0"/>.</summary>
@@ -85,17 +85,17 @@ public partial class Lstm : global::Recur.CellEquations, global::Recur.IRnnCell
             {
                 int _bj = _b * a.N_Hidden + _j;
                 // var i = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H));
-                float i = global::Recur.KernelMath.Sigmoid((a.P0[_b * (4 * a.N_Hidden) + _j] + a.p_i_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + _j] + a.p_i_H_bias[_j]));
+                var i = global::Recur.KernelMath.Sigmoid((a.P0[_b * (4 * a.N_Hidden) + _j] + a.p_i_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + _j] + a.p_i_H_bias[_j]));
                 // var f = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H) + ForgetBias);
-                float f = global::Recur.KernelMath.Sigmoid(((a.P0[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] + a.p_f_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] + a.p_f_H_bias[_j])) + a.h_ForgetBias);
+                var f = global::Recur.KernelMath.Sigmoid(((a.P0[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] + a.p_f_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] + a.p_f_H_bias[_j])) + a.h_ForgetBias);
                 // var g = Tanh(Linear<Hidden>(X) + Linear<Hidden>(H));
-                float g = global::Recur.KernelMath.Tanh((a.P0[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_g_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_g_H_bias[_j]));
+                var g = global::Recur.KernelMath.Tanh((a.P0[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_g_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_g_H_bias[_j]));
                 // var o = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H));
-                float o = global::Recur.KernelMath.Sigmoid((a.P0[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] + a.p_o_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] + a.p_o_H_bias[_j]));
+                var o = global::Recur.KernelMath.Sigmoid((a.P0[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] + a.p_o_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] + a.p_o_H_bias[_j]));
                 // Next(C, f * C + i * g);
-                float C_next = (f * a.s_C[_bj]) + (i * g);
+                var C_next = (f * a.s_C[_bj]) + (i * g);
                 // Next(H, o * Tanh(C.Next));
-                float H_next = o * global::Recur.KernelMath.Tanh(C_next);
+                var H_next = o * global::Recur.KernelMath.Tanh(C_next);
                 a.s_C_next[_bj] = C_next;
                 a.s_H_next[_bj] = H_next;
             }
@@ -140,33 +140,33 @@ public partial class Lstm : global::Recur.CellEquations, global::Recur.IRnnCell
             for (int _j = _tid; _j < a.N_Hidden; _j += _stride)
             {
                 int _bj = _b * a.N_Hidden + _j;
-                float C = a.s_C[_bj];
-                float dH_next = (a.d_H_next[_bj] + a.dOut[_bj]);
+                var C = a.s_C[_bj];
+                var dH_next = (a.d_H_next[_bj] + a.dOut[_bj]);
                 // var i = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H));
-                float i = global::Recur.KernelMath.Sigmoid((a.P0[_b * (4 * a.N_Hidden) + _j] + a.p_i_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + _j] + a.p_i_H_bias[_j]));
+                var i = global::Recur.KernelMath.Sigmoid((a.P0[_b * (4 * a.N_Hidden) + _j] + a.p_i_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + _j] + a.p_i_H_bias[_j]));
                 // var f = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H) + ForgetBias);
-                float f = global::Recur.KernelMath.Sigmoid(((a.P0[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] + a.p_f_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] + a.p_f_H_bias[_j])) + a.h_ForgetBias);
+                var f = global::Recur.KernelMath.Sigmoid(((a.P0[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] + a.p_f_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] + a.p_f_H_bias[_j])) + a.h_ForgetBias);
                 // var g = Tanh(Linear<Hidden>(X) + Linear<Hidden>(H));
-                float g = global::Recur.KernelMath.Tanh((a.P0[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_g_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_g_H_bias[_j]));
+                var g = global::Recur.KernelMath.Tanh((a.P0[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_g_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_g_H_bias[_j]));
                 // var o = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H));
-                float o = global::Recur.KernelMath.Sigmoid((a.P0[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] + a.p_o_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] + a.p_o_H_bias[_j]));
+                var o = global::Recur.KernelMath.Sigmoid((a.P0[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] + a.p_o_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] + a.p_o_H_bias[_j]));
                 // Next(C, f * C + i * g);
-                float C_next = (f * C) + (i * g);
-                float v40 = global::Recur.KernelMath.Tanh(C_next);
+                var C_next = (f * C) + (i * g);
+                var v40 = global::Recur.KernelMath.Tanh(C_next);
                 // gradient of o
-                float v_do = dH_next * v40;
+                var v_do = dH_next * v40;
                 // gradient of C_next
-                float dC_next = a.d_C_next[_bj] + ((dH_next * o) * (1f - (v40 * v40)));
+                var dC_next = a.d_C_next[_bj] + ((dH_next * o) * (1f - (v40 * v40)));
                 // gradient of i
-                float di = dC_next * g;
+                var di = dC_next * g;
                 // gradient of g
-                float dg = dC_next * i;
+                var dg = dC_next * i;
                 // gradient of f
-                float df = dC_next * C;
-                float v57 = v_do * (o * (1f - o));
-                float v60 = dg * (1f - (g * g));
-                float v63 = df * (f * (1f - f));
-                float v66 = di * (i * (1f - i));
+                var df = dC_next * C;
+                var v57 = v_do * (o * (1f - o));
+                var v60 = dg * (1f - (g * g));
+                var v63 = df * (f * (1f - f));
+                var v66 = di * (i * (1f - i));
                 a.d_C[_bj] += dC_next * f;
                 a.dP0[_b * (4 * a.N_Hidden) + _j] += v66;
                 global::ILGPU.Atomic.Add(ref a.g_i_X_bias[_j], v66);
@@ -204,7 +204,8 @@ public partial class Lstm : global::Recur.CellEquations, global::Recur.IRnnCell
             switch (segment)
             {
                 case 0:
-                    _forward0(v.Config, new KernelsF32.Forward0Args
+                {
+                    var args = new KernelsF32.Forward0Args
                     {
                         N_Hidden = v.Size(1),
                         h_ForgetBias = v.Hyper(0),
@@ -221,8 +222,10 @@ public partial class Lstm : global::Recur.CellEquations, global::Recur.IRnnCell
                         s_C = v.State(0),
                         s_C_next = v.NextState(0),
                         s_H_next = v.NextState(1),
-                    });
+                    };
+                    _forward0(v.Config, args);
                     break;
+                }
                 default:
                     throw new global::System.ArgumentOutOfRangeException(nameof(segment), segment, "Lstm has 1 segment(s).");
             }
@@ -233,7 +236,8 @@ public partial class Lstm : global::Recur.CellEquations, global::Recur.IRnnCell
             switch (segment)
             {
                 case 0:
-                    _backward0(v.Config, new KernelsF32.Backward0Args
+                {
+                    var args = new KernelsF32.Backward0Args
                     {
                         N_Hidden = v.Size(1),
                         h_ForgetBias = v.Hyper(0),
@@ -262,15 +266,17 @@ public partial class Lstm : global::Recur.CellEquations, global::Recur.IRnnCell
                         p_o_H_bias = v.Param(15),
                         p_o_X_bias = v.Param(14),
                         s_C = v.State(0),
-                    });
+                    };
+                    _backward0(v.Config, args);
                     break;
+                }
                 default:
                     throw new global::System.ArgumentOutOfRangeException(nameof(segment), segment, "Lstm has 1 segment(s).");
             }
         }
     }
 
-    /// <summary>The fused double kernels of Lstm.</summary>
+    /// <summary>The fused double ILGPU kernels of Lstm (CUDA and ILGPU's CPU accelerator).</summary>
     public static class KernelsF64
     {
         /// <summary>Arguments of <see cref="Forward0"/>.</summary>
@@ -301,17 +307,17 @@ public partial class Lstm : global::Recur.CellEquations, global::Recur.IRnnCell
             {
                 int _bj = _b * a.N_Hidden + _j;
                 // var i = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H));
-                double i = global::Recur.KernelMath.Sigmoid((a.P0[_b * (4 * a.N_Hidden) + _j] + a.p_i_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + _j] + a.p_i_H_bias[_j]));
+                var i = global::Recur.KernelMath.Sigmoid((a.P0[_b * (4 * a.N_Hidden) + _j] + a.p_i_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + _j] + a.p_i_H_bias[_j]));
                 // var f = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H) + ForgetBias);
-                double f = global::Recur.KernelMath.Sigmoid(((a.P0[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] + a.p_f_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] + a.p_f_H_bias[_j])) + a.h_ForgetBias);
+                var f = global::Recur.KernelMath.Sigmoid(((a.P0[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] + a.p_f_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] + a.p_f_H_bias[_j])) + a.h_ForgetBias);
                 // var g = Tanh(Linear<Hidden>(X) + Linear<Hidden>(H));
-                double g = global::Recur.KernelMath.Tanh((a.P0[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_g_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_g_H_bias[_j]));
+                var g = global::Recur.KernelMath.Tanh((a.P0[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_g_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_g_H_bias[_j]));
                 // var o = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H));
-                double o = global::Recur.KernelMath.Sigmoid((a.P0[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] + a.p_o_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] + a.p_o_H_bias[_j]));
+                var o = global::Recur.KernelMath.Sigmoid((a.P0[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] + a.p_o_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] + a.p_o_H_bias[_j]));
                 // Next(C, f * C + i * g);
-                double C_next = (f * a.s_C[_bj]) + (i * g);
+                var C_next = (f * a.s_C[_bj]) + (i * g);
                 // Next(H, o * Tanh(C.Next));
-                double H_next = o * global::Recur.KernelMath.Tanh(C_next);
+                var H_next = o * global::Recur.KernelMath.Tanh(C_next);
                 a.s_C_next[_bj] = C_next;
                 a.s_H_next[_bj] = H_next;
             }
@@ -356,33 +362,33 @@ public partial class Lstm : global::Recur.CellEquations, global::Recur.IRnnCell
             for (int _j = _tid; _j < a.N_Hidden; _j += _stride)
             {
                 int _bj = _b * a.N_Hidden + _j;
-                double C = a.s_C[_bj];
-                double dH_next = (a.d_H_next[_bj] + a.dOut[_bj]);
+                var C = a.s_C[_bj];
+                var dH_next = (a.d_H_next[_bj] + a.dOut[_bj]);
                 // var i = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H));
-                double i = global::Recur.KernelMath.Sigmoid((a.P0[_b * (4 * a.N_Hidden) + _j] + a.p_i_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + _j] + a.p_i_H_bias[_j]));
+                var i = global::Recur.KernelMath.Sigmoid((a.P0[_b * (4 * a.N_Hidden) + _j] + a.p_i_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + _j] + a.p_i_H_bias[_j]));
                 // var f = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H) + ForgetBias);
-                double f = global::Recur.KernelMath.Sigmoid(((a.P0[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] + a.p_f_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] + a.p_f_H_bias[_j])) + a.h_ForgetBias);
+                var f = global::Recur.KernelMath.Sigmoid(((a.P0[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] + a.p_f_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] + a.p_f_H_bias[_j])) + a.h_ForgetBias);
                 // var g = Tanh(Linear<Hidden>(X) + Linear<Hidden>(H));
-                double g = global::Recur.KernelMath.Tanh((a.P0[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_g_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_g_H_bias[_j]));
+                var g = global::Recur.KernelMath.Tanh((a.P0[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_g_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_g_H_bias[_j]));
                 // var o = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H));
-                double o = global::Recur.KernelMath.Sigmoid((a.P0[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] + a.p_o_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] + a.p_o_H_bias[_j]));
+                var o = global::Recur.KernelMath.Sigmoid((a.P0[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] + a.p_o_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] + a.p_o_H_bias[_j]));
                 // Next(C, f * C + i * g);
-                double C_next = (f * C) + (i * g);
-                double v40 = global::Recur.KernelMath.Tanh(C_next);
+                var C_next = (f * C) + (i * g);
+                var v40 = global::Recur.KernelMath.Tanh(C_next);
                 // gradient of o
-                double v_do = dH_next * v40;
+                var v_do = dH_next * v40;
                 // gradient of C_next
-                double dC_next = a.d_C_next[_bj] + ((dH_next * o) * (1d - (v40 * v40)));
+                var dC_next = a.d_C_next[_bj] + ((dH_next * o) * (1d - (v40 * v40)));
                 // gradient of i
-                double di = dC_next * g;
+                var di = dC_next * g;
                 // gradient of g
-                double dg = dC_next * i;
+                var dg = dC_next * i;
                 // gradient of f
-                double df = dC_next * C;
-                double v57 = v_do * (o * (1d - o));
-                double v60 = dg * (1d - (g * g));
-                double v63 = df * (f * (1d - f));
-                double v66 = di * (i * (1d - i));
+                var df = dC_next * C;
+                var v57 = v_do * (o * (1d - o));
+                var v60 = dg * (1d - (g * g));
+                var v63 = df * (f * (1d - f));
+                var v66 = di * (i * (1d - i));
                 a.d_C[_bj] += dC_next * f;
                 a.dP0[_b * (4 * a.N_Hidden) + _j] += v66;
                 global::ILGPU.Atomic.Add(ref a.g_i_X_bias[_j], v66);
@@ -420,7 +426,8 @@ public partial class Lstm : global::Recur.CellEquations, global::Recur.IRnnCell
             switch (segment)
             {
                 case 0:
-                    _forward0(v.Config, new KernelsF64.Forward0Args
+                {
+                    var args = new KernelsF64.Forward0Args
                     {
                         N_Hidden = v.Size(1),
                         h_ForgetBias = v.Hyper(0),
@@ -437,8 +444,10 @@ public partial class Lstm : global::Recur.CellEquations, global::Recur.IRnnCell
                         s_C = v.State(0),
                         s_C_next = v.NextState(0),
                         s_H_next = v.NextState(1),
-                    });
+                    };
+                    _forward0(v.Config, args);
                     break;
+                }
                 default:
                     throw new global::System.ArgumentOutOfRangeException(nameof(segment), segment, "Lstm has 1 segment(s).");
             }
@@ -449,7 +458,8 @@ public partial class Lstm : global::Recur.CellEquations, global::Recur.IRnnCell
             switch (segment)
             {
                 case 0:
-                    _backward0(v.Config, new KernelsF64.Backward0Args
+                {
+                    var args = new KernelsF64.Backward0Args
                     {
                         N_Hidden = v.Size(1),
                         h_ForgetBias = v.Hyper(0),
@@ -478,8 +488,588 @@ public partial class Lstm : global::Recur.CellEquations, global::Recur.IRnnCell
                         p_o_H_bias = v.Param(15),
                         p_o_X_bias = v.Param(14),
                         s_C = v.State(0),
-                    });
+                    };
+                    _backward0(v.Config, args);
                     break;
+                }
+                default:
+                    throw new global::System.ArgumentOutOfRangeException(nameof(segment), segment, "Lstm has 1 segment(s).");
+            }
+        }
+    }
+
+    /// <summary>The fused float kernels of Lstm as native CPU code: rows at a time, SIMD over each row.</summary>
+    public static class CpuKernelsF32
+    {
+        /// <summary>Arguments of <see cref="Forward0"/>.</summary>
+        public unsafe struct Forward0Args
+        {
+            public int N_Hidden; // size of Hidden
+            public float h_ForgetBias; // hyperparameter ForgetBias
+            public float* P0; // GEMM group 0's output [B, Hidden + Hidden + Hidden + Hidden]
+            public float* P1; // GEMM group 1's output [B, Hidden + Hidden + Hidden + Hidden]
+            public float* p_f_H_bias; // f.H.bias [Hidden]
+            public float* p_f_X_bias; // f.X.bias [Hidden]
+            public float* p_g_H_bias; // g.H.bias [Hidden]
+            public float* p_g_X_bias; // g.X.bias [Hidden]
+            public float* p_i_H_bias; // i.H.bias [Hidden]
+            public float* p_i_X_bias; // i.X.bias [Hidden]
+            public float* p_o_H_bias; // o.H.bias [Hidden]
+            public float* p_o_X_bias; // o.X.bias [Hidden]
+            public float* s_C; // C before the step [B, Hidden]
+            public float* s_C_next; // C after the step [B, Hidden]
+            public float* s_H_next; // H after the step [B, Hidden]
+        }
+
+        /// <summary>Forward of segment 0 for rows [rowStart, rowEnd); parameter gradients go to <c>g_* + gradShift</c>.</summary>
+        public static unsafe void Forward0(in Forward0Args a, int rowStart, int rowEnd, nint gradShift)
+        {
+            int _width = global::System.Numerics.Vector<float>.Count;
+            for (int _b = rowStart; _b < rowEnd; _b++)
+            {
+                int _j;
+                _j = 0;
+                for (; _j <= a.N_Hidden - _width; _j += _width)
+                {
+                    int _bj = _b * a.N_Hidden + _j;
+                    // var i = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H));
+                    var i = global::Recur.VectorMath.Sigmoid((global::System.Numerics.Vector.Load(a.P0 + (_b * (4 * a.N_Hidden) + _j)) + global::System.Numerics.Vector.Load(a.p_i_X_bias + (_j))) + (global::System.Numerics.Vector.Load(a.P1 + (_b * (4 * a.N_Hidden) + _j)) + global::System.Numerics.Vector.Load(a.p_i_H_bias + (_j))));
+                    // var f = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H) + ForgetBias);
+                    var f = global::Recur.VectorMath.Sigmoid(((global::System.Numerics.Vector.Load(a.P0 + (_b * (4 * a.N_Hidden) + a.N_Hidden + _j)) + global::System.Numerics.Vector.Load(a.p_f_X_bias + (_j))) + (global::System.Numerics.Vector.Load(a.P1 + (_b * (4 * a.N_Hidden) + a.N_Hidden + _j)) + global::System.Numerics.Vector.Load(a.p_f_H_bias + (_j)))) + new global::System.Numerics.Vector<float>(a.h_ForgetBias));
+                    // var g = Tanh(Linear<Hidden>(X) + Linear<Hidden>(H));
+                    var g = global::Recur.VectorMath.Tanh((global::System.Numerics.Vector.Load(a.P0 + (_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j)) + global::System.Numerics.Vector.Load(a.p_g_X_bias + (_j))) + (global::System.Numerics.Vector.Load(a.P1 + (_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j)) + global::System.Numerics.Vector.Load(a.p_g_H_bias + (_j))));
+                    // var o = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H));
+                    var o = global::Recur.VectorMath.Sigmoid((global::System.Numerics.Vector.Load(a.P0 + (_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j)) + global::System.Numerics.Vector.Load(a.p_o_X_bias + (_j))) + (global::System.Numerics.Vector.Load(a.P1 + (_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j)) + global::System.Numerics.Vector.Load(a.p_o_H_bias + (_j))));
+                    // Next(C, f * C + i * g);
+                    var C_next = (f * global::System.Numerics.Vector.Load(a.s_C + (_bj))) + (i * g);
+                    // Next(H, o * Tanh(C.Next));
+                    var H_next = o * global::Recur.VectorMath.Tanh(C_next);
+                    global::System.Numerics.Vector.Store(C_next, a.s_C_next + (_bj));
+                    global::System.Numerics.Vector.Store(H_next, a.s_H_next + (_bj));
+                }
+                for (; _j < a.N_Hidden; _j++)
+                {
+                    int _bj = _b * a.N_Hidden + _j;
+                    // var i = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H));
+                    var i = global::Recur.KernelMath.Sigmoid((a.P0[_b * (4 * a.N_Hidden) + _j] + a.p_i_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + _j] + a.p_i_H_bias[_j]));
+                    // var f = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H) + ForgetBias);
+                    var f = global::Recur.KernelMath.Sigmoid(((a.P0[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] + a.p_f_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] + a.p_f_H_bias[_j])) + a.h_ForgetBias);
+                    // var g = Tanh(Linear<Hidden>(X) + Linear<Hidden>(H));
+                    var g = global::Recur.KernelMath.Tanh((a.P0[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_g_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_g_H_bias[_j]));
+                    // var o = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H));
+                    var o = global::Recur.KernelMath.Sigmoid((a.P0[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] + a.p_o_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] + a.p_o_H_bias[_j]));
+                    // Next(C, f * C + i * g);
+                    var C_next = (f * a.s_C[_bj]) + (i * g);
+                    // Next(H, o * Tanh(C.Next));
+                    var H_next = o * global::Recur.KernelMath.Tanh(C_next);
+                    a.s_C_next[_bj] = C_next;
+                    a.s_H_next[_bj] = H_next;
+                }
+            }
+        }
+
+        /// <summary>Arguments of <see cref="Backward0"/>.</summary>
+        public unsafe struct Backward0Args
+        {
+            public int N_Hidden; // size of Hidden
+            public float h_ForgetBias; // hyperparameter ForgetBias
+            public float* P0; // GEMM group 0's output [B, Hidden + Hidden + Hidden + Hidden]
+            public float* P1; // GEMM group 1's output [B, Hidden + Hidden + Hidden + Hidden]
+            public float* dOut; // gradient of the step's output [B, Hidden]
+            public float* dP0; // gradient of GEMM group 0's output [B, Hidden + Hidden + Hidden + Hidden]
+            public float* dP1; // gradient of GEMM group 1's output [B, Hidden + Hidden + Hidden + Hidden]
+            public float* d_C; // gradient of C before the step [B, Hidden]
+            public float* d_C_next; // gradient of C after the step [B, Hidden]
+            public float* d_H_next; // gradient of H after the step [B, Hidden]
+            public float* g_f_H_bias; // gradient of f.H.bias [Hidden]
+            public float* g_f_X_bias; // gradient of f.X.bias [Hidden]
+            public float* g_g_H_bias; // gradient of g.H.bias [Hidden]
+            public float* g_g_X_bias; // gradient of g.X.bias [Hidden]
+            public float* g_i_H_bias; // gradient of i.H.bias [Hidden]
+            public float* g_i_X_bias; // gradient of i.X.bias [Hidden]
+            public float* g_o_H_bias; // gradient of o.H.bias [Hidden]
+            public float* g_o_X_bias; // gradient of o.X.bias [Hidden]
+            public float* p_f_H_bias; // f.H.bias [Hidden]
+            public float* p_f_X_bias; // f.X.bias [Hidden]
+            public float* p_g_H_bias; // g.H.bias [Hidden]
+            public float* p_g_X_bias; // g.X.bias [Hidden]
+            public float* p_i_H_bias; // i.H.bias [Hidden]
+            public float* p_i_X_bias; // i.X.bias [Hidden]
+            public float* p_o_H_bias; // o.H.bias [Hidden]
+            public float* p_o_X_bias; // o.X.bias [Hidden]
+            public float* s_C; // C before the step [B, Hidden]
+        }
+
+        /// <summary>Backward of segment 0 for rows [rowStart, rowEnd); parameter gradients go to <c>g_* + gradShift</c>.</summary>
+        public static unsafe void Backward0(in Backward0Args a, int rowStart, int rowEnd, nint gradShift)
+        {
+            int _width = global::System.Numerics.Vector<float>.Count;
+            for (int _b = rowStart; _b < rowEnd; _b++)
+            {
+                int _j;
+                _j = 0;
+                for (; _j <= a.N_Hidden - _width; _j += _width)
+                {
+                    int _bj = _b * a.N_Hidden + _j;
+                    var C = global::System.Numerics.Vector.Load(a.s_C + (_bj));
+                    var dH_next = (global::System.Numerics.Vector.Load(a.d_H_next + (_bj)) + global::System.Numerics.Vector.Load(a.dOut + (_bj)));
+                    // var i = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H));
+                    var i = global::Recur.VectorMath.Sigmoid((global::System.Numerics.Vector.Load(a.P0 + (_b * (4 * a.N_Hidden) + _j)) + global::System.Numerics.Vector.Load(a.p_i_X_bias + (_j))) + (global::System.Numerics.Vector.Load(a.P1 + (_b * (4 * a.N_Hidden) + _j)) + global::System.Numerics.Vector.Load(a.p_i_H_bias + (_j))));
+                    // var f = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H) + ForgetBias);
+                    var f = global::Recur.VectorMath.Sigmoid(((global::System.Numerics.Vector.Load(a.P0 + (_b * (4 * a.N_Hidden) + a.N_Hidden + _j)) + global::System.Numerics.Vector.Load(a.p_f_X_bias + (_j))) + (global::System.Numerics.Vector.Load(a.P1 + (_b * (4 * a.N_Hidden) + a.N_Hidden + _j)) + global::System.Numerics.Vector.Load(a.p_f_H_bias + (_j)))) + new global::System.Numerics.Vector<float>(a.h_ForgetBias));
+                    // var g = Tanh(Linear<Hidden>(X) + Linear<Hidden>(H));
+                    var g = global::Recur.VectorMath.Tanh((global::System.Numerics.Vector.Load(a.P0 + (_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j)) + global::System.Numerics.Vector.Load(a.p_g_X_bias + (_j))) + (global::System.Numerics.Vector.Load(a.P1 + (_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j)) + global::System.Numerics.Vector.Load(a.p_g_H_bias + (_j))));
+                    // var o = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H));
+                    var o = global::Recur.VectorMath.Sigmoid((global::System.Numerics.Vector.Load(a.P0 + (_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j)) + global::System.Numerics.Vector.Load(a.p_o_X_bias + (_j))) + (global::System.Numerics.Vector.Load(a.P1 + (_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j)) + global::System.Numerics.Vector.Load(a.p_o_H_bias + (_j))));
+                    // Next(C, f * C + i * g);
+                    var C_next = (f * C) + (i * g);
+                    var v40 = global::Recur.VectorMath.Tanh(C_next);
+                    // gradient of o
+                    var v_do = dH_next * v40;
+                    // gradient of C_next
+                    var dC_next = global::System.Numerics.Vector.Load(a.d_C_next + (_bj)) + ((dH_next * o) * (new global::System.Numerics.Vector<float>(1f) - (v40 * v40)));
+                    // gradient of i
+                    var di = dC_next * g;
+                    // gradient of g
+                    var dg = dC_next * i;
+                    // gradient of f
+                    var df = dC_next * C;
+                    var v57 = v_do * (o * (new global::System.Numerics.Vector<float>(1f) - o));
+                    var v60 = dg * (new global::System.Numerics.Vector<float>(1f) - (g * g));
+                    var v63 = df * (f * (new global::System.Numerics.Vector<float>(1f) - f));
+                    var v66 = di * (i * (new global::System.Numerics.Vector<float>(1f) - i));
+                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load(a.d_C + (_bj)) + dC_next * f, a.d_C + (_bj));
+                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load(a.dP0 + (_b * (4 * a.N_Hidden) + _j)) + v66, a.dP0 + (_b * (4 * a.N_Hidden) + _j));
+                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load((a.g_i_X_bias + gradShift) + (_j)) + v66, (a.g_i_X_bias + gradShift) + (_j));
+                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load(a.dP1 + (_b * (4 * a.N_Hidden) + _j)) + v66, a.dP1 + (_b * (4 * a.N_Hidden) + _j));
+                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load((a.g_i_H_bias + gradShift) + (_j)) + v66, (a.g_i_H_bias + gradShift) + (_j));
+                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load(a.dP0 + (_b * (4 * a.N_Hidden) + a.N_Hidden + _j)) + v63, a.dP0 + (_b * (4 * a.N_Hidden) + a.N_Hidden + _j));
+                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load((a.g_f_X_bias + gradShift) + (_j)) + v63, (a.g_f_X_bias + gradShift) + (_j));
+                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load(a.dP1 + (_b * (4 * a.N_Hidden) + a.N_Hidden + _j)) + v63, a.dP1 + (_b * (4 * a.N_Hidden) + a.N_Hidden + _j));
+                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load((a.g_f_H_bias + gradShift) + (_j)) + v63, (a.g_f_H_bias + gradShift) + (_j));
+                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load(a.dP0 + (_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j)) + v60, a.dP0 + (_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j));
+                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load((a.g_g_X_bias + gradShift) + (_j)) + v60, (a.g_g_X_bias + gradShift) + (_j));
+                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load(a.dP1 + (_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j)) + v60, a.dP1 + (_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j));
+                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load((a.g_g_H_bias + gradShift) + (_j)) + v60, (a.g_g_H_bias + gradShift) + (_j));
+                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load(a.dP0 + (_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j)) + v57, a.dP0 + (_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j));
+                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load((a.g_o_X_bias + gradShift) + (_j)) + v57, (a.g_o_X_bias + gradShift) + (_j));
+                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load(a.dP1 + (_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j)) + v57, a.dP1 + (_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j));
+                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load((a.g_o_H_bias + gradShift) + (_j)) + v57, (a.g_o_H_bias + gradShift) + (_j));
+                }
+                for (; _j < a.N_Hidden; _j++)
+                {
+                    int _bj = _b * a.N_Hidden + _j;
+                    var C = a.s_C[_bj];
+                    var dH_next = (a.d_H_next[_bj] + a.dOut[_bj]);
+                    // var i = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H));
+                    var i = global::Recur.KernelMath.Sigmoid((a.P0[_b * (4 * a.N_Hidden) + _j] + a.p_i_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + _j] + a.p_i_H_bias[_j]));
+                    // var f = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H) + ForgetBias);
+                    var f = global::Recur.KernelMath.Sigmoid(((a.P0[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] + a.p_f_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] + a.p_f_H_bias[_j])) + a.h_ForgetBias);
+                    // var g = Tanh(Linear<Hidden>(X) + Linear<Hidden>(H));
+                    var g = global::Recur.KernelMath.Tanh((a.P0[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_g_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_g_H_bias[_j]));
+                    // var o = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H));
+                    var o = global::Recur.KernelMath.Sigmoid((a.P0[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] + a.p_o_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] + a.p_o_H_bias[_j]));
+                    // Next(C, f * C + i * g);
+                    var C_next = (f * C) + (i * g);
+                    var v40 = global::Recur.KernelMath.Tanh(C_next);
+                    // gradient of o
+                    var v_do = dH_next * v40;
+                    // gradient of C_next
+                    var dC_next = a.d_C_next[_bj] + ((dH_next * o) * (1f - (v40 * v40)));
+                    // gradient of i
+                    var di = dC_next * g;
+                    // gradient of g
+                    var dg = dC_next * i;
+                    // gradient of f
+                    var df = dC_next * C;
+                    var v57 = v_do * (o * (1f - o));
+                    var v60 = dg * (1f - (g * g));
+                    var v63 = df * (f * (1f - f));
+                    var v66 = di * (i * (1f - i));
+                    a.d_C[_bj] += dC_next * f;
+                    a.dP0[_b * (4 * a.N_Hidden) + _j] += v66;
+                    (a.g_i_X_bias + gradShift)[_j] += v66;
+                    a.dP1[_b * (4 * a.N_Hidden) + _j] += v66;
+                    (a.g_i_H_bias + gradShift)[_j] += v66;
+                    a.dP0[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] += v63;
+                    (a.g_f_X_bias + gradShift)[_j] += v63;
+                    a.dP1[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] += v63;
+                    (a.g_f_H_bias + gradShift)[_j] += v63;
+                    a.dP0[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] += v60;
+                    (a.g_g_X_bias + gradShift)[_j] += v60;
+                    a.dP1[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] += v60;
+                    (a.g_g_H_bias + gradShift)[_j] += v60;
+                    a.dP0[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] += v57;
+                    (a.g_o_X_bias + gradShift)[_j] += v57;
+                    a.dP1[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] += v57;
+                    (a.g_o_H_bias + gradShift)[_j] += v57;
+                }
+            }
+        }
+    }
+
+    private sealed unsafe class CpuProgramF32 : global::Recur.CellProgram<float>
+    {
+        public override void Forward(int segment, global::Recur.StepViews<float> v)
+        {
+            switch (segment)
+            {
+                case 0:
+                {
+                    var args = new CpuKernelsF32.Forward0Args
+                    {
+                        N_Hidden = v.Size(1),
+                        h_ForgetBias = v.Hyper(0),
+                        P0 = v.Ptr(v.GemmOut(0)),
+                        P1 = v.Ptr(v.GemmOut(1)),
+                        p_f_H_bias = v.Ptr(v.Param(11)),
+                        p_f_X_bias = v.Ptr(v.Param(10)),
+                        p_g_H_bias = v.Ptr(v.Param(13)),
+                        p_g_X_bias = v.Ptr(v.Param(12)),
+                        p_i_H_bias = v.Ptr(v.Param(9)),
+                        p_i_X_bias = v.Ptr(v.Param(8)),
+                        p_o_H_bias = v.Ptr(v.Param(15)),
+                        p_o_X_bias = v.Ptr(v.Param(14)),
+                        s_C = v.Ptr(v.State(0)),
+                        s_C_next = v.Ptr(v.NextState(0)),
+                        s_H_next = v.Ptr(v.NextState(1)),
+                    };
+                    v.ForRows(&args, &CpuKernelsF32.Forward0);
+                    break;
+                }
+                default:
+                    throw new global::System.ArgumentOutOfRangeException(nameof(segment), segment, "Lstm has 1 segment(s).");
+            }
+        }
+
+        public override void Backward(int segment, global::Recur.StepViews<float> v)
+        {
+            switch (segment)
+            {
+                case 0:
+                {
+                    var args = new CpuKernelsF32.Backward0Args
+                    {
+                        N_Hidden = v.Size(1),
+                        h_ForgetBias = v.Hyper(0),
+                        P0 = v.Ptr(v.GemmOut(0)),
+                        P1 = v.Ptr(v.GemmOut(1)),
+                        dOut = v.Ptr(v.OutputGrad()),
+                        dP0 = v.Ptr(v.GemmOutGrad(0)),
+                        dP1 = v.Ptr(v.GemmOutGrad(1)),
+                        d_C = v.Ptr(v.StateGrad(0)),
+                        d_C_next = v.Ptr(v.NextStateGrad(0)),
+                        d_H_next = v.Ptr(v.NextStateGrad(1)),
+                        g_f_H_bias = v.Ptr(v.ParamGrad(11)),
+                        g_f_X_bias = v.Ptr(v.ParamGrad(10)),
+                        g_g_H_bias = v.Ptr(v.ParamGrad(13)),
+                        g_g_X_bias = v.Ptr(v.ParamGrad(12)),
+                        g_i_H_bias = v.Ptr(v.ParamGrad(9)),
+                        g_i_X_bias = v.Ptr(v.ParamGrad(8)),
+                        g_o_H_bias = v.Ptr(v.ParamGrad(15)),
+                        g_o_X_bias = v.Ptr(v.ParamGrad(14)),
+                        p_f_H_bias = v.Ptr(v.Param(11)),
+                        p_f_X_bias = v.Ptr(v.Param(10)),
+                        p_g_H_bias = v.Ptr(v.Param(13)),
+                        p_g_X_bias = v.Ptr(v.Param(12)),
+                        p_i_H_bias = v.Ptr(v.Param(9)),
+                        p_i_X_bias = v.Ptr(v.Param(8)),
+                        p_o_H_bias = v.Ptr(v.Param(15)),
+                        p_o_X_bias = v.Ptr(v.Param(14)),
+                        s_C = v.Ptr(v.State(0)),
+                    };
+                    v.ForRows(&args, &CpuKernelsF32.Backward0);
+                    break;
+                }
+                default:
+                    throw new global::System.ArgumentOutOfRangeException(nameof(segment), segment, "Lstm has 1 segment(s).");
+            }
+        }
+    }
+
+    /// <summary>The fused double kernels of Lstm as native CPU code: rows at a time, SIMD over each row.</summary>
+    public static class CpuKernelsF64
+    {
+        /// <summary>Arguments of <see cref="Forward0"/>.</summary>
+        public unsafe struct Forward0Args
+        {
+            public int N_Hidden; // size of Hidden
+            public double h_ForgetBias; // hyperparameter ForgetBias
+            public double* P0; // GEMM group 0's output [B, Hidden + Hidden + Hidden + Hidden]
+            public double* P1; // GEMM group 1's output [B, Hidden + Hidden + Hidden + Hidden]
+            public double* p_f_H_bias; // f.H.bias [Hidden]
+            public double* p_f_X_bias; // f.X.bias [Hidden]
+            public double* p_g_H_bias; // g.H.bias [Hidden]
+            public double* p_g_X_bias; // g.X.bias [Hidden]
+            public double* p_i_H_bias; // i.H.bias [Hidden]
+            public double* p_i_X_bias; // i.X.bias [Hidden]
+            public double* p_o_H_bias; // o.H.bias [Hidden]
+            public double* p_o_X_bias; // o.X.bias [Hidden]
+            public double* s_C; // C before the step [B, Hidden]
+            public double* s_C_next; // C after the step [B, Hidden]
+            public double* s_H_next; // H after the step [B, Hidden]
+        }
+
+        /// <summary>Forward of segment 0 for rows [rowStart, rowEnd); parameter gradients go to <c>g_* + gradShift</c>.</summary>
+        public static unsafe void Forward0(in Forward0Args a, int rowStart, int rowEnd, nint gradShift)
+        {
+            int _width = global::System.Numerics.Vector<double>.Count;
+            for (int _b = rowStart; _b < rowEnd; _b++)
+            {
+                int _j;
+                _j = 0;
+                for (; _j <= a.N_Hidden - _width; _j += _width)
+                {
+                    int _bj = _b * a.N_Hidden + _j;
+                    // var i = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H));
+                    var i = global::Recur.VectorMath.Sigmoid((global::System.Numerics.Vector.Load(a.P0 + (_b * (4 * a.N_Hidden) + _j)) + global::System.Numerics.Vector.Load(a.p_i_X_bias + (_j))) + (global::System.Numerics.Vector.Load(a.P1 + (_b * (4 * a.N_Hidden) + _j)) + global::System.Numerics.Vector.Load(a.p_i_H_bias + (_j))));
+                    // var f = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H) + ForgetBias);
+                    var f = global::Recur.VectorMath.Sigmoid(((global::System.Numerics.Vector.Load(a.P0 + (_b * (4 * a.N_Hidden) + a.N_Hidden + _j)) + global::System.Numerics.Vector.Load(a.p_f_X_bias + (_j))) + (global::System.Numerics.Vector.Load(a.P1 + (_b * (4 * a.N_Hidden) + a.N_Hidden + _j)) + global::System.Numerics.Vector.Load(a.p_f_H_bias + (_j)))) + new global::System.Numerics.Vector<double>(a.h_ForgetBias));
+                    // var g = Tanh(Linear<Hidden>(X) + Linear<Hidden>(H));
+                    var g = global::Recur.VectorMath.Tanh((global::System.Numerics.Vector.Load(a.P0 + (_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j)) + global::System.Numerics.Vector.Load(a.p_g_X_bias + (_j))) + (global::System.Numerics.Vector.Load(a.P1 + (_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j)) + global::System.Numerics.Vector.Load(a.p_g_H_bias + (_j))));
+                    // var o = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H));
+                    var o = global::Recur.VectorMath.Sigmoid((global::System.Numerics.Vector.Load(a.P0 + (_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j)) + global::System.Numerics.Vector.Load(a.p_o_X_bias + (_j))) + (global::System.Numerics.Vector.Load(a.P1 + (_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j)) + global::System.Numerics.Vector.Load(a.p_o_H_bias + (_j))));
+                    // Next(C, f * C + i * g);
+                    var C_next = (f * global::System.Numerics.Vector.Load(a.s_C + (_bj))) + (i * g);
+                    // Next(H, o * Tanh(C.Next));
+                    var H_next = o * global::Recur.VectorMath.Tanh(C_next);
+                    global::System.Numerics.Vector.Store(C_next, a.s_C_next + (_bj));
+                    global::System.Numerics.Vector.Store(H_next, a.s_H_next + (_bj));
+                }
+                for (; _j < a.N_Hidden; _j++)
+                {
+                    int _bj = _b * a.N_Hidden + _j;
+                    // var i = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H));
+                    var i = global::Recur.KernelMath.Sigmoid((a.P0[_b * (4 * a.N_Hidden) + _j] + a.p_i_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + _j] + a.p_i_H_bias[_j]));
+                    // var f = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H) + ForgetBias);
+                    var f = global::Recur.KernelMath.Sigmoid(((a.P0[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] + a.p_f_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] + a.p_f_H_bias[_j])) + a.h_ForgetBias);
+                    // var g = Tanh(Linear<Hidden>(X) + Linear<Hidden>(H));
+                    var g = global::Recur.KernelMath.Tanh((a.P0[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_g_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_g_H_bias[_j]));
+                    // var o = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H));
+                    var o = global::Recur.KernelMath.Sigmoid((a.P0[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] + a.p_o_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] + a.p_o_H_bias[_j]));
+                    // Next(C, f * C + i * g);
+                    var C_next = (f * a.s_C[_bj]) + (i * g);
+                    // Next(H, o * Tanh(C.Next));
+                    var H_next = o * global::Recur.KernelMath.Tanh(C_next);
+                    a.s_C_next[_bj] = C_next;
+                    a.s_H_next[_bj] = H_next;
+                }
+            }
+        }
+
+        /// <summary>Arguments of <see cref="Backward0"/>.</summary>
+        public unsafe struct Backward0Args
+        {
+            public int N_Hidden; // size of Hidden
+            public double h_ForgetBias; // hyperparameter ForgetBias
+            public double* P0; // GEMM group 0's output [B, Hidden + Hidden + Hidden + Hidden]
+            public double* P1; // GEMM group 1's output [B, Hidden + Hidden + Hidden + Hidden]
+            public double* dOut; // gradient of the step's output [B, Hidden]
+            public double* dP0; // gradient of GEMM group 0's output [B, Hidden + Hidden + Hidden + Hidden]
+            public double* dP1; // gradient of GEMM group 1's output [B, Hidden + Hidden + Hidden + Hidden]
+            public double* d_C; // gradient of C before the step [B, Hidden]
+            public double* d_C_next; // gradient of C after the step [B, Hidden]
+            public double* d_H_next; // gradient of H after the step [B, Hidden]
+            public double* g_f_H_bias; // gradient of f.H.bias [Hidden]
+            public double* g_f_X_bias; // gradient of f.X.bias [Hidden]
+            public double* g_g_H_bias; // gradient of g.H.bias [Hidden]
+            public double* g_g_X_bias; // gradient of g.X.bias [Hidden]
+            public double* g_i_H_bias; // gradient of i.H.bias [Hidden]
+            public double* g_i_X_bias; // gradient of i.X.bias [Hidden]
+            public double* g_o_H_bias; // gradient of o.H.bias [Hidden]
+            public double* g_o_X_bias; // gradient of o.X.bias [Hidden]
+            public double* p_f_H_bias; // f.H.bias [Hidden]
+            public double* p_f_X_bias; // f.X.bias [Hidden]
+            public double* p_g_H_bias; // g.H.bias [Hidden]
+            public double* p_g_X_bias; // g.X.bias [Hidden]
+            public double* p_i_H_bias; // i.H.bias [Hidden]
+            public double* p_i_X_bias; // i.X.bias [Hidden]
+            public double* p_o_H_bias; // o.H.bias [Hidden]
+            public double* p_o_X_bias; // o.X.bias [Hidden]
+            public double* s_C; // C before the step [B, Hidden]
+        }
+
+        /// <summary>Backward of segment 0 for rows [rowStart, rowEnd); parameter gradients go to <c>g_* + gradShift</c>.</summary>
+        public static unsafe void Backward0(in Backward0Args a, int rowStart, int rowEnd, nint gradShift)
+        {
+            int _width = global::System.Numerics.Vector<double>.Count;
+            for (int _b = rowStart; _b < rowEnd; _b++)
+            {
+                int _j;
+                _j = 0;
+                for (; _j <= a.N_Hidden - _width; _j += _width)
+                {
+                    int _bj = _b * a.N_Hidden + _j;
+                    var C = global::System.Numerics.Vector.Load(a.s_C + (_bj));
+                    var dH_next = (global::System.Numerics.Vector.Load(a.d_H_next + (_bj)) + global::System.Numerics.Vector.Load(a.dOut + (_bj)));
+                    // var i = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H));
+                    var i = global::Recur.VectorMath.Sigmoid((global::System.Numerics.Vector.Load(a.P0 + (_b * (4 * a.N_Hidden) + _j)) + global::System.Numerics.Vector.Load(a.p_i_X_bias + (_j))) + (global::System.Numerics.Vector.Load(a.P1 + (_b * (4 * a.N_Hidden) + _j)) + global::System.Numerics.Vector.Load(a.p_i_H_bias + (_j))));
+                    // var f = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H) + ForgetBias);
+                    var f = global::Recur.VectorMath.Sigmoid(((global::System.Numerics.Vector.Load(a.P0 + (_b * (4 * a.N_Hidden) + a.N_Hidden + _j)) + global::System.Numerics.Vector.Load(a.p_f_X_bias + (_j))) + (global::System.Numerics.Vector.Load(a.P1 + (_b * (4 * a.N_Hidden) + a.N_Hidden + _j)) + global::System.Numerics.Vector.Load(a.p_f_H_bias + (_j)))) + new global::System.Numerics.Vector<double>(a.h_ForgetBias));
+                    // var g = Tanh(Linear<Hidden>(X) + Linear<Hidden>(H));
+                    var g = global::Recur.VectorMath.Tanh((global::System.Numerics.Vector.Load(a.P0 + (_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j)) + global::System.Numerics.Vector.Load(a.p_g_X_bias + (_j))) + (global::System.Numerics.Vector.Load(a.P1 + (_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j)) + global::System.Numerics.Vector.Load(a.p_g_H_bias + (_j))));
+                    // var o = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H));
+                    var o = global::Recur.VectorMath.Sigmoid((global::System.Numerics.Vector.Load(a.P0 + (_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j)) + global::System.Numerics.Vector.Load(a.p_o_X_bias + (_j))) + (global::System.Numerics.Vector.Load(a.P1 + (_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j)) + global::System.Numerics.Vector.Load(a.p_o_H_bias + (_j))));
+                    // Next(C, f * C + i * g);
+                    var C_next = (f * C) + (i * g);
+                    var v40 = global::Recur.VectorMath.Tanh(C_next);
+                    // gradient of o
+                    var v_do = dH_next * v40;
+                    // gradient of C_next
+                    var dC_next = global::System.Numerics.Vector.Load(a.d_C_next + (_bj)) + ((dH_next * o) * (new global::System.Numerics.Vector<double>(1d) - (v40 * v40)));
+                    // gradient of i
+                    var di = dC_next * g;
+                    // gradient of g
+                    var dg = dC_next * i;
+                    // gradient of f
+                    var df = dC_next * C;
+                    var v57 = v_do * (o * (new global::System.Numerics.Vector<double>(1d) - o));
+                    var v60 = dg * (new global::System.Numerics.Vector<double>(1d) - (g * g));
+                    var v63 = df * (f * (new global::System.Numerics.Vector<double>(1d) - f));
+                    var v66 = di * (i * (new global::System.Numerics.Vector<double>(1d) - i));
+                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load(a.d_C + (_bj)) + dC_next * f, a.d_C + (_bj));
+                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load(a.dP0 + (_b * (4 * a.N_Hidden) + _j)) + v66, a.dP0 + (_b * (4 * a.N_Hidden) + _j));
+                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load((a.g_i_X_bias + gradShift) + (_j)) + v66, (a.g_i_X_bias + gradShift) + (_j));
+                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load(a.dP1 + (_b * (4 * a.N_Hidden) + _j)) + v66, a.dP1 + (_b * (4 * a.N_Hidden) + _j));
+                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load((a.g_i_H_bias + gradShift) + (_j)) + v66, (a.g_i_H_bias + gradShift) + (_j));
+                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load(a.dP0 + (_b * (4 * a.N_Hidden) + a.N_Hidden + _j)) + v63, a.dP0 + (_b * (4 * a.N_Hidden) + a.N_Hidden + _j));
+                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load((a.g_f_X_bias + gradShift) + (_j)) + v63, (a.g_f_X_bias + gradShift) + (_j));
+                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load(a.dP1 + (_b * (4 * a.N_Hidden) + a.N_Hidden + _j)) + v63, a.dP1 + (_b * (4 * a.N_Hidden) + a.N_Hidden + _j));
+                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load((a.g_f_H_bias + gradShift) + (_j)) + v63, (a.g_f_H_bias + gradShift) + (_j));
+                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load(a.dP0 + (_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j)) + v60, a.dP0 + (_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j));
+                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load((a.g_g_X_bias + gradShift) + (_j)) + v60, (a.g_g_X_bias + gradShift) + (_j));
+                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load(a.dP1 + (_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j)) + v60, a.dP1 + (_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j));
+                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load((a.g_g_H_bias + gradShift) + (_j)) + v60, (a.g_g_H_bias + gradShift) + (_j));
+                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load(a.dP0 + (_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j)) + v57, a.dP0 + (_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j));
+                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load((a.g_o_X_bias + gradShift) + (_j)) + v57, (a.g_o_X_bias + gradShift) + (_j));
+                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load(a.dP1 + (_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j)) + v57, a.dP1 + (_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j));
+                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load((a.g_o_H_bias + gradShift) + (_j)) + v57, (a.g_o_H_bias + gradShift) + (_j));
+                }
+                for (; _j < a.N_Hidden; _j++)
+                {
+                    int _bj = _b * a.N_Hidden + _j;
+                    var C = a.s_C[_bj];
+                    var dH_next = (a.d_H_next[_bj] + a.dOut[_bj]);
+                    // var i = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H));
+                    var i = global::Recur.KernelMath.Sigmoid((a.P0[_b * (4 * a.N_Hidden) + _j] + a.p_i_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + _j] + a.p_i_H_bias[_j]));
+                    // var f = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H) + ForgetBias);
+                    var f = global::Recur.KernelMath.Sigmoid(((a.P0[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] + a.p_f_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] + a.p_f_H_bias[_j])) + a.h_ForgetBias);
+                    // var g = Tanh(Linear<Hidden>(X) + Linear<Hidden>(H));
+                    var g = global::Recur.KernelMath.Tanh((a.P0[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_g_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_g_H_bias[_j]));
+                    // var o = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H));
+                    var o = global::Recur.KernelMath.Sigmoid((a.P0[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] + a.p_o_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] + a.p_o_H_bias[_j]));
+                    // Next(C, f * C + i * g);
+                    var C_next = (f * C) + (i * g);
+                    var v40 = global::Recur.KernelMath.Tanh(C_next);
+                    // gradient of o
+                    var v_do = dH_next * v40;
+                    // gradient of C_next
+                    var dC_next = a.d_C_next[_bj] + ((dH_next * o) * (1d - (v40 * v40)));
+                    // gradient of i
+                    var di = dC_next * g;
+                    // gradient of g
+                    var dg = dC_next * i;
+                    // gradient of f
+                    var df = dC_next * C;
+                    var v57 = v_do * (o * (1d - o));
+                    var v60 = dg * (1d - (g * g));
+                    var v63 = df * (f * (1d - f));
+                    var v66 = di * (i * (1d - i));
+                    a.d_C[_bj] += dC_next * f;
+                    a.dP0[_b * (4 * a.N_Hidden) + _j] += v66;
+                    (a.g_i_X_bias + gradShift)[_j] += v66;
+                    a.dP1[_b * (4 * a.N_Hidden) + _j] += v66;
+                    (a.g_i_H_bias + gradShift)[_j] += v66;
+                    a.dP0[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] += v63;
+                    (a.g_f_X_bias + gradShift)[_j] += v63;
+                    a.dP1[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] += v63;
+                    (a.g_f_H_bias + gradShift)[_j] += v63;
+                    a.dP0[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] += v60;
+                    (a.g_g_X_bias + gradShift)[_j] += v60;
+                    a.dP1[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] += v60;
+                    (a.g_g_H_bias + gradShift)[_j] += v60;
+                    a.dP0[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] += v57;
+                    (a.g_o_X_bias + gradShift)[_j] += v57;
+                    a.dP1[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] += v57;
+                    (a.g_o_H_bias + gradShift)[_j] += v57;
+                }
+            }
+        }
+    }
+
+    private sealed unsafe class CpuProgramF64 : global::Recur.CellProgram<double>
+    {
+        public override void Forward(int segment, global::Recur.StepViews<double> v)
+        {
+            switch (segment)
+            {
+                case 0:
+                {
+                    var args = new CpuKernelsF64.Forward0Args
+                    {
+                        N_Hidden = v.Size(1),
+                        h_ForgetBias = v.Hyper(0),
+                        P0 = v.Ptr(v.GemmOut(0)),
+                        P1 = v.Ptr(v.GemmOut(1)),
+                        p_f_H_bias = v.Ptr(v.Param(11)),
+                        p_f_X_bias = v.Ptr(v.Param(10)),
+                        p_g_H_bias = v.Ptr(v.Param(13)),
+                        p_g_X_bias = v.Ptr(v.Param(12)),
+                        p_i_H_bias = v.Ptr(v.Param(9)),
+                        p_i_X_bias = v.Ptr(v.Param(8)),
+                        p_o_H_bias = v.Ptr(v.Param(15)),
+                        p_o_X_bias = v.Ptr(v.Param(14)),
+                        s_C = v.Ptr(v.State(0)),
+                        s_C_next = v.Ptr(v.NextState(0)),
+                        s_H_next = v.Ptr(v.NextState(1)),
+                    };
+                    v.ForRows(&args, &CpuKernelsF64.Forward0);
+                    break;
+                }
+                default:
+                    throw new global::System.ArgumentOutOfRangeException(nameof(segment), segment, "Lstm has 1 segment(s).");
+            }
+        }
+
+        public override void Backward(int segment, global::Recur.StepViews<double> v)
+        {
+            switch (segment)
+            {
+                case 0:
+                {
+                    var args = new CpuKernelsF64.Backward0Args
+                    {
+                        N_Hidden = v.Size(1),
+                        h_ForgetBias = v.Hyper(0),
+                        P0 = v.Ptr(v.GemmOut(0)),
+                        P1 = v.Ptr(v.GemmOut(1)),
+                        dOut = v.Ptr(v.OutputGrad()),
+                        dP0 = v.Ptr(v.GemmOutGrad(0)),
+                        dP1 = v.Ptr(v.GemmOutGrad(1)),
+                        d_C = v.Ptr(v.StateGrad(0)),
+                        d_C_next = v.Ptr(v.NextStateGrad(0)),
+                        d_H_next = v.Ptr(v.NextStateGrad(1)),
+                        g_f_H_bias = v.Ptr(v.ParamGrad(11)),
+                        g_f_X_bias = v.Ptr(v.ParamGrad(10)),
+                        g_g_H_bias = v.Ptr(v.ParamGrad(13)),
+                        g_g_X_bias = v.Ptr(v.ParamGrad(12)),
+                        g_i_H_bias = v.Ptr(v.ParamGrad(9)),
+                        g_i_X_bias = v.Ptr(v.ParamGrad(8)),
+                        g_o_H_bias = v.Ptr(v.ParamGrad(15)),
+                        g_o_X_bias = v.Ptr(v.ParamGrad(14)),
+                        p_f_H_bias = v.Ptr(v.Param(11)),
+                        p_f_X_bias = v.Ptr(v.Param(10)),
+                        p_g_H_bias = v.Ptr(v.Param(13)),
+                        p_g_X_bias = v.Ptr(v.Param(12)),
+                        p_i_H_bias = v.Ptr(v.Param(9)),
+                        p_i_X_bias = v.Ptr(v.Param(8)),
+                        p_o_H_bias = v.Ptr(v.Param(15)),
+                        p_o_X_bias = v.Ptr(v.Param(14)),
+                        s_C = v.Ptr(v.State(0)),
+                    };
+                    v.ForRows(&args, &CpuKernelsF64.Backward0);
+                    break;
+                }
                 default:
                     throw new global::System.ArgumentOutOfRangeException(nameof(segment), segment, "Lstm has 1 segment(s).");
             }

@@ -1,0 +1,50 @@
+using System;
+using System.Linq;
+using Recur.Cells;
+using Xunit;
+
+namespace Recur.Tests;
+
+/// <summary>The native CPU code and ILGPU's kernels (what CUDA runs) are generated from one model: they must agree,
+/// forward and backward, for every shipped cell, in float at training size-like shapes.</summary>
+public class DeviceParityTests
+{
+    [Fact] public void BasicRnn_cpu_matches_ilgpu() => Compare<BasicRnn>();
+    [Fact] public void Lstm_cpu_matches_ilgpu() => Compare<Lstm>();
+    [Fact] public void Gru_cpu_matches_ilgpu() => Compare<Gru>();
+    [Fact] public void LayerNormLstm_cpu_matches_ilgpu() => Compare<LayerNormLstm>();
+    [Fact] public void Jzs1_cpu_matches_ilgpu() => Compare<Jzs1>();
+
+    private static void Compare<TCell>() where TCell : IRnnCell
+    {
+        const int steps = 6, batch = 5, input = 12, hidden = 37;
+        var rng = new Random(17);
+        var x = TestData.Gaussian(rng, steps * batch * input).Select(v => (float)v).ToArray();
+        var dy = TestData.Gaussian(rng, steps * batch * hidden).Select(v => (float)v).ToArray();
+        (float[] Out, float[] Dx, float[] Grads) Run(Device d)
+        {
+            using var rnn = new Rnn<TCell>(d, input, hidden, seed: 5);
+            var theta = rnn.GetAllParameters();
+            var noise = TestData.Gaussian(new Random(6), theta.Length, 0.2);
+            rnn.SetAllParameters(theta.Select((v, i) => v + (float)noise[i]).ToArray());
+            using var xt = Tensor<float>.FromArray(d, x, steps, batch, input);
+            using var r = rnn.Forward(xt);
+            using var dyt = Tensor<float>.FromArray(d, dy, steps, batch, hidden);
+            using var g = rnn.Backward(dyt);
+            return (r.Output.ToArray(), g.Input.ToArray(), rnn.GetAllGradients());
+        }
+        var cpu = Run(TestDevices.Cpu);
+        var ilgpu = Run(TestDevices.IlgpuCpu);
+        AssertClose("output", ilgpu.Out, cpu.Out, 1e-5);
+        AssertClose("input gradient", ilgpu.Dx, cpu.Dx, 1e-4);
+        AssertClose("parameter gradients", ilgpu.Grads, cpu.Grads, 1e-4);
+    }
+
+    private static void AssertClose(string what, float[] expected, float[] actual, double tolerance)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= tolerance * Math.Max(1, Math.Abs(expected[i])),
+                $"{what}[{i}]: ILGPU {expected[i]:R}, CPU {actual[i]:R}");
+    }
+}

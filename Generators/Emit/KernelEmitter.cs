@@ -109,6 +109,8 @@ internal sealed class KernelEmitter
         if (Cpu)
         {
             w.Line($"/// <summary>{kind} of segment {_plan.Segment} for rows [rowStart, rowEnd); parameter gradients go to <c>g_* + gradShift</c>.</summary>");
+            // Hot from the first step: skip the unoptimized first tier of the JIT.
+            w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
             w.Open($"public static unsafe void {_plan.Name}(in {ArgsType} a, int rowStart, int rowEnd, nint gradShift)");
         }
         else

@@ -1,14 +1,18 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace Recur;
 
 /// <summary>The elementwise functions of generated CPU kernels over SIMD vectors (the vector twins of <see cref="KernelMath"/>).</summary>
 public static class VectorMath
 {
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector<float> Sigmoid(Vector<float> x) => Vector<float>.One / (Vector<float>.One + Vector.Exp(-x));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector<double> Sigmoid(Vector<double> x) => Vector<double>.One / (Vector<double>.One + Vector.Exp(-x));
 
     /// <summary>tanh through e^(−2|x|), which never overflows: tanh|x| = (1 − t) / (1 + t), sign restored.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector<float> Tanh(Vector<float> x)
     {
         var t = Vector.Exp(Vector.Abs(x) * -2f);
@@ -16,6 +20,7 @@ public static class VectorMath
         return Vector.ConditionalSelect(Vector.LessThan(x, Vector<float>.Zero), -r, r);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector<double> Tanh(Vector<double> x)
     {
         var t = Vector.Exp(Vector.Abs(x) * -2d);
@@ -23,12 +28,20 @@ public static class VectorMath
         return Vector.ConditionalSelect(Vector.LessThan(x, Vector<double>.Zero), -r, r);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector<float> Relu(Vector<float> x) => Vector.Max(x, Vector<float>.Zero);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector<double> Relu(Vector<double> x) => Vector.Max(x, Vector<double>.Zero);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector<float> Step(Vector<float> x) => Vector.ConditionalSelect(Vector.GreaterThan(x, Vector<float>.Zero), Vector<float>.One, Vector<float>.Zero);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector<double> Step(Vector<double> x) => Vector.ConditionalSelect(Vector.GreaterThan(x, Vector<double>.Zero), Vector<double>.One, Vector<double>.Zero);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector<float> Exp(Vector<float> x) => Vector.Exp(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector<double> Exp(Vector<double> x) => Vector.Exp(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector<float> Rsqrt(Vector<float> x) => Vector<float>.One / Vector.SquareRoot(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector<double> Rsqrt(Vector<double> x) => Vector<double>.One / Vector.SquareRoot(x);
 }

@@ -82,20 +82,29 @@ public sealed unsafe class ManagedGemm<T> : IGemm<T> where T : unmanaged, INumbe
         }
     }
 
-    /// <summary>B[p0..p0+kc, j0..j1) into panels [panel][p][NR], times alpha, zero-padded.</summary>
+    /// <summary>B[p0..p0+kc, j0..j1) into panels [panel][p][NR], times alpha, zero-padded. Reads follow B's storage order.</summary>
     private static void PackB(Job g, T* dst, int p0, int kc, int j0, int j1)
     {
         int panels = (j1 - j0 + NR - 1) / NR;
+        bool scale = g.Alpha != T.One;
         for (int jp = 0; jp < panels; jp++)
         {
             T* panel = dst + jp * NR * kc;
             int jc = j0 + jp * NR, cols = Math.Min(NR, j1 - jc);
-            for (int p = 0; p < kc; p++)
-            {
-                T* d = panel + p * NR;
-                for (int q = 0; q < NR; q++)
-                    d[q] = q < cols ? g.Alpha * (g.TransB ? g.B[(long)(jc + q) * g.Ldb + p0 + p] : g.B[(long)(p0 + p) * g.Ldb + jc + q]) : T.Zero;
-            }
+            if (cols < NR) new Span<T>(panel, NR * kc).Clear();
+            if (g.TransB)
+                for (int q = 0; q < cols; q++)
+                {
+                    T* src = g.B + (long)(jc + q) * g.Ldb + p0;
+                    for (int p = 0; p < kc; p++) panel[p * NR + q] = scale ? g.Alpha * src[p] : src[p];
+                }
+            else
+                for (int p = 0; p < kc; p++)
+                {
+                    T* src = g.B + (long)(p0 + p) * g.Ldb + jc;
+                    if (!scale) new ReadOnlySpan<T>(src, cols).CopyTo(new Span<T>(panel + p * NR, cols));
+                    else for (int q = 0; q < cols; q++) panel[p * NR + q] = g.Alpha * src[q];
+                }
         }
     }
 

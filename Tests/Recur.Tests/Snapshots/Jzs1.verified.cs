@@ -533,6 +533,7 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
         }
 
         /// <summary>Forward of segment 0 for rows [rowStart, rowEnd); parameter gradients go to <c>g_* + gradShift</c>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static unsafe void Forward0(in Forward0Args a, int rowStart, int rowEnd, nint gradShift)
         {
             int _width = global::System.Numerics.Vector<float>.Count;
@@ -571,6 +572,7 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
         }
 
         /// <summary>Forward of segment 1 for rows [rowStart, rowEnd); parameter gradients go to <c>g_* + gradShift</c>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static unsafe void Forward1(in Forward1Args a, int rowStart, int rowEnd, nint gradShift)
         {
             int _width = global::System.Numerics.Vector<float>.Count;
@@ -613,6 +615,7 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
         }
 
         /// <summary>Backward of segment 0 for rows [rowStart, rowEnd); parameter gradients go to <c>g_* + gradShift</c>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static unsafe void Backward0(in Backward0Args a, int rowStart, int rowEnd, nint gradShift)
         {
             int _width = global::System.Numerics.Vector<float>.Count;
@@ -670,6 +673,7 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
         }
 
         /// <summary>Backward of segment 1 for rows [rowStart, rowEnd); parameter gradients go to <c>g_* + gradShift</c>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static unsafe void Backward1(in Backward1Args a, int rowStart, int rowEnd, nint gradShift)
         {
             int _width = global::System.Numerics.Vector<float>.Count;
@@ -828,6 +832,7 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
         }
 
         /// <summary>Forward of segment 0 for rows [rowStart, rowEnd); parameter gradients go to <c>g_* + gradShift</c>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static unsafe void Forward0(in Forward0Args a, int rowStart, int rowEnd, nint gradShift)
         {
             int _width = global::System.Numerics.Vector<double>.Count;
@@ -866,6 +871,7 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
         }
 
         /// <summary>Forward of segment 1 for rows [rowStart, rowEnd); parameter gradients go to <c>g_* + gradShift</c>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static unsafe void Forward1(in Forward1Args a, int rowStart, int rowEnd, nint gradShift)
         {
             int _width = global::System.Numerics.Vector<double>.Count;
@@ -908,6 +914,7 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
         }
 
         /// <summary>Backward of segment 0 for rows [rowStart, rowEnd); parameter gradients go to <c>g_* + gradShift</c>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static unsafe void Backward0(in Backward0Args a, int rowStart, int rowEnd, nint gradShift)
         {
             int _width = global::System.Numerics.Vector<double>.Count;
@@ -965,6 +972,7 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
         }
 
         /// <summary>Backward of segment 1 for rows [rowStart, rowEnd); parameter gradients go to <c>g_* + gradShift</c>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static unsafe void Backward1(in Backward1Args a, int rowStart, int rowEnd, nint gradShift)
         {
             int _width = global::System.Numerics.Vector<double>.Count;

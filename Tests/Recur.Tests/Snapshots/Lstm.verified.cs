@@ -522,6 +522,7 @@ public partial class Lstm : global::Recur.CellEquations, global::Recur.IRnnCell
         }
 
         /// <summary>Forward of segment 0 for rows [rowStart, rowEnd); parameter gradients go to <c>g_* + gradShift</c>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static unsafe void Forward0(in Forward0Args a, int rowStart, int rowEnd, nint gradShift)
         {
             int _width = global::System.Numerics.Vector<float>.Count;
@@ -601,6 +602,7 @@ public partial class Lstm : global::Recur.CellEquations, global::Recur.IRnnCell
         }
 
         /// <summary>Backward of segment 0 for rows [rowStart, rowEnd); parameter gradients go to <c>g_* + gradShift</c>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static unsafe void Backward0(in Backward0Args a, int rowStart, int rowEnd, nint gradShift)
         {
             int _width = global::System.Numerics.Vector<float>.Count;
@@ -811,6 +813,7 @@ public partial class Lstm : global::Recur.CellEquations, global::Recur.IRnnCell
         }
 
         /// <summary>Forward of segment 0 for rows [rowStart, rowEnd); parameter gradients go to <c>g_* + gradShift</c>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static unsafe void Forward0(in Forward0Args a, int rowStart, int rowEnd, nint gradShift)
         {
             int _width = global::System.Numerics.Vector<double>.Count;
@@ -890,6 +893,7 @@ public partial class Lstm : global::Recur.CellEquations, global::Recur.IRnnCell
         }
 
         /// <summary>Backward of segment 0 for rows [rowStart, rowEnd); parameter gradients go to <c>g_* + gradShift</c>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static unsafe void Backward0(in Backward0Args a, int rowStart, int rowEnd, nint gradShift)
         {
             int _width = global::System.Numerics.Vector<double>.Count;

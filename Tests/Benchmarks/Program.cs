@@ -1,0 +1,210 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text;
+
+namespace Recur.Benchmarks;
+
+/// <summary>Recur against libtorch (TorchSharp) on the CPU, same sizes, same thread count, same run.
+/// Each side runs in its own child process, so its peak memory is its own and the two thread pools never meet.
+///   dotnet run -c Release --project Tests/Benchmarks -- --quick     (configuration S only)
+///   dotnet run -c Release --project Tests/Benchmarks                 (S and M)
+/// Options: --threads N (2), --reps N (10, at least 10), --cells Lstm,Gru,... , --no-write (leave RESULTS.md alone).</summary>
+public static class Program
+{
+    private static readonly string[] AllCells = { "Lstm", "Gru", "LayerNormLstm", "Jzs1" };
+
+    public static int Main(string[] args)
+    {
+        CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+        CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+        try
+        {
+            if (args.Length > 0 && args[0] == "--gemm") { GemmProbe.Run(args.Length > 1 ? int.Parse(args[1]) : 2); return 0; }
+            var o = Options.Parse(args);
+            return o.Child is { } side ? RunChild(side, o) : RunParent(o);
+        }
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine("error: " + e.Message);
+            return 2;
+        }
+    }
+
+    private sealed record Options(bool Quick, int Threads, int Reps, string[] Cells, string? Child, string Config, bool Write)
+    {
+        public static Options Parse(string[] args)
+        {
+            var o = new Options(false, 2, 10, AllCells, null, "S", true);
+            for (int i = 0; i < args.Length; i++)
+            {
+                string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
+                o = args[i] switch
+                {
+                    "--quick" => o with { Quick = true },
+                    "--threads" => o with { Threads = PositiveInt(Next(), "--threads") },
+                    "--reps" => o with { Reps = Math.Max(10, PositiveInt(Next(), "--reps")) },
+                    "--cells" => o with { Cells = Next().Split(',', StringSplitOptions.RemoveEmptyEntries) },
+                    "--child" => o with { Child = Next() },
+                    "--config" => o with { Config = Next() },
+                    "--no-write" => o with { Write = false },
+                    _ => throw new ArgumentException($"Unknown option '{args[i]}'. Options: --quick, --threads N, --reps N, --cells A,B, --no-write."),
+                };
+            }
+            return o;
+        }
+
+        private static int PositiveInt(string s, string name) =>
+            int.TryParse(s, out var v) && v > 0 ? v : throw new ArgumentException($"{name} takes a positive whole number, not '{s}'.");
+    }
+
+    private static int RunChild(string side, Options o)
+    {
+        var config = Config.ByName(o.Config);
+        void Report(string cell, string mode, double ms)
+        {
+            Console.WriteLine(FormattableString.Invariant($"measure {side} {cell} {mode} {config.Name} {ms:F2}"));
+            Console.Out.Flush();
+        }
+        if (side == "recur") RecurSide.Run(config, o.Cells, o.Threads, o.Reps, Report);
+        else if (side == "torch")
+        {
+            Console.Error.WriteLine(TorchSharpLoadFix.Apply());
+            TorchSide.Run(config, o.Cells, o.Threads, o.Reps, Report);
+        }
+        else throw new ArgumentException($"Unknown side '{side}'.");
+        Console.WriteLine($"peak {side} {config.Name} {Timing.PeakBytes()}");
+        return 0;
+    }
+
+    private sealed record Measurement(string Side, string Cell, string Mode, string Config, double Ms);
+
+    private static int RunParent(Options o)
+    {
+        var configs = o.Quick ? new[] { Config.S } : new[] { Config.S, Config.M };
+        var machine = $"{Environment.ProcessorCount} cores, {CpuName()}, {DateTime.UtcNow:yyyy-MM-dd}";
+        Console.WriteLine($"Recur vs libtorch on the CPU: {machine}; {o.Threads} threads each; median of {o.Reps} runs after 3 warm-ups.");
+        var measurements = new List<Measurement>();
+        var peaks = new Dictionary<(string, string), long>();
+        var notes = new List<string>();
+        foreach (var c in configs)
+            foreach (var side in new[] { "recur", "torch" })
+            {
+                Console.WriteLine($"[{c.Name}: seq {c.Steps}, batch {c.Batch}, input {c.Input}, hidden {c.Hidden}] running {(side == "recur" ? "Recur" : "libtorch")}...");
+                if (!RunChildProcess(side, c, o, measurements, peaks, notes)) return 1;
+            }
+
+        Console.WriteLine();
+        foreach (var m in measurements.Where(m => m.Side == "recur"))
+            Console.WriteLine(FormattableString.Invariant($"result {m.Cell} {m.Mode} {m.Config} {m.Ms:F2}"));
+        foreach (var m in measurements.Where(m => m.Side == "torch"))
+            Console.WriteLine(FormattableString.Invariant($"libtorch {m.Cell} {m.Mode} {m.Config} {m.Ms:F2}"));
+        var rows = new List<string>();
+        foreach (var r in measurements.Where(m => m.Side == "recur"))
+        {
+            var t = measurements.FirstOrDefault(m => m.Side == "torch" && m.Cell == r.Cell && m.Mode == r.Mode && m.Config == r.Config);
+            if (t is null) continue;
+            var c = Config.ByName(r.Config);
+            double ratio = t.Ms / r.Ms, tokens = c.Steps * c.Batch / (r.Ms / 1000);
+            Console.WriteLine(FormattableString.Invariant($"ratio {r.Cell} {r.Mode} {r.Config} libtorch/recur = {ratio:F2}"));
+            rows.Add(FormattableString.Invariant($"| {r.Cell} | {r.Mode} | {r.Config} | {r.Ms:F2} | {t.Ms:F2} | **{ratio:F2}** | {tokens:N0} |"));
+        }
+        foreach (var c in configs)
+        {
+            var lstm = measurements.FirstOrDefault(m => m.Side == "recur" && m.Cell == "Lstm" && m.Mode == "fwdbwd" && m.Config == c.Name);
+            if (lstm is null) continue;
+            foreach (var m in measurements.Where(m => m.Side == "recur" && m.Mode == "fwdbwd" && m.Config == c.Name && m.Cell != "Lstm"))
+                Console.WriteLine(FormattableString.Invariant($"cost {m.Cell} fwdbwd {c.Name} vs Lstm = {m.Ms / lstm.Ms:F2}"));
+        }
+        foreach (var ((side, config), bytes) in peaks)
+            Console.WriteLine(FormattableString.Invariant($"peak {side} {config} {bytes / (1024.0 * 1024):F0} MiB"));
+
+        if (o.Write) WriteResults(o, machine, rows, measurements, peaks, notes, configs);
+        return 0;
+    }
+
+    private static bool RunChildProcess(string side, Config c, Options o, List<Measurement> measurements, Dictionary<(string, string), long> peaks, List<string> notes)
+    {
+        var self = Environment.ProcessPath!;
+        var psi = new ProcessStartInfo(self) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (Path.GetFileNameWithoutExtension(self) == "dotnet") psi.ArgumentList.Add(typeof(Program).Assembly.Location);
+        foreach (var a in new[] { "--child", side, "--config", c.Name, "--threads", o.Threads.ToString(), "--reps", o.Reps.ToString(), "--cells", string.Join(",", o.Cells) })
+            psi.ArgumentList.Add(a);
+        psi.Environment["OMP_NUM_THREADS"] = o.Threads.ToString();
+        psi.Environment["OPENBLAS_NUM_THREADS"] = o.Threads.ToString();
+        using var p = Process.Start(psi)!;
+        p.ErrorDataReceived += (_, e) => { if (e.Data is { Length: > 0 } line) { Console.WriteLine("  " + line); lock (notes) notes.Add(line); } };
+        p.BeginErrorReadLine();
+        string? l;
+        while ((l = p.StandardOutput.ReadLine()) is not null)
+        {
+            var f = l.Split(' ');
+            if (f[0] == "measure")
+            {
+                var m = new Measurement(f[1], f[2], f[3], f[4], double.Parse(f[5], CultureInfo.InvariantCulture));
+                measurements.Add(m);
+                Console.WriteLine(FormattableString.Invariant($"  {m.Cell,-14} {m.Mode,-7} {m.Ms,9:F2} ms"));
+            }
+            else if (f[0] == "peak") peaks[(f[1], f[2])] = long.Parse(f[3]);
+            else Console.WriteLine("  " + l);
+        }
+        p.WaitForExit();
+        if (p.ExitCode != 0) Console.Error.WriteLine($"The {side} side failed (exit code {p.ExitCode}); see its output above.");
+        return p.ExitCode == 0;
+    }
+
+    private static void WriteResults(Options o, string machine, List<string> rows, List<Measurement> measurements,
+        Dictionary<(string, string), long> peaks, List<string> notes, Config[] configs)
+    {
+        var root = FindRepoRoot();
+        if (root is null) { Console.WriteLine("RESULTS.md not written: run from inside the repository."); return; }
+        var path = Path.Combine(root, "Tests", "Benchmarks", "RESULTS.md");
+        var sb = new StringBuilder();
+        sb.AppendLine("# CPU benchmark: Recur vs libtorch");
+        sb.AppendLine();
+        sb.AppendLine($"Written by `dotnet run -c Release --project Tests/Benchmarks{(o.Quick ? " -- --quick" : "")}` on {machine}.");
+        sb.AppendLine($"Both sides: {o.Threads} threads, float32, median of {o.Reps} runs after 3 warm-ups, each side in its own process.");
+        sb.AppendLine("Configurations: " + string.Join("; ", configs.Select(c => $"{c.Name} = seq {c.Steps}, batch {c.Batch}, input {c.Input}, hidden {c.Hidden}")) + ".");
+        sb.AppendLine("`fwd` is inference (no stored activations, no_grad for libtorch); `fwdbwd` is a training forward plus backward to inputs and all parameters.");
+        sb.AppendLine("libtorch's Lstm and Gru are nn.LSTM and nn.GRU; its LayerNormLstm and Jzs1 are composed from ops in a loop. Ratio > 1: Recur is faster.");
+        sb.AppendLine();
+        sb.AppendLine("| cell | mode | config | Recur ms | libtorch ms | libtorch/Recur | Recur tokens/s |");
+        sb.AppendLine("| --- | --- | --- | ---: | ---: | ---: | ---: |");
+        foreach (var r in rows) sb.AppendLine(r);
+        sb.AppendLine();
+        sb.AppendLine("Peak resident memory of each side's process:");
+        sb.AppendLine();
+        foreach (var ((side, config), bytes) in peaks.OrderBy(p => p.Key.Item2).ThenBy(p => p.Key.Item1))
+            sb.AppendLine(FormattableString.Invariant($"- {config}, {(side == "recur" ? "Recur" : "libtorch")}: {bytes / (1024.0 * 1024):F0} MiB"));
+        sb.AppendLine();
+        sb.AppendLine("Backends as the run reported them:");
+        sb.AppendLine();
+        foreach (var n in notes.Distinct()) sb.AppendLine("- " + n);
+        File.WriteAllText(path, sb.ToString());
+        Console.WriteLine($"Wrote {path}");
+    }
+
+    private static string? FindRepoRoot()
+    {
+        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        {
+            var d = new DirectoryInfo(start);
+            while (d is not null && !File.Exists(Path.Combine(d.FullName, "Dsl.sln"))) d = d.Parent;
+            if (d is not null) return d.FullName;
+        }
+        return null;
+    }
+
+    private static string CpuName()
+    {
+        try
+        {
+            var line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name"));
+            return line?.Split(':', 2)[1].Trim() ?? "unknown CPU";
+        }
+        catch (IOException) { return "unknown CPU"; }
+    }
+}

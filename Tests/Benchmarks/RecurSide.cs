@@ -1,0 +1,43 @@
+using System;
+using System.Linq;
+
+namespace Recur.Benchmarks;
+
+/// <summary>Recur's side of the benchmark, on Device.Cpu with the benchmark's thread count.</summary>
+internal static class RecurSide
+{
+    public static void Run(Config c, string[] cells, int threads, int reps, Action<string, string, double> report)
+    {
+        using var device = Device.Cpu(threads);
+        Console.Error.WriteLine($"recur: {device.Name}, {threads} threads, GEMM: {device.GemmName<float>()}{(device.GemmNote is { } n ? " — " + n : "")}");
+        foreach (var cell in cells)
+        {
+            switch (cell)
+            {
+                case "Lstm": Measure<Cells.Lstm>(device, c, reps, report); break;
+                case "Gru": Measure<Cells.Gru>(device, c, reps, report); break;
+                case "LayerNormLstm": Measure<Cells.LayerNormLstm>(device, c, reps, report); break;
+                case "Jzs1": Measure<Cells.Jzs1>(device, c, reps, report); break;
+                case "BasicRnn": Measure<Cells.BasicRnn>(device, c, reps, report); break;
+                default: throw new ArgumentException($"Unknown cell '{cell}'.");
+            }
+        }
+    }
+
+    private static void Measure<TCell>(Device device, Config c, int reps, Action<string, string, double> report) where TCell : IRnnCell
+    {
+        var rng = new Random(1);
+        using var rnn = new Rnn<TCell>(device, c.Input, c.Hidden, seed: 1);
+        using var x = Tensor<float>.FromArray(device, Enumerable.Range(0, c.Steps * c.Batch * c.Input).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray(), c.Steps, c.Batch, c.Input);
+        using var dy = Tensor<float>.FromArray(device, Enumerable.Range(0, c.Steps * c.Batch * c.Hidden).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray(), c.Steps, c.Batch, c.Hidden);
+        var name = TCellName<TCell>();
+        report(name, "fwd", Timing.MedianMs(() => { using var r = rnn.Forward(x, training: false); }, 3, reps));
+        report(name, "fwdbwd", Timing.MedianMs(() =>
+        {
+            using var r = rnn.Forward(x, training: true);
+            using var g = rnn.Backward(dy);
+        }, 3, reps));
+    }
+
+    private static string TCellName<TCell>() where TCell : IRnnCell => TCell.Spec.Name;
+}

@@ -78,7 +78,7 @@ internal static class CellEmitter
         foreach (var gr in s.Groups)
         {
             int first = g.Linears[gr.Linears[0]].Weight;
-            w.Line($"        new(global::Recur.GemmOperand.{gr.Kind}, {gr.Operand}, FirstParam: {first}, ParamCount: {gr.Linears.Count}, Segment: {gr.Segment}),");
+            w.Line($"        new(global::Recur.GemmOperand.{gr.Kind}, {gr.Operand}, FirstParam: {first}, ParamCount: {gr.Linears.Count}, Segment: {gr.Segment}, GradientAssigned: {(gr.GradientAssigned ? "true" : "false")}),");
         }
         w.Line("    },");
         w.Line($"    Intermediates: new global::Recur.IntermediateSpec[] {{ {string.Join(", ", s.Intermediates.Select(i => $"new({Dim(i.Dim)}, {i.Segment})"))} }},");

@@ -243,9 +243,10 @@ internal sealed class KernelEmitter
                 int group = _schedule.Groups.ToList().FindIndex(g => g.Kind == OperandKind.Intermediate && g.Operand == s.Ref);
                 w.Line(Write(Field(Names.Intermediate(s.Ref), $"operand of GEMM group {group} [B, {s.Dim}]", $"v.Intermediate({s.Ref})"), "_bj", value));
                 break;
-            case SinkKind.AddGemmGradient:
+            case SinkKind.AddGemmGradient or SinkKind.WriteGemmGradient:
                 int g = _schedule.GroupOf(s.Ref);
-                w.Line(AddTo(Field(Names.GemmGrad(g), $"gradient of GEMM group {g}'s output [B, {GroupWidthComment(g)}]", $"v.GemmOutGrad({g})"), GemmIndex(s.Ref), value));
+                var dP = Field(Names.GemmGrad(g), $"gradient of GEMM group {g}'s output [B, {GroupWidthComment(g)}]", $"v.GemmOutGrad({g})");
+                w.Line(s.Kind == SinkKind.WriteGemmGradient ? Write(dP, GemmIndex(s.Ref), value) : AddTo(dP, GemmIndex(s.Ref), value));
                 break;
             case SinkKind.AddStateGradient:
                 w.Line(AddTo(Field(Names.StateGrad(_g, s.Ref), $"gradient of {_g.States[s.Ref].Name} before the step [B, {s.Dim}]", $"v.StateGrad({s.Ref})"), "_bj", value));

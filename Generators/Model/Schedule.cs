@@ -5,12 +5,15 @@ internal enum OperandKind { Input, State, Intermediate }
 /// <summary>Weight products that read the same operand, computed as one GEMM with their weights stacked
 /// (the weights are laid out contiguously, so the stacked matrix is one block of the parameter buffer).
 /// Input groups run once for all time steps before the loop; the others once per step, before <see cref="Segment"/>.</summary>
-internal sealed record GemmGroup(OperandKind Kind, int Operand, string OperandDim, EquatableArray<int> Linears, int Segment);
+/// <remarks>
+/// <see cref="GradientAssigned"/>: every product's output gradient is written whole by exactly one backward kernel each step,
+/// so the gradient buffer needs no clearing and is assigned rather than accumulated.</remarks>
+internal sealed record GemmGroup(OperandKind Kind, int Operand, string OperandDim, EquatableArray<int> Linears, int Segment, bool GradientAssigned = false);
 
 /// <summary>A value computed inside a step that a weight product reads (JZS1's r⊙h): written by segment <see cref="Segment"/>.</summary>
 internal sealed record Intermediate(int Node, string Dim, int Segment);
 
-internal enum SinkKind { WriteState, WriteIntermediate, AddGemmGradient, AddStateGradient, AddParamGradient, AddInputGradient }
+internal enum SinkKind { WriteState, WriteIntermediate, WriteGemmGradient, AddGemmGradient, AddStateGradient, AddParamGradient, AddInputGradient }
 
 /// <summary>What a kernel writes: a node's value into a buffer (Ref names the state, intermediate, linear, parameter or input).</summary>
 internal sealed record Sink(SinkKind Kind, int Ref, int Node, string Dim);

@@ -91,6 +91,15 @@ internal static class Scheduler
             backward.Add(($"Backward{k}", k, true, gradientSinks));
         }
 
+        // A product whose output gradient comes from one backward kernel only is assigned there, not accumulated;
+        // a group whose products are all assigned needs no clearing of its gradient buffer.
+        var writers = backward.SelectMany(b => b.Item4).Where(s => s.Kind == SinkKind.AddGemmGradient).GroupBy(s => s.Ref).ToDictionary(g => g.Key, g => g.Count());
+        foreach (var b in backward)
+            for (int i = 0; i < b.Item4.Count; i++)
+                if (b.Item4[i].Kind == SinkKind.AddGemmGradient && writers[b.Item4[i].Ref] == 1)
+                    b.Item4[i] = b.Item4[i] with { Kind = SinkKind.WriteGemmGradient };
+        groups = groups.Select(g => g with { GradientAssigned = g.Linears.All(l => writers.TryGetValue(l, out var n) && n == 1) }).ToList();
+
         var nodes = builder.Nodes.ToEquatableArray();
         var labeled = new HashSet<int>(labels.Select(l => l.Node));
         var plans = forward.Concat(backward).Select(f => KernelLayout.Plan(nodes, labeled, f.Item1, f.Item2, f.Item3, f.Item4)).ToList();

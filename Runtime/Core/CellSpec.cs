@@ -37,8 +37,9 @@ public sealed record ParamSpec(string Name, int Rows, int Cols, Init Init)
 public enum GemmOperand { Input, State, Intermediate }
 
 /// <summary>Weight products that share an operand, run as one GEMM over the stacked weights
-/// <c>Params[FirstParam .. FirstParam + ParamCount)</c>; per step before <see cref="Segment"/> (input groups: once for all steps).</summary>
-public sealed record GemmGroupSpec(GemmOperand Operand, int Index, int FirstParam, int ParamCount, int Segment);
+/// <c>Params[FirstParam .. FirstParam + ParamCount)</c>; per step before <see cref="Segment"/> (input groups: once for all steps).
+/// With <see cref="GradientAssigned"/> the backward kernels write the whole output gradient every step, so it is never cleared.</summary>
+public sealed record GemmGroupSpec(GemmOperand Operand, int Index, int FirstParam, int ParamCount, int Segment, bool GradientAssigned = false);
 
 /// <summary>A value computed in segment <see cref="Segment"/> that a later GEMM reads.</summary>
 public sealed record IntermediateSpec(int Dim, int Segment);

@@ -274,7 +274,8 @@ public class Rnn<TCell, T> : IDisposable where TCell : IRnnCell where T : unmana
         if (finalStateGrad is not null && finalStateGrad.Count != Spec.States.Length)
             throw new ArgumentException($"{Spec.Name} has {Spec.States.Length} states, but {finalStateGrad.Count} final-state gradients were given.", nameof(finalStateGrad));
 
-        foreach (var b in ws.GemmOutGrad) b.MemSetToZero();
+        for (int g = 0; g < Spec.Groups.Length; g++)
+            if (!Spec.Groups[g].GradientAssigned) ws.GemmOutGrad[g].MemSetToZero();
         foreach (var b in ws.InputGrad) b.MemSetToZero();
         views.SetOutputGrad(outputGrad.View, outWidth);
         views.Flip = false;

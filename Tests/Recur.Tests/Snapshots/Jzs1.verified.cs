@@ -30,8 +30,8 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
         },
         Groups: new global::Recur.GemmGroupSpec[]
         {
-            new(global::Recur.GemmOperand.Input, 0, FirstParam: 0, ParamCount: 3, Segment: 0),
-            new(global::Recur.GemmOperand.Intermediate, 0, FirstParam: 3, ParamCount: 1, Segment: 1),
+            new(global::Recur.GemmOperand.Input, 0, FirstParam: 0, ParamCount: 3, Segment: 0, GradientAssigned: true),
+            new(global::Recur.GemmOperand.Intermediate, 0, FirstParam: 3, ParamCount: 1, Segment: 1, GradientAssigned: true),
         },
         Intermediates: new global::Recur.IntermediateSpec[] { new(1, 0) },
         Segments: 2,
@@ -126,7 +126,7 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
                 var dr = dO0 * a.s_H[_bj];
                 var v30 = dr * (r * (1f - r));
                 a.d_H[_bj] += dO0 * r;
-                a.dP0[_b * (3 * a.N_Hidden) + a.N_Hidden + _j] += v30;
+                a.dP0[_b * (3 * a.N_Hidden) + a.N_Hidden + _j] = v30;
                 global::ILGPU.Atomic.Add(ref a.g_r_X_bias[_j], v30);
             }
         }
@@ -170,11 +170,11 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
                 var v43 = v40 * (1f - (v17 * v17));
                 var v45 = dz * (z * v22);
                 a.d_H[_bj] += dH_next * v22;
-                a.dP0[_b * (3 * a.N_Hidden) + _j] += v45;
+                a.dP0[_b * (3 * a.N_Hidden) + _j] = v45;
                 global::ILGPU.Atomic.Add(ref a.g_z_X_bias[_j], v45);
-                a.dP1[_b * (a.N_Hidden) + _j] += v40;
+                a.dP1[_b * (a.N_Hidden) + _j] = v40;
                 global::ILGPU.Atomic.Add(ref a.g_H_rH_bias[_j], v40);
-                a.dP0[_b * (3 * a.N_Hidden) + 2 * a.N_Hidden + _j] += v43;
+                a.dP0[_b * (3 * a.N_Hidden) + 2 * a.N_Hidden + _j] = v43;
                 global::ILGPU.Atomic.Add(ref a.g_H_X_bias[_j], v43);
             }
         }
@@ -363,7 +363,7 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
                 var dr = dO0 * a.s_H[_bj];
                 var v30 = dr * (r * (1d - r));
                 a.d_H[_bj] += dO0 * r;
-                a.dP0[_b * (3 * a.N_Hidden) + a.N_Hidden + _j] += v30;
+                a.dP0[_b * (3 * a.N_Hidden) + a.N_Hidden + _j] = v30;
                 global::ILGPU.Atomic.Add(ref a.g_r_X_bias[_j], v30);
             }
         }
@@ -407,11 +407,11 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
                 var v43 = v40 * (1d - (v17 * v17));
                 var v45 = dz * (z * v22);
                 a.d_H[_bj] += dH_next * v22;
-                a.dP0[_b * (3 * a.N_Hidden) + _j] += v45;
+                a.dP0[_b * (3 * a.N_Hidden) + _j] = v45;
                 global::ILGPU.Atomic.Add(ref a.g_z_X_bias[_j], v45);
-                a.dP1[_b * (a.N_Hidden) + _j] += v40;
+                a.dP1[_b * (a.N_Hidden) + _j] = v40;
                 global::ILGPU.Atomic.Add(ref a.g_H_rH_bias[_j], v40);
-                a.dP0[_b * (3 * a.N_Hidden) + 2 * a.N_Hidden + _j] += v43;
+                a.dP0[_b * (3 * a.N_Hidden) + 2 * a.N_Hidden + _j] = v43;
                 global::ILGPU.Atomic.Add(ref a.g_H_X_bias[_j], v43);
             }
         }
@@ -633,7 +633,7 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
                     var dr = dO0 * global::System.Numerics.Vector.Load(a.s_H + (_bj));
                     var v30 = dr * (r * (new global::System.Numerics.Vector<float>(1f) - r));
                     global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load(a.d_H + (_bj)) + dO0 * r, a.d_H + (_bj));
-                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load(a.dP0 + (_b * (3 * a.N_Hidden) + a.N_Hidden + _j)) + v30, a.dP0 + (_b * (3 * a.N_Hidden) + a.N_Hidden + _j));
+                    global::System.Numerics.Vector.Store(v30, a.dP0 + (_b * (3 * a.N_Hidden) + a.N_Hidden + _j));
                     global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load((a.g_r_X_bias + gradShift) + (_j)) + v30, (a.g_r_X_bias + gradShift) + (_j));
                 }
                 for (; _j < a.N_Hidden; _j++)
@@ -646,7 +646,7 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
                     var dr = dO0 * a.s_H[_bj];
                     var v30 = dr * (r * (1f - r));
                     a.d_H[_bj] += dO0 * r;
-                    a.dP0[_b * (3 * a.N_Hidden) + a.N_Hidden + _j] += v30;
+                    a.dP0[_b * (3 * a.N_Hidden) + a.N_Hidden + _j] = v30;
                     (a.g_r_X_bias + gradShift)[_j] += v30;
                 }
             }
@@ -696,11 +696,11 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
                     var v43 = v40 * (new global::System.Numerics.Vector<float>(1f) - (v17 * v17));
                     var v45 = dz * (z * v22);
                     global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load(a.d_H + (_bj)) + dH_next * v22, a.d_H + (_bj));
-                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load(a.dP0 + (_b * (3 * a.N_Hidden) + _j)) + v45, a.dP0 + (_b * (3 * a.N_Hidden) + _j));
+                    global::System.Numerics.Vector.Store(v45, a.dP0 + (_b * (3 * a.N_Hidden) + _j));
                     global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load((a.g_z_X_bias + gradShift) + (_j)) + v45, (a.g_z_X_bias + gradShift) + (_j));
-                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load(a.dP1 + (_b * (a.N_Hidden) + _j)) + v40, a.dP1 + (_b * (a.N_Hidden) + _j));
+                    global::System.Numerics.Vector.Store(v40, a.dP1 + (_b * (a.N_Hidden) + _j));
                     global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load((a.g_H_rH_bias + gradShift) + (_j)) + v40, (a.g_H_rH_bias + gradShift) + (_j));
-                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load(a.dP0 + (_b * (3 * a.N_Hidden) + 2 * a.N_Hidden + _j)) + v43, a.dP0 + (_b * (3 * a.N_Hidden) + 2 * a.N_Hidden + _j));
+                    global::System.Numerics.Vector.Store(v43, a.dP0 + (_b * (3 * a.N_Hidden) + 2 * a.N_Hidden + _j));
                     global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load((a.g_H_X_bias + gradShift) + (_j)) + v43, (a.g_H_X_bias + gradShift) + (_j));
                 }
                 for (; _j < a.N_Hidden; _j++)
@@ -718,11 +718,11 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
                     var v43 = v40 * (1f - (v17 * v17));
                     var v45 = dz * (z * v22);
                     a.d_H[_bj] += dH_next * v22;
-                    a.dP0[_b * (3 * a.N_Hidden) + _j] += v45;
+                    a.dP0[_b * (3 * a.N_Hidden) + _j] = v45;
                     (a.g_z_X_bias + gradShift)[_j] += v45;
-                    a.dP1[_b * (a.N_Hidden) + _j] += v40;
+                    a.dP1[_b * (a.N_Hidden) + _j] = v40;
                     (a.g_H_rH_bias + gradShift)[_j] += v40;
-                    a.dP0[_b * (3 * a.N_Hidden) + 2 * a.N_Hidden + _j] += v43;
+                    a.dP0[_b * (3 * a.N_Hidden) + 2 * a.N_Hidden + _j] = v43;
                     (a.g_H_X_bias + gradShift)[_j] += v43;
                 }
             }
@@ -932,7 +932,7 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
                     var dr = dO0 * global::System.Numerics.Vector.Load(a.s_H + (_bj));
                     var v30 = dr * (r * (new global::System.Numerics.Vector<double>(1d) - r));
                     global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load(a.d_H + (_bj)) + dO0 * r, a.d_H + (_bj));
-                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load(a.dP0 + (_b * (3 * a.N_Hidden) + a.N_Hidden + _j)) + v30, a.dP0 + (_b * (3 * a.N_Hidden) + a.N_Hidden + _j));
+                    global::System.Numerics.Vector.Store(v30, a.dP0 + (_b * (3 * a.N_Hidden) + a.N_Hidden + _j));
                     global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load((a.g_r_X_bias + gradShift) + (_j)) + v30, (a.g_r_X_bias + gradShift) + (_j));
                 }
                 for (; _j < a.N_Hidden; _j++)
@@ -945,7 +945,7 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
                     var dr = dO0 * a.s_H[_bj];
                     var v30 = dr * (r * (1d - r));
                     a.d_H[_bj] += dO0 * r;
-                    a.dP0[_b * (3 * a.N_Hidden) + a.N_Hidden + _j] += v30;
+                    a.dP0[_b * (3 * a.N_Hidden) + a.N_Hidden + _j] = v30;
                     (a.g_r_X_bias + gradShift)[_j] += v30;
                 }
             }
@@ -995,11 +995,11 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
                     var v43 = v40 * (new global::System.Numerics.Vector<double>(1d) - (v17 * v17));
                     var v45 = dz * (z * v22);
                     global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load(a.d_H + (_bj)) + dH_next * v22, a.d_H + (_bj));
-                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load(a.dP0 + (_b * (3 * a.N_Hidden) + _j)) + v45, a.dP0 + (_b * (3 * a.N_Hidden) + _j));
+                    global::System.Numerics.Vector.Store(v45, a.dP0 + (_b * (3 * a.N_Hidden) + _j));
                     global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load((a.g_z_X_bias + gradShift) + (_j)) + v45, (a.g_z_X_bias + gradShift) + (_j));
-                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load(a.dP1 + (_b * (a.N_Hidden) + _j)) + v40, a.dP1 + (_b * (a.N_Hidden) + _j));
+                    global::System.Numerics.Vector.Store(v40, a.dP1 + (_b * (a.N_Hidden) + _j));
                     global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load((a.g_H_rH_bias + gradShift) + (_j)) + v40, (a.g_H_rH_bias + gradShift) + (_j));
-                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load(a.dP0 + (_b * (3 * a.N_Hidden) + 2 * a.N_Hidden + _j)) + v43, a.dP0 + (_b * (3 * a.N_Hidden) + 2 * a.N_Hidden + _j));
+                    global::System.Numerics.Vector.Store(v43, a.dP0 + (_b * (3 * a.N_Hidden) + 2 * a.N_Hidden + _j));
                     global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load((a.g_H_X_bias + gradShift) + (_j)) + v43, (a.g_H_X_bias + gradShift) + (_j));
                 }
                 for (; _j < a.N_Hidden; _j++)
@@ -1017,11 +1017,11 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
                     var v43 = v40 * (1d - (v17 * v17));
                     var v45 = dz * (z * v22);
                     a.d_H[_bj] += dH_next * v22;
-                    a.dP0[_b * (3 * a.N_Hidden) + _j] += v45;
+                    a.dP0[_b * (3 * a.N_Hidden) + _j] = v45;
                     (a.g_z_X_bias + gradShift)[_j] += v45;
-                    a.dP1[_b * (a.N_Hidden) + _j] += v40;
+                    a.dP1[_b * (a.N_Hidden) + _j] = v40;
                     (a.g_H_rH_bias + gradShift)[_j] += v40;
-                    a.dP0[_b * (3 * a.N_Hidden) + 2 * a.N_Hidden + _j] += v43;
+                    a.dP0[_b * (3 * a.N_Hidden) + 2 * a.N_Hidden + _j] = v43;
                     (a.g_H_X_bias + gradShift)[_j] += v43;
                 }
             }

@@ -39,8 +39,8 @@ public partial class Lstm : global::Recur.CellEquations, global::Recur.IRnnCell
         },
         Groups: new global::Recur.GemmGroupSpec[]
         {
-            new(global::Recur.GemmOperand.Input, 0, FirstParam: 0, ParamCount: 4, Segment: 0),
-            new(global::Recur.GemmOperand.State, 1, FirstParam: 4, ParamCount: 4, Segment: 0),
+            new(global::Recur.GemmOperand.Input, 0, FirstParam: 0, ParamCount: 4, Segment: 0, GradientAssigned: true),
+            new(global::Recur.GemmOperand.State, 1, FirstParam: 4, ParamCount: 4, Segment: 0, GradientAssigned: true),
         },
         Intermediates: new global::Recur.IntermediateSpec[] {  },
         Segments: 1,
@@ -168,21 +168,21 @@ public partial class Lstm : global::Recur.CellEquations, global::Recur.IRnnCell
                 var v63 = df * (f * (1f - f));
                 var v66 = di * (i * (1f - i));
                 a.d_C[_bj] += dC_next * f;
-                a.dP0[_b * (4 * a.N_Hidden) + _j] += v66;
+                a.dP0[_b * (4 * a.N_Hidden) + _j] = v66;
                 global::ILGPU.Atomic.Add(ref a.g_i_X_bias[_j], v66);
-                a.dP1[_b * (4 * a.N_Hidden) + _j] += v66;
+                a.dP1[_b * (4 * a.N_Hidden) + _j] = v66;
                 global::ILGPU.Atomic.Add(ref a.g_i_H_bias[_j], v66);
-                a.dP0[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] += v63;
+                a.dP0[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] = v63;
                 global::ILGPU.Atomic.Add(ref a.g_f_X_bias[_j], v63);
-                a.dP1[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] += v63;
+                a.dP1[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] = v63;
                 global::ILGPU.Atomic.Add(ref a.g_f_H_bias[_j], v63);
-                a.dP0[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] += v60;
+                a.dP0[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] = v60;
                 global::ILGPU.Atomic.Add(ref a.g_g_X_bias[_j], v60);
-                a.dP1[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] += v60;
+                a.dP1[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] = v60;
                 global::ILGPU.Atomic.Add(ref a.g_g_H_bias[_j], v60);
-                a.dP0[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] += v57;
+                a.dP0[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] = v57;
                 global::ILGPU.Atomic.Add(ref a.g_o_X_bias[_j], v57);
-                a.dP1[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] += v57;
+                a.dP1[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] = v57;
                 global::ILGPU.Atomic.Add(ref a.g_o_H_bias[_j], v57);
             }
         }
@@ -390,21 +390,21 @@ public partial class Lstm : global::Recur.CellEquations, global::Recur.IRnnCell
                 var v63 = df * (f * (1d - f));
                 var v66 = di * (i * (1d - i));
                 a.d_C[_bj] += dC_next * f;
-                a.dP0[_b * (4 * a.N_Hidden) + _j] += v66;
+                a.dP0[_b * (4 * a.N_Hidden) + _j] = v66;
                 global::ILGPU.Atomic.Add(ref a.g_i_X_bias[_j], v66);
-                a.dP1[_b * (4 * a.N_Hidden) + _j] += v66;
+                a.dP1[_b * (4 * a.N_Hidden) + _j] = v66;
                 global::ILGPU.Atomic.Add(ref a.g_i_H_bias[_j], v66);
-                a.dP0[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] += v63;
+                a.dP0[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] = v63;
                 global::ILGPU.Atomic.Add(ref a.g_f_X_bias[_j], v63);
-                a.dP1[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] += v63;
+                a.dP1[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] = v63;
                 global::ILGPU.Atomic.Add(ref a.g_f_H_bias[_j], v63);
-                a.dP0[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] += v60;
+                a.dP0[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] = v60;
                 global::ILGPU.Atomic.Add(ref a.g_g_X_bias[_j], v60);
-                a.dP1[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] += v60;
+                a.dP1[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] = v60;
                 global::ILGPU.Atomic.Add(ref a.g_g_H_bias[_j], v60);
-                a.dP0[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] += v57;
+                a.dP0[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] = v57;
                 global::ILGPU.Atomic.Add(ref a.g_o_X_bias[_j], v57);
-                a.dP1[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] += v57;
+                a.dP1[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] = v57;
                 global::ILGPU.Atomic.Add(ref a.g_o_H_bias[_j], v57);
             }
         }
@@ -641,21 +641,21 @@ public partial class Lstm : global::Recur.CellEquations, global::Recur.IRnnCell
                     var v63 = df * (f * (new global::System.Numerics.Vector<float>(1f) - f));
                     var v66 = di * (i * (new global::System.Numerics.Vector<float>(1f) - i));
                     global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load(a.d_C + (_bj)) + dC_next * f, a.d_C + (_bj));
-                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load(a.dP0 + (_b * (4 * a.N_Hidden) + _j)) + v66, a.dP0 + (_b * (4 * a.N_Hidden) + _j));
+                    global::System.Numerics.Vector.Store(v66, a.dP0 + (_b * (4 * a.N_Hidden) + _j));
                     global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load((a.g_i_X_bias + gradShift) + (_j)) + v66, (a.g_i_X_bias + gradShift) + (_j));
-                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load(a.dP1 + (_b * (4 * a.N_Hidden) + _j)) + v66, a.dP1 + (_b * (4 * a.N_Hidden) + _j));
+                    global::System.Numerics.Vector.Store(v66, a.dP1 + (_b * (4 * a.N_Hidden) + _j));
                     global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load((a.g_i_H_bias + gradShift) + (_j)) + v66, (a.g_i_H_bias + gradShift) + (_j));
-                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load(a.dP0 + (_b * (4 * a.N_Hidden) + a.N_Hidden + _j)) + v63, a.dP0 + (_b * (4 * a.N_Hidden) + a.N_Hidden + _j));
+                    global::System.Numerics.Vector.Store(v63, a.dP0 + (_b * (4 * a.N_Hidden) + a.N_Hidden + _j));
                     global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load((a.g_f_X_bias + gradShift) + (_j)) + v63, (a.g_f_X_bias + gradShift) + (_j));
-                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load(a.dP1 + (_b * (4 * a.N_Hidden) + a.N_Hidden + _j)) + v63, a.dP1 + (_b * (4 * a.N_Hidden) + a.N_Hidden + _j));
+                    global::System.Numerics.Vector.Store(v63, a.dP1 + (_b * (4 * a.N_Hidden) + a.N_Hidden + _j));
                     global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load((a.g_f_H_bias + gradShift) + (_j)) + v63, (a.g_f_H_bias + gradShift) + (_j));
-                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load(a.dP0 + (_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j)) + v60, a.dP0 + (_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j));
+                    global::System.Numerics.Vector.Store(v60, a.dP0 + (_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j));
                     global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load((a.g_g_X_bias + gradShift) + (_j)) + v60, (a.g_g_X_bias + gradShift) + (_j));
-                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load(a.dP1 + (_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j)) + v60, a.dP1 + (_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j));
+                    global::System.Numerics.Vector.Store(v60, a.dP1 + (_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j));
                     global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load((a.g_g_H_bias + gradShift) + (_j)) + v60, (a.g_g_H_bias + gradShift) + (_j));
-                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load(a.dP0 + (_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j)) + v57, a.dP0 + (_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j));
+                    global::System.Numerics.Vector.Store(v57, a.dP0 + (_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j));
                     global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load((a.g_o_X_bias + gradShift) + (_j)) + v57, (a.g_o_X_bias + gradShift) + (_j));
-                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load(a.dP1 + (_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j)) + v57, a.dP1 + (_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j));
+                    global::System.Numerics.Vector.Store(v57, a.dP1 + (_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j));
                     global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load((a.g_o_H_bias + gradShift) + (_j)) + v57, (a.g_o_H_bias + gradShift) + (_j));
                 }
                 for (; _j < a.N_Hidden; _j++)
@@ -689,21 +689,21 @@ public partial class Lstm : global::Recur.CellEquations, global::Recur.IRnnCell
                     var v63 = df * (f * (1f - f));
                     var v66 = di * (i * (1f - i));
                     a.d_C[_bj] += dC_next * f;
-                    a.dP0[_b * (4 * a.N_Hidden) + _j] += v66;
+                    a.dP0[_b * (4 * a.N_Hidden) + _j] = v66;
                     (a.g_i_X_bias + gradShift)[_j] += v66;
-                    a.dP1[_b * (4 * a.N_Hidden) + _j] += v66;
+                    a.dP1[_b * (4 * a.N_Hidden) + _j] = v66;
                     (a.g_i_H_bias + gradShift)[_j] += v66;
-                    a.dP0[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] += v63;
+                    a.dP0[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] = v63;
                     (a.g_f_X_bias + gradShift)[_j] += v63;
-                    a.dP1[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] += v63;
+                    a.dP1[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] = v63;
                     (a.g_f_H_bias + gradShift)[_j] += v63;
-                    a.dP0[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] += v60;
+                    a.dP0[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] = v60;
                     (a.g_g_X_bias + gradShift)[_j] += v60;
-                    a.dP1[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] += v60;
+                    a.dP1[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] = v60;
                     (a.g_g_H_bias + gradShift)[_j] += v60;
-                    a.dP0[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] += v57;
+                    a.dP0[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] = v57;
                     (a.g_o_X_bias + gradShift)[_j] += v57;
-                    a.dP1[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] += v57;
+                    a.dP1[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] = v57;
                     (a.g_o_H_bias + gradShift)[_j] += v57;
                 }
             }
@@ -932,21 +932,21 @@ public partial class Lstm : global::Recur.CellEquations, global::Recur.IRnnCell
                     var v63 = df * (f * (new global::System.Numerics.Vector<double>(1d) - f));
                     var v66 = di * (i * (new global::System.Numerics.Vector<double>(1d) - i));
                     global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load(a.d_C + (_bj)) + dC_next * f, a.d_C + (_bj));
-                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load(a.dP0 + (_b * (4 * a.N_Hidden) + _j)) + v66, a.dP0 + (_b * (4 * a.N_Hidden) + _j));
+                    global::System.Numerics.Vector.Store(v66, a.dP0 + (_b * (4 * a.N_Hidden) + _j));
                     global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load((a.g_i_X_bias + gradShift) + (_j)) + v66, (a.g_i_X_bias + gradShift) + (_j));
-                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load(a.dP1 + (_b * (4 * a.N_Hidden) + _j)) + v66, a.dP1 + (_b * (4 * a.N_Hidden) + _j));
+                    global::System.Numerics.Vector.Store(v66, a.dP1 + (_b * (4 * a.N_Hidden) + _j));
                     global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load((a.g_i_H_bias + gradShift) + (_j)) + v66, (a.g_i_H_bias + gradShift) + (_j));
-                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load(a.dP0 + (_b * (4 * a.N_Hidden) + a.N_Hidden + _j)) + v63, a.dP0 + (_b * (4 * a.N_Hidden) + a.N_Hidden + _j));
+                    global::System.Numerics.Vector.Store(v63, a.dP0 + (_b * (4 * a.N_Hidden) + a.N_Hidden + _j));
                     global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load((a.g_f_X_bias + gradShift) + (_j)) + v63, (a.g_f_X_bias + gradShift) + (_j));
-                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load(a.dP1 + (_b * (4 * a.N_Hidden) + a.N_Hidden + _j)) + v63, a.dP1 + (_b * (4 * a.N_Hidden) + a.N_Hidden + _j));
+                    global::System.Numerics.Vector.Store(v63, a.dP1 + (_b * (4 * a.N_Hidden) + a.N_Hidden + _j));
                     global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load((a.g_f_H_bias + gradShift) + (_j)) + v63, (a.g_f_H_bias + gradShift) + (_j));
-                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load(a.dP0 + (_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j)) + v60, a.dP0 + (_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j));
+                    global::System.Numerics.Vector.Store(v60, a.dP0 + (_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j));
                     global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load((a.g_g_X_bias + gradShift) + (_j)) + v60, (a.g_g_X_bias + gradShift) + (_j));
-                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load(a.dP1 + (_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j)) + v60, a.dP1 + (_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j));
+                    global::System.Numerics.Vector.Store(v60, a.dP1 + (_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j));
                     global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load((a.g_g_H_bias + gradShift) + (_j)) + v60, (a.g_g_H_bias + gradShift) + (_j));
-                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load(a.dP0 + (_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j)) + v57, a.dP0 + (_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j));
+                    global::System.Numerics.Vector.Store(v57, a.dP0 + (_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j));
                     global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load((a.g_o_X_bias + gradShift) + (_j)) + v57, (a.g_o_X_bias + gradShift) + (_j));
-                    global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load(a.dP1 + (_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j)) + v57, a.dP1 + (_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j));
+                    global::System.Numerics.Vector.Store(v57, a.dP1 + (_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j));
                     global::System.Numerics.Vector.Store(global::System.Numerics.Vector.Load((a.g_o_H_bias + gradShift) + (_j)) + v57, (a.g_o_H_bias + gradShift) + (_j));
                 }
                 for (; _j < a.N_Hidden; _j++)
@@ -980,21 +980,21 @@ public partial class Lstm : global::Recur.CellEquations, global::Recur.IRnnCell
                     var v63 = df * (f * (1d - f));
                     var v66 = di * (i * (1d - i));
                     a.d_C[_bj] += dC_next * f;
-                    a.dP0[_b * (4 * a.N_Hidden) + _j] += v66;
+                    a.dP0[_b * (4 * a.N_Hidden) + _j] = v66;
                     (a.g_i_X_bias + gradShift)[_j] += v66;
-                    a.dP1[_b * (4 * a.N_Hidden) + _j] += v66;
+                    a.dP1[_b * (4 * a.N_Hidden) + _j] = v66;
                     (a.g_i_H_bias + gradShift)[_j] += v66;
-                    a.dP0[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] += v63;
+                    a.dP0[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] = v63;
                     (a.g_f_X_bias + gradShift)[_j] += v63;
-                    a.dP1[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] += v63;
+                    a.dP1[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] = v63;
                     (a.g_f_H_bias + gradShift)[_j] += v63;
-                    a.dP0[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] += v60;
+                    a.dP0[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] = v60;
                     (a.g_g_X_bias + gradShift)[_j] += v60;
-                    a.dP1[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] += v60;
+                    a.dP1[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] = v60;
                     (a.g_g_H_bias + gradShift)[_j] += v60;
-                    a.dP0[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] += v57;
+                    a.dP0[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] = v57;
                     (a.g_o_X_bias + gradShift)[_j] += v57;
-                    a.dP1[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] += v57;
+                    a.dP1[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] = v57;
                     (a.g_o_H_bias + gradShift)[_j] += v57;
                 }
             }

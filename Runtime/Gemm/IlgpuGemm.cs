@@ -68,8 +68,8 @@ internal static class GemmBackends
     {
         if (device.IsNativeCpu)
         {
-            var blas = OpenBlasGemm<T>.TryCreate(device.Threads, out var why);
-            if (blas is not null) return blas;
+            var blas = OpenBlasGemm<T>.TryCreate(device.Workers is null ? device.Threads : 1, out var why);
+            if (blas is not null) return device.Workers is null ? blas : new SplitGemm<T>(blas, device.Workers);
             device.GemmNote = $"OpenBLAS not used ({why})";
             if (typeof(T) == typeof(float)) return (IGemm<T>)(object)new ManagedGemm<float>(device.Threads);
             if (typeof(T) == typeof(double)) return (IGemm<T>)(object)new ManagedGemm<double>(device.Threads);

@@ -12,7 +12,8 @@ namespace Recur.Benchmarks;
 /// Each side runs in its own child process, so its peak memory is its own and the two thread pools never meet.
 ///   dotnet run -c Release --project Tests/Benchmarks -- --quick     (configuration S only)
 ///   dotnet run -c Release --project Tests/Benchmarks                 (S and M)
-/// Options: --threads N (2), --reps N (10, at least 10), --cells Lstm,Gru,... , --no-write (leave RESULTS.md alone).</summary>
+/// Options: --threads N (2), --reps N (10, at least 10), --cells Lstm,Gru,... , --no-write (leave RESULTS.md alone),
+/// --openblas-autodetect (let OpenBLAS choose its kernels even where OPENBLAS_CORETYPE pins them; RESULTS-autodetect.md).</summary>
 public static class Program
 {
     private static readonly string[] AllCells = { "Lstm", "Gru", "LayerNormLstm", "Jzs1" };
@@ -34,11 +35,11 @@ public static class Program
         }
     }
 
-    private sealed record Options(bool Quick, int Threads, int Reps, string[] Cells, string? Child, string Config, bool Write)
+    private sealed record Options(bool Quick, int Threads, int Reps, string[] Cells, string? Child, string Config, bool Write, bool OpenBlasAutodetect)
     {
         public static Options Parse(string[] args)
         {
-            var o = new Options(false, 2, 10, AllCells, null, "S", true);
+            var o = new Options(false, 2, 10, AllCells, null, "S", true, false);
             for (int i = 0; i < args.Length; i++)
             {
                 string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -51,7 +52,8 @@ public static class Program
                     "--child" => o with { Child = Next() },
                     "--config" => o with { Config = Next() },
                     "--no-write" => o with { Write = false },
-                    _ => throw new ArgumentException($"Unknown option '{args[i]}'. Options: --quick, --threads N, --reps N, --cells A,B, --no-write."),
+                    "--openblas-autodetect" => o with { OpenBlasAutodetect = true },
+                    _ => throw new ArgumentException($"Unknown option '{args[i]}'. Options: --quick, --threads N, --reps N, --cells A,B, --no-write, --openblas-autodetect."),
                 };
             }
             return o;
@@ -86,7 +88,7 @@ public static class Program
     {
         var configs = o.Quick ? new[] { Config.S } : new[] { Config.S, Config.M };
         var machine = $"{Environment.ProcessorCount} cores, {CpuName()}, {DateTime.UtcNow:yyyy-MM-dd}";
-        Console.WriteLine($"Recur vs libtorch on the CPU: {machine}; {o.Threads} threads each; median of {o.Reps} runs after 3 warm-ups.");
+        Console.WriteLine($"Recur vs libtorch on the CPU: {machine}; {o.Threads} threads each; median of {o.Reps} runs after 5 warm-ups.");
         var measurements = new List<Measurement>();
         var peaks = new Dictionary<(string, string), long>();
         var notes = new List<string>();
@@ -135,6 +137,12 @@ public static class Program
             psi.ArgumentList.Add(a);
         psi.Environment["OMP_NUM_THREADS"] = o.Threads.ToString();
         psi.Environment["OPENBLAS_NUM_THREADS"] = o.Threads.ToString();
+        if (o.OpenBlasAutodetect && side == "recur")
+        {
+            // Some machines pin OpenBLAS to its Haswell kernels (older builds misbehave on newer CPUs); this lets it pick its own.
+            psi.Environment.Remove("OPENBLAS_CORETYPE");
+            psi.Environment.Remove("OPENBLAS_L2_SIZE");
+        }
         using var p = Process.Start(psi)!;
         p.ErrorDataReceived += (_, e) => { if (e.Data is { Length: > 0 } line) { Console.WriteLine("  " + line); lock (notes) notes.Add(line); } };
         p.BeginErrorReadLine();
@@ -161,12 +169,15 @@ public static class Program
     {
         var root = FindRepoRoot();
         if (root is null) { Console.WriteLine("RESULTS.md not written: run from inside the repository."); return; }
-        var path = Path.Combine(root, "Tests", "Benchmarks", "RESULTS.md");
+        var path = Path.Combine(root, "Tests", "Benchmarks", o.OpenBlasAutodetect ? "RESULTS-autodetect.md" : "RESULTS.md");
         var sb = new StringBuilder();
         sb.AppendLine("# CPU benchmark: Recur vs libtorch");
         sb.AppendLine();
         sb.AppendLine($"Written by `dotnet run -c Release --project Tests/Benchmarks{(o.Quick ? " -- --quick" : "")}` on {machine}.");
-        sb.AppendLine($"Both sides: {o.Threads} threads, float32, median of {o.Reps} runs after 3 warm-ups, each side in its own process.");
+        sb.AppendLine(o.OpenBlasAutodetect
+            ? "Recur's OpenBLAS chose its own kernels (OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed from its environment)."
+            : $"OpenBLAS as the environment configures it (OPENBLAS_CORETYPE={Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE") ?? "unset"}).");
+        sb.AppendLine($"Both sides: {o.Threads} threads, float32, median of {o.Reps} runs after 5 warm-ups, each side in its own process.");
         sb.AppendLine("Configurations: " + string.Join("; ", configs.Select(c => $"{c.Name} = seq {c.Steps}, batch {c.Batch}, input {c.Input}, hidden {c.Hidden}")) + ".");
         sb.AppendLine("`fwd` is inference (no stored activations, no_grad for libtorch); `fwdbwd` is a training forward plus backward to inputs and all parameters.");
         sb.AppendLine("libtorch's Lstm and Gru are nn.LSTM and nn.GRU; its LayerNormLstm and Jzs1 are composed from ops in a loop. Ratio > 1: Recur is faster.");

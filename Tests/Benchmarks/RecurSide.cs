@@ -9,7 +9,7 @@ internal static class RecurSide
     public static void Run(Config c, string[] cells, int threads, int reps, Action<string, string, double> report)
     {
         using var device = Device.Cpu(threads);
-        Console.Error.WriteLine($"recur: {device.Name}, {threads} threads, GEMM: {device.GemmName<float>()}{(device.GemmNote is { } n ? " — " + n : "")}");
+        Console.Error.WriteLine($"recur: {device.Name}, {threads} threads, GEMM: {device.GemmName<float>()}{(device.GemmNote is { } n ? " — " + n : "")}, OPENBLAS_CORETYPE={Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE") ?? "unset (OpenBLAS detects the CPU)"}");
         foreach (var cell in cells)
         {
             switch (cell)
@@ -31,12 +31,12 @@ internal static class RecurSide
         using var x = Tensor<float>.FromArray(device, Enumerable.Range(0, c.Steps * c.Batch * c.Input).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray(), c.Steps, c.Batch, c.Input);
         using var dy = Tensor<float>.FromArray(device, Enumerable.Range(0, c.Steps * c.Batch * c.Hidden).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray(), c.Steps, c.Batch, c.Hidden);
         var name = TCellName<TCell>();
-        report(name, "fwd", Timing.MedianMs(() => { using var r = rnn.Forward(x, training: false); }, 3, reps));
+        report(name, "fwd", Timing.MedianMs(() => { using var r = rnn.Forward(x, training: false); }, 5, reps));
         report(name, "fwdbwd", Timing.MedianMs(() =>
         {
             using var r = rnn.Forward(x, training: true);
             using var g = rnn.Backward(dy);
-        }, 3, reps));
+        }, 5, reps));
     }
 
     private static string TCellName<TCell>() where TCell : IRnnCell => TCell.Spec.Name;

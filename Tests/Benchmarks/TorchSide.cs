@@ -33,12 +33,12 @@ internal static class TorchSide
                 using var scope = torch.NewDisposeScope();
                 using var noGrad = torch.no_grad();
                 model(x);
-            }, 3, reps));
+            }, 5, reps));
             report(cell, "fwdbwd", Timing.MedianMs(() =>
             {
                 using var scope = torch.NewDisposeScope();
                 (model(x) * dy).sum().backward();
-            }, 3, reps));
+            }, 5, reps));
         }
     }
 

@@ -1,0 +1,61 @@
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace Recur;
+
+/// <summary>Runs a single-threaded GEMM on column slices of C in parallel, on the device's own threads. With OpenBLAS this keeps one
+/// set of threads for everything: OpenBLAS's own pool spins for a long while after each call, which on a small machine steals the
+/// cores the fused kernels run on between the per-step products.</summary>
+internal sealed unsafe class SplitGemm<T> : IGemm<T> where T : unmanaged
+{
+    private readonly IGemm<T> _inner;
+    private readonly CpuWorkers _workers;
+
+    public SplitGemm(IGemm<T> inner, CpuWorkers workers)
+    {
+        _inner = inner;
+        _workers = workers;
+    }
+
+    public string Name => $"{_inner.Name}, columns split over {_workers.Count} threads";
+
+    private struct Job
+    {
+        public bool TransA, TransB;
+        public int M, N, K, Lda, Ldb, Ldc, Chunks;
+        public T Alpha, Beta;
+        public ArrayView<T> A, B, C;
+        public void* Self;
+    }
+
+    public void Run(bool transA, bool transB, int m, int n, int k, T alpha, ArrayView<T> a, int lda, ArrayView<T> b, int ldb, T beta, ArrayView<T> c, int ldc)
+    {
+        if (m == 0 || n == 0) return;
+        // Slices of at least 64 columns: narrower ones lose more to the split than they gain.
+        int chunks = System.Math.Min(_workers.Count, System.Math.Max(1, n / 64));
+        if (chunks == 1 || (long)m * n * k < 500_000)
+        {
+            _inner.Run(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+            return;
+        }
+        var handle = System.Runtime.InteropServices.GCHandle.Alloc(_inner);
+        try
+        {
+            var job = new Job { TransA = transA, TransB = transB, M = m, N = n, K = k, Lda = lda, Ldb = ldb, Ldc = ldc, Chunks = chunks,
+                Alpha = alpha, Beta = beta, A = a, B = b, C = c, Self = (void*)System.Runtime.InteropServices.GCHandle.ToIntPtr(handle) };
+            _workers.Run(chunks, &Execute, &job);
+        }
+        finally { handle.Free(); }
+    }
+
+    private static void Execute(void* state, int chunk)
+    {
+        var j = (Job*)state;
+        var inner = (IGemm<T>)System.Runtime.InteropServices.GCHandle.FromIntPtr((System.IntPtr)j->Self).Target!;
+        // Slices are multiples of 16 columns, so each starts on a SIMD boundary.
+        int n0 = (int)((long)j->N * chunk / j->Chunks) & ~15, n1 = chunk == j->Chunks - 1 ? j->N : (int)((long)j->N * (chunk + 1) / j->Chunks) & ~15;
+        if (n1 <= n0) return;
+        var b = j->TransB ? j->B.SubView((long)n0 * j->Ldb) : j->B.SubView(n0);
+        inner.Run(j->TransA, j->TransB, j->M, n1 - n0, j->K, j->Alpha, j->A, j->Lda, b, j->Ldb, j->Beta, j->C.SubView(n0), j->Ldc);
+    }
+}

@@ -422,7 +422,7 @@ public class Rnn<TCell, T> : IDisposable where TCell : IRnnCell where T : unmana
 }
 
 /// <summary>A float32 recurrent layer running cell <typeparamref name="TCell"/>.</summary>
-public class Rnn<TCell> : Rnn<TCell, float> where TCell : IRnnCell
+public class Rnn<TCell> : Rnn<TCell, float>, IRnnLayer where TCell : IRnnCell
 {
     public Rnn(Device device, int inputSize, int hiddenSize, IReadOnlyDictionary<string, int>? dims = null, int seed = 0)
         : base(device, inputSize, hiddenSize, dims, seed) { }

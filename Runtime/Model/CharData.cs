@@ -1,0 +1,83 @@
+using System;
+using System.IO;
+using System.Linq;
+
+namespace Recur;
+
+/// <summary>A text as character ids: the vocabulary (its distinct characters, sorted), and the training (first 90%) and
+/// validation (last 10%) splits, as in the char-rnn tutorials.</summary>
+public sealed class CharData
+{
+    public CharData(string text, string? vocabulary = null)
+    {
+        if (text.Length < 2) throw new ArgumentException("The text needs at least 2 characters.");
+        Vocabulary = vocabulary ?? new string(text.Distinct().OrderBy(c => c).ToArray());
+        var index = Vocabulary.Select((c, i) => (c, i)).ToDictionary(p => p.c, p => p.i);
+        var ids = new int[text.Length];
+        for (int i = 0; i < text.Length; i++)
+        {
+            if (!index.TryGetValue(text[i], out ids[i]))
+                throw new ArgumentException($"Character {Describe(text[i])} at position {i} is not in the model's vocabulary of {Vocabulary.Length} characters.");
+        }
+        int split = (int)(text.Length * 0.9);
+        Train = ids[..split];
+        Validation = ids[split..];
+    }
+
+    public static CharData Load(string path, string? vocabulary = null)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"Data file '{path}' does not exist.", path);
+        var text = File.ReadAllText(path);
+        if (text.Length == 0) throw new InvalidDataException($"Data file '{path}' is empty.");
+        if (text.Length < 100) throw new InvalidDataException($"Data file '{path}' has only {text.Length} characters; a character model needs more text than that.");
+        return new CharData(text, vocabulary);
+    }
+
+    public string Vocabulary { get; }
+    public int[] Train { get; }
+    public int[] Validation { get; }
+
+    public int Id(char c) => Vocabulary.IndexOf(c) is var i and >= 0 ? i : throw new ArgumentException($"Character {Describe(c)} is not in the model's vocabulary.");
+
+    public static string Describe(char c) => char.IsControl(c) || char.IsWhiteSpace(c) ? $"U+{(int)c:X4}" : $"'{c}'";
+}
+
+/// <summary>Windows over a split for truncated BPTT: the split is cut into <c>batch</c> contiguous streams, and window w holds
+/// positions [w·seq, (w+1)·seq) of every stream, so the final state of one window is the right initial state of the next.</summary>
+public sealed class StreamBatches
+{
+    private readonly int[] _ids;
+
+    public StreamBatches(int[] ids, int seq, int batch)
+    {
+        if (seq <= 0 || batch <= 0) throw new ArgumentException($"seq ({seq}) and batch ({batch}) must be positive.");
+        StreamLength = (ids.Length - 1) / batch;
+        if (StreamLength <= seq)
+            throw new ArgumentException($"The text ({ids.Length} characters) is too short for {batch} streams of more than {seq} characters; lower --batch or --seq.");
+        _ids = ids;
+        Seq = seq;
+        Batch = batch;
+        Windows = (StreamLength - 1) / seq;
+    }
+
+    public int Seq { get; }
+    public int Batch { get; }
+    public int StreamLength { get; }
+    /// <summary>Windows per epoch.</summary>
+    public int Windows { get; }
+
+    /// <summary>Inputs and next-character targets of window <paramref name="w"/>, time-major [seq, batch].</summary>
+    public (int[] Inputs, int[] Targets) Window(int w)
+    {
+        var x = new int[Seq * Batch];
+        var y = new int[Seq * Batch];
+        for (int t = 0; t < Seq; t++)
+            for (int b = 0; b < Batch; b++)
+            {
+                int at = b * StreamLength + w * Seq + t;
+                x[t * Batch + b] = _ids[at];
+                y[t * Batch + b] = _ids[at + 1];
+            }
+        return (x, y);
+    }
+}

@@ -6,15 +6,23 @@ namespace Recur;
 /// <summary>Runs a single-threaded GEMM on column slices of C in parallel, on the device's own threads. With OpenBLAS this keeps one
 /// set of threads for everything: OpenBLAS's own pool spins for a long while after each call, which on a small machine steals the
 /// cores the fused kernels run on between the per-step products.</summary>
-internal sealed unsafe class SplitGemm<T> : IGemm<T> where T : unmanaged
+internal sealed unsafe class SplitGemm<T> : IGemm<T>, System.IDisposable where T : unmanaged
 {
     private readonly IGemm<T> _inner;
     private readonly CpuWorkers _workers;
+    private System.Runtime.InteropServices.GCHandle _self;
 
     public SplitGemm(IGemm<T> inner, CpuWorkers workers)
     {
         _inner = inner;
         _workers = workers;
+        // The workers reach the inner GEMM through this handle, made once: the per-step products allocate nothing.
+        _self = System.Runtime.InteropServices.GCHandle.Alloc(inner);
+    }
+
+    public void Dispose()
+    {
+        if (_self.IsAllocated) _self.Free();
     }
 
     public string Name => $"{_inner.Name}, columns split over {_workers.Count} threads";
@@ -38,14 +46,9 @@ internal sealed unsafe class SplitGemm<T> : IGemm<T> where T : unmanaged
             _inner.Run(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
             return;
         }
-        var handle = System.Runtime.InteropServices.GCHandle.Alloc(_inner);
-        try
-        {
-            var job = new Job { TransA = transA, TransB = transB, M = m, N = n, K = k, Lda = lda, Ldb = ldb, Ldc = ldc, Chunks = chunks,
-                Alpha = alpha, Beta = beta, A = a, B = b, C = c, Self = (void*)System.Runtime.InteropServices.GCHandle.ToIntPtr(handle) };
-            _workers.Run(chunks, &Execute, &job);
-        }
-        finally { handle.Free(); }
+        var job = new Job { TransA = transA, TransB = transB, M = m, N = n, K = k, Lda = lda, Ldb = ldb, Ldc = ldc, Chunks = chunks,
+            Alpha = alpha, Beta = beta, A = a, B = b, C = c, Self = (void*)System.Runtime.InteropServices.GCHandle.ToIntPtr(_self) };
+        _workers.Run(chunks, &Execute, &job);
     }
 
     private static void Execute(void* state, int chunk)

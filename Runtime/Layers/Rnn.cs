@@ -146,20 +146,22 @@ public class Rnn<TCell, T> : IDisposable where TCell : IRnnCell where T : unmana
         return i;
     }
 
-    private ParameterInfo Info(string name) => Parameters.FirstOrDefault(p => p.Name == name)
-        ?? throw new ArgumentException($"{Spec.Name} has no parameter '{name}'; it has: {string.Join(", ", Parameters.Select(p => p.Name))}.");
+    private int IndexOf(string name)
+    {
+        for (int i = 0; i < Parameters.Count; i++) if (Parameters[i].Name == name) return i;
+        throw new ArgumentException($"{Spec.Name} has no parameter '{name}'; it has: {string.Join(", ", Parameters.Select(p => p.Name))}.");
+    }
 
-    private int Index(ParameterInfo info) => Parameters is List<ParameterInfo> list ? list.IndexOf(info) : -1;
-
-    public T[] GetParameter(string name) { Device.Synchronize(); var i = Info(name); return _paramViews[Index(i)].GetAsArray(); }
-    public T[] GetGradient(string name) { Device.Synchronize(); var i = Info(name); return _gradViews[Index(i)].GetAsArray(); }
+    public T[] GetParameter(string name) { Device.Synchronize(); return _paramViews[IndexOf(name)].GetAsArray(); }
+    public T[] GetGradient(string name) { Device.Synchronize(); return _gradViews[IndexOf(name)].GetAsArray(); }
 
     public void SetParameter(string name, T[] values)
     {
-        var i = Info(name);
-        if (values.Length != i.Length)
-            throw new ArgumentException($"Parameter '{name}' is [{string.Join(", ", i.Shape)}] ({i.Length} values), but {values.Length} were given.");
-        _paramViews[Index(i)].CopyFromCPU(values);
+        int index = IndexOf(name);
+        var info = Parameters[index];
+        if (values.Length != info.Length)
+            throw new ArgumentException($"Parameter '{name}' is [{string.Join(", ", info.Shape)}] ({info.Length} values), but {values.Length} were given.");
+        _paramViews[index].CopyFromCPU(values);
     }
 
     public T[] GetAllParameters() { Device.Synchronize(); return ParameterBuffer.GetAsArray(); }

@@ -15,11 +15,14 @@ internal sealed class CellChecker
     private readonly GraphBuilder _g = new();
     private readonly Dictionary<string, int> _env = new();
     private readonly Dictionary<string, int> _nextValues = new();
+    // States whose Next(...) was written but whose value had an error (already reported): not "never updated" as well.
+    private readonly HashSet<string> _attemptedUpdates = new();
     private readonly List<string> _dims = new();
     private readonly List<ParamInfo> _params = new();
     private readonly List<LinearInfo> _linears = new();
     private readonly List<NodeLabel> _labels = new();
     private readonly HashSet<string> _paramNames = new();
+    private readonly List<SourceLocation> _paramLocations = new();
     private string _equation = "";
 
     private CellChecker(CellDeclaration cell) => _cell = cell;
@@ -28,12 +31,13 @@ internal sealed class CellChecker
     {
         var checker = new CellChecker(cell);
         var graph = checker.Run();
-        bool hasErrors = checker._diagnostics.Any(d => Descriptors.ById(d.Id).DefaultSeverity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error);
-        return (hasErrors ? null : graph, checker._diagnostics.ToEquatableArray());
+        return (checker.HasErrors ? null : graph, checker._diagnostics.ToEquatableArray());
     }
 
     private void Report(Microsoft.CodeAnalysis.DiagnosticDescriptor d, SourceLocation loc, params string[] args) =>
         _diagnostics.Add(DiagnosticInfo.Create(d, loc, args));
+
+    private bool HasErrors => _diagnostics.Any(d => Descriptors.ById(d.Id).DefaultSeverity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error);
 
     private CellGraph? Run()
     {
@@ -77,7 +81,7 @@ internal sealed class CellChecker
                     _equation = next.State;
                     int stateIndex = IndexOfState(next.State);
                     if (stateIndex < 0) { Report(Descriptors.UnknownName, next.StateLocation, next.State); break; }
-                    if (_nextValues.ContainsKey(next.State)) { Report(Descriptors.StateUpdatedTwice, next.Location, next.State); break; }
+                    if (!_attemptedUpdates.Add(next.State)) { Report(Descriptors.StateUpdatedTwice, next.Location, next.State); break; }
                     int v = Eval(next.Value);
                     if (v < 0) break;
                     var state = c.States[stateIndex];
@@ -103,9 +107,10 @@ internal sealed class CellChecker
         }
 
         foreach (var s in c.States)
-            if (!_nextValues.ContainsKey(s.Name)) Report(Descriptors.StateNeverUpdated, s.Location, s.Name);
+            if (!_attemptedUpdates.Contains(s.Name)) Report(Descriptors.StateNeverUpdated, s.Location, s.Name);
 
-        ReportUnusedParams(updates);
+        // Only for a cell that is otherwise right: after an error, what reaches the states is not known.
+        if (!HasErrors) ReportUnusedParams(updates);
 
         return new CellGraph(
             c.Namespace, c.ClassName, c.Modifiers,
@@ -135,7 +140,7 @@ internal sealed class CellChecker
             if (n.Op == Op.GemmOut) used.Add(_linears[n.Ref].Weight);
         }
         for (int p = 0; p < _params.Count; p++)
-            if (!used.Contains(p)) Report(Descriptors.UnusedParameter, _cell.Location, _params[p].Name);
+            if (!used.Contains(p)) Report(Descriptors.UnusedParameter, _paramLocations[p], _params[p].Name);
     }
 
     private void AddDim(string dim)
@@ -378,6 +383,7 @@ internal sealed class CellChecker
     {
         if (!_paramNames.Add(p.Name)) Report(Descriptors.DuplicateName, loc, p.Name);
         _params.Add(p);
+        _paramLocations.Add(loc);
         return _params.Count - 1;
     }
 

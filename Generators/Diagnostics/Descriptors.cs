@@ -98,6 +98,10 @@ internal static class Descriptors
         "Project must allow unsafe code",
         "Recur generates native CPU kernels for '{0}' that use pointers; add <AllowUnsafeBlocks>true</AllowUnsafeBlocks> to the project file");
 
+    public static readonly DiagnosticDescriptor MissingCellAttribute = Warning("RCR0021",
+        "Class has a step but is not a cell",
+        "'{0}' has a [Step] method but no [RnnCell] attribute, so no kernels are generated for it; add [RnnCell] to the class");
+
     public static IReadOnlyList<DiagnosticDescriptor> All { get; } = typeof(Descriptors)
         .GetFields()
         .Where(f => f.FieldType == typeof(DiagnosticDescriptor))

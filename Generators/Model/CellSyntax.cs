@@ -8,6 +8,7 @@ internal sealed record CellDeclaration(
     bool IsPartial,
     bool IsNested,
     bool IsGeneric,
+    string TypeParameters,
     bool HasBaseType,
     SourceLocation Location,
     EquatableArray<PortDeclaration> Inputs,

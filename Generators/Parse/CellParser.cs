@@ -59,7 +59,7 @@ internal static class CellParser
         if (step?.Body is { } body)
             foreach (var s in body.Statements) statements.Add(ParseStatement(s));
         else if (step?.ExpressionBody is { } arrow)
-            statements.Add(ParseStatement(SyntaxFactory.ExpressionStatement(arrow.Expression).WithTriviaFrom(arrow)));
+            statements.Add(ParseExpressionStatement(arrow.Expression, arrow.Expression));
 
         var ns = symbol.ContainingNamespace.IsGlobalNamespace ? "" : symbol.ContainingNamespace.ToDisplayString();
         var modifiers = string.Join(" ", cls.Modifiers.Where(m => !m.IsKind(SyntaxKind.PartialKeyword)).Select(m => m.Text));
@@ -68,6 +68,7 @@ internal static class CellParser
             IsPartial: cls.Modifiers.Any(SyntaxKind.PartialKeyword),
             IsNested: symbol.ContainingType is not null,
             IsGeneric: symbol.TypeParameters.Length > 0,
+            TypeParameters: cls.TypeParameterList?.ToString() ?? "",
             HasBaseType: symbol.BaseType is { SpecialType: not SpecialType.System_Object, Name: not "CellEquations" },
             Loc(cls.Identifier.GetLocation()),
             inputs.ToEquatableArray(), states.ToEquatableArray(), hypers.ToEquatableArray(), partials.ToEquatableArray(),
@@ -100,12 +101,20 @@ internal static class CellParser
             && local.Declaration.Variables[0] is { Initializer: { } init } variable)
             return new LetStatement(variable.Identifier.ValueText, ParseExpr(init.Value), loc, text);
 
-        if (s is ExpressionStatementSyntax { Expression: InvocationExpressionSyntax inv }
+        if (s is ExpressionStatementSyntax statement) return ParseExpressionStatement(statement.Expression, s);
+        return new UnsupportedStatement(loc, text);
+    }
+
+    /// <summary>A <c>Next(State, value)</c> call, as a statement or as an expression body (<c>void Step() => Next(H, …);</c>).</summary>
+    private static Statement ParseExpressionStatement(ExpressionSyntax e, SyntaxNode whole)
+    {
+        var loc = Loc(whole.GetLocation());
+        var text = whole.ToString().Trim();
+        if (e is InvocationExpressionSyntax inv
             && inv.Expression is IdentifierNameSyntax { Identifier.ValueText: "Next" }
             && inv.ArgumentList.Arguments.Count == 2
             && inv.ArgumentList.Arguments[0].Expression is IdentifierNameSyntax target)
             return new NextStatement(target.Identifier.ValueText, ParseExpr(inv.ArgumentList.Arguments[1].Expression), Loc(target.GetLocation()), loc, text);
-
         return new UnsupportedStatement(loc, text);
     }
 

@@ -181,6 +181,8 @@ public static class Program
         sb.AppendLine("Configurations: " + string.Join("; ", configs.Select(c => $"{c.Name} = seq {c.Steps}, batch {c.Batch}, input {c.Input}, hidden {c.Hidden}")) + ".");
         sb.AppendLine("`fwd` is inference (no stored activations, no_grad for libtorch); `fwdbwd` is a training forward plus backward to inputs and all parameters.");
         sb.AppendLine("libtorch's Lstm and Gru are nn.LSTM and nn.GRU; its LayerNormLstm and Jzs1 are composed from ops in a loop. Ratio > 1: Recur is faster.");
+        if (!o.OpenBlasAutodetect)
+            sb.AppendLine("Where the environment pins OpenBLAS's kernels, `-- --openblas-autodetect` runs Recur with the kernels OpenBLAS picks itself and writes RESULTS-autodetect.md.");
         sb.AppendLine();
         sb.AppendLine("| cell | mode | config | Recur ms | libtorch ms | libtorch/Recur | Recur tokens/s |");
         sb.AppendLine("| --- | --- | --- | ---: | ---: | ---: | ---: |");

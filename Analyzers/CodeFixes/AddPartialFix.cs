@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using System.Composition;
 using System.Linq;
 using System.Threading.Tasks;
@@ -12,10 +11,9 @@ namespace Recur.Analyzers.CodeFixes;
 
 /// <summary>RCR0001: adds the <c>partial</c> modifier to a cell class.</summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(AddPartialFix)), Shared]
-public sealed class AddPartialFix : CodeFixProvider
+public sealed class AddPartialFix : CellCodeFix
 {
-    public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create("RCR0001");
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+    protected override string DiagnosticId => "RCR0001";
 
     public override async Task RegisterCodeFixesAsync(CodeFixContext context)
     {

@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using System.Composition;
 using System.Linq;
 using System.Threading.Tasks;
@@ -12,10 +11,9 @@ namespace Recur.Analyzers.CodeFixes;
 
 /// <summary>RCR0004: adds <c>Next(S, S);</c> (keep the state as it is) at the end of the step, as a skeleton to fill in.</summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(AddStateUpdateFix)), Shared]
-public sealed class AddStateUpdateFix : CodeFixProvider
+public sealed class AddStateUpdateFix : CellCodeFix
 {
-    public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create("RCR0004");
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+    protected override string DiagnosticId => "RCR0004";
 
     public override async Task RegisterCodeFixesAsync(CodeFixContext context)
     {

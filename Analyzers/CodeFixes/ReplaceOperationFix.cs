@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Collections.Immutable;
 using System.Composition;
 using System.Linq;
 using System.Threading.Tasks;
@@ -15,7 +14,7 @@ namespace Recur.Analyzers.CodeFixes;
 /// <summary>RCR0003: replaces an operation Recur does not know with its supported spelling (<c>sigmoid</c>, <c>Math.Tanh</c>,
 /// <c>ReLU</c>, <c>layer_norm</c>, <c>Dense</c> …).</summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(ReplaceOperationFix)), Shared]
-public sealed class ReplaceOperationFix : CodeFixProvider
+public sealed class ReplaceOperationFix : CellCodeFix
 {
     private static readonly Dictionary<string, string> Spellings = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -25,8 +24,7 @@ public sealed class ReplaceOperationFix : CodeFixProvider
         ["Dense"] = "Linear", ["linear"] = "Linear", ["MatMul"] = "Linear",
     };
 
-    public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create("RCR0003");
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+    protected override string DiagnosticId => "RCR0003";
 
     /// <summary>The supported operation a name stands for, if any.</summary>
     public static string? Supported(string name) => Spellings.TryGetValue(name, out var s) ? s : null;

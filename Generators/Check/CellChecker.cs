@@ -292,6 +292,8 @@ internal sealed class CellChecker
             int x = xs[k];
             var init = explicitInit ?? (_g[x].Op == Op.StatePrev ? new InitSpec("Orthogonal", 1) : new InitSpec("UniformUnitScaling", 1));
             var weightName = operands.Count == 1 ? baseName + ".weight" : $"{baseName}.{OperandName(operands[k])}.weight";
+            // A product of a value computed in the step cuts the step there; name that value after the operand it is.
+            Label(x, OperandName(operands[k]), $"{operands[k] switch { NameExpr n => n.Name, _ => OperandName(operands[k]) }}: operand of {weightName}");
             var w = AddParam(new ParamInfo(weightName, ParamRole.Weight, outDim, _g[x].Dim, init), call.Location);
             if (init.Kind == "Identity" && outDim != _g[x].Dim)
                 Report(Descriptors.InitShape, call.Location, weightName, outDim, _g[x].Dim);

@@ -49,6 +49,8 @@ public class Rnn<TCell, T> : IDisposable where TCell : IRnnCell where T : unmana
     private readonly MemoryBuffer1D<T, Stride1D.Dense>? _partialGrads;
     private readonly nint[]? _gradShifts;
     private readonly long _vectorOffset;
+    private readonly PackedGemm? _packedGemm;
+    private readonly PackedGemm.Packed[] _forwardPacks, _backwardPacks;
     private RnnWorkspace<T>? _workspace;
     private StepViews<T>? _views;
     private Tensor<T>? _lastInput;
@@ -116,6 +118,12 @@ public class Rnn<TCell, T> : IDisposable where TCell : IRnnCell where T : unmana
                 }
             }
         }
+
+        // On AVX-512 CPUs the per-step products run on weights packed once per sequence (see PackedGemm).
+        if (device.IsNativeCpu && typeof(T) == typeof(float) && PackedGemm.Supported)
+            _packedGemm = new PackedGemm(device.Workers);
+        _forwardPacks = Spec.Groups.Select(_ => new PackedGemm.Packed()).ToArray();
+        _backwardPacks = Spec.Groups.Select(_ => new PackedGemm.Packed()).ToArray();
 
         _program = device.Program<TCell, T>();
         _gemm = device.Gemm<T>();
@@ -219,6 +227,7 @@ public class Rnn<TCell, T> : IDisposable where TCell : IRnnCell where T : unmana
             _gemm.Run(false, true, steps * batch, ws.GroupWidth[g], width, Scalar<T>.One, input.View, width, Weights(group), width, Scalar<T>.Zero, ws.GemmOut[g], ws.GroupWidth[g]);
         }
 
+        PackWeights(ws, backward: false);
         int outState = Spec.OutputState, outWidth = ws.StateWidth[outState];
         var output = new Tensor<T>(Device, steps, batch, outWidth);
         for (int t = 0; t < steps; t++)
@@ -257,7 +266,8 @@ public class Rnn<TCell, T> : IDisposable where TCell : IRnnCell where T : unmana
             var (operand, width) = group.Operand == GemmOperand.State
                 ? (views.State(group.Index), ws.StateWidth[group.Index])
                 : (views.Intermediate(group.Index), ws.IntermediateWidth[group.Index]);
-            _gemm.Run(false, true, ws.Batch, ws.GroupWidth[g], width, Scalar<T>.One, operand, width, Weights(group), width, Scalar<T>.Zero, views.GemmOut(g), ws.GroupWidth[g]);
+            if (_packedGemm is not null) PackedProduct(operand, ws.Batch, width, _forwardPacks[g], views.GemmOut(g), ws.GroupWidth[g], 0f);
+            else _gemm.Run(false, true, ws.Batch, ws.GroupWidth[g], width, Scalar<T>.One, operand, width, Weights(group), width, Scalar<T>.Zero, views.GemmOut(g), ws.GroupWidth[g]);
         }
     }
 
@@ -276,6 +286,7 @@ public class Rnn<TCell, T> : IDisposable where TCell : IRnnCell where T : unmana
         if (finalStateGrad is not null && finalStateGrad.Count != Spec.States.Length)
             throw new ArgumentException($"{Spec.Name} has {Spec.States.Length} states, but {finalStateGrad.Count} final-state gradients were given.", nameof(finalStateGrad));
 
+        PackWeights(ws, backward: true);
         for (int g = 0; g < Spec.Groups.Length; g++)
             if (!Spec.Groups[g].GradientAssigned) ws.GemmOutGrad[g].MemSetToZero();
         foreach (var b in ws.InputGrad) b.MemSetToZero();
@@ -308,7 +319,8 @@ public class Rnn<TCell, T> : IDisposable where TCell : IRnnCell where T : unmana
                         var group = Spec.Groups[g];
                         if (group.Operand != GemmOperand.Intermediate || group.Index != i) continue;
                         int width = ws.IntermediateWidth[i];
-                        _gemm.Run(false, false, batch, width, ws.GroupWidth[g], Scalar<T>.One, views.GemmOutGrad(g), ws.GroupWidth[g],
+                        if (_packedGemm is not null) PackedProduct(views.GemmOutGrad(g), batch, ws.GroupWidth[g], _backwardPacks[g], views.IntermediateGrad(i), width, first ? 0f : 1f);
+                        else _gemm.Run(false, false, batch, width, ws.GroupWidth[g], Scalar<T>.One, views.GemmOutGrad(g), ws.GroupWidth[g],
                             Weights(group), width, first ? Scalar<T>.Zero : Scalar<T>.One, views.IntermediateGrad(i), width);
                         first = false;
                     }
@@ -321,7 +333,8 @@ public class Rnn<TCell, T> : IDisposable where TCell : IRnnCell where T : unmana
                 var group = Spec.Groups[g];
                 if (group.Operand != GemmOperand.State) continue;
                 int width = ws.StateWidth[group.Index];
-                _gemm.Run(false, false, batch, width, ws.GroupWidth[g], Scalar<T>.One, views.GemmOutGrad(g), ws.GroupWidth[g],
+                if (_packedGemm is not null) PackedProduct(views.GemmOutGrad(g), batch, ws.GroupWidth[g], _backwardPacks[g], views.StateGrad(group.Index), width, 1f);
+                else _gemm.Run(false, false, batch, width, ws.GroupWidth[g], Scalar<T>.One, views.GemmOutGrad(g), ws.GroupWidth[g],
                     Weights(group), width, Scalar<T>.One, views.StateGrad(group.Index), width);
             }
             views.Flip = !views.Flip;
@@ -368,6 +381,25 @@ public class Rnn<TCell, T> : IDisposable where TCell : IRnnCell where T : unmana
         _backwardReady = false;
         return new RnnGradients<T>(dInput, dInitial);
     }
+
+    /// <summary>Packs the weights of the per-step products once for the whole sequence: Wᵀ for forward (output = operand·Wᵀ),
+    /// W for backward (dOperand = dOutput·W).</summary>
+    private unsafe void PackWeights(RnnWorkspace<T> ws, bool backward)
+    {
+        if (_packedGemm is null) return;
+        for (int g = 0; g < Spec.Groups.Length; g++)
+        {
+            var group = Spec.Groups[g];
+            if (group.Operand == GemmOperand.Input) continue;
+            int width = group.Operand == GemmOperand.State ? ws.StateWidth[group.Index] : ws.IntermediateWidth[group.Index];
+            var w = (float*)Weights(group).LoadEffectiveAddressAsPtr();
+            if (backward) PackedGemm.Pack(_backwardPacks[g], w, ws.GroupWidth[g], width, width, transposed: false);
+            else PackedGemm.Pack(_forwardPacks[g], w, width, ws.GroupWidth[g], width, transposed: true);
+        }
+    }
+
+    private unsafe void PackedProduct(ArrayView<T> a, int m, int lda, PackedGemm.Packed b, ArrayView<T> c, int ldc, float beta) =>
+        _packedGemm!.Multiply((float*)a.LoadEffectiveAddressAsPtr(), m, lda, b, (float*)c.LoadEffectiveAddressAsPtr(), ldc, beta);
 
     /// <summary>Adds the other threads' vector-parameter gradients into the gradient buffer and clears them.</summary>
     private unsafe void ReducePartialGradients()
@@ -419,6 +451,8 @@ public class Rnn<TCell, T> : IDisposable where TCell : IRnnCell where T : unmana
         _params.Dispose();
         _grads.Dispose();
         _partialGrads?.Dispose();
+        _packedGemm?.Dispose();
+        foreach (var p in _forwardPacks.Concat(_backwardPacks)) p.Dispose();
         GC.SuppressFinalize(this);
     }
 }

@@ -1,0 +1,76 @@
+using System;
+using System.Linq;
+using ILGPU.Runtime;
+using Xunit;
+
+namespace Recur.Tests;
+
+/// <summary>The CPU GEMM backends against a plain triple loop, on odd sizes (edge tiles), with and without transposes and beta.</summary>
+public unsafe class CpuGemmTests
+{
+    private static float[] Reference(bool ta, bool tb, int m, int n, int k, float[] a, int lda, float[] b, int ldb, float beta, float[] c0, int ldc)
+    {
+        var c = (float[])c0.Clone();
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+            {
+                double s = 0;
+                for (int p = 0; p < k; p++) s += a[ta ? p * lda + i : i * lda + p] * b[tb ? j * ldb + p : p * ldb + j];
+                c[i * ldc + j] = (float)s + beta * c0[i * ldc + j];
+            }
+        return c;
+    }
+
+    public static TheoryData<bool, bool, float> Cases => new() { { false, false, 0f }, { false, true, 1f }, { true, false, 1f }, { true, true, 0f } };
+
+    private static float[] Rand(int n, int seed) => TestData.Gaussian(new Random(seed), n).Select(v => (float)v).ToArray();
+
+    [Theory, MemberData(nameof(Cases))]
+    public void Managed_gemm_matches_the_triple_loop(bool ta, bool tb, float beta) => Check(new ManagedGemm<float>(2), ta, tb, beta);
+
+    [Theory, MemberData(nameof(Cases))]
+    public void The_cpu_device_gemm_matches_the_triple_loop(bool ta, bool tb, float beta) => Check(TestDevices.Cpu.Gemm<float>(), ta, tb, beta);
+
+    private static void Check(IGemm<float> gemm, bool ta, bool tb, float beta)
+    {
+        var d = TestDevices.Cpu;
+        foreach (var (m, n, k) in new[] { (7, 37, 13), (33, 70, 300), (200, 129, 65) })
+        {
+            int lda = ta ? m : k, ldb = tb ? k : n, ldc = n;
+            var a = Rand(m * k, 1); var b = Rand(k * n, 2); var c0 = Rand(m * n, 3);
+            using var at = Tensor<float>.FromArray(d, a, a.Length);
+            using var bt = Tensor<float>.FromArray(d, b, b.Length);
+            using var ct = Tensor<float>.FromArray(d, c0, c0.Length);
+            gemm.Run(ta, tb, m, n, k, 1f, at.View, lda, bt.View, ldb, beta, ct.View, ldc);
+            var expected = Reference(ta, tb, m, n, k, a, lda, b, ldb, beta, c0, ldc);
+            var actual = ct.ToArray();
+            for (int i = 0; i < expected.Length; i++)
+                Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-3f * Math.Max(1, Math.Abs(expected[i])), $"{gemm.Name} {m}x{n}x{k} [{i}]: {expected[i]} vs {actual[i]}");
+        }
+    }
+
+    [Fact]
+    public void Packed_step_gemm_matches_the_triple_loop_for_both_packings()
+    {
+        if (!PackedGemm.Supported) return; // AVX-512 only; elsewhere the layer uses the device's GEMM, tested above
+        var workers = TestDevices.Cpu.Workers;
+        foreach (var (m, n, k) in new[] { (5, 37, 13), (32, 1024, 256), (13, 70, 700) })
+            foreach (var transposed in new[] { false, true })
+            {
+                var a = Rand(m * k, 4); var w = Rand(k * n, 5); var c0 = Rand(m * n, 6);
+                // transposed: W is stored n×k and B = Wᵀ; otherwise W is stored k×n and B = W.
+                var expected = Reference(false, transposed, m, n, k, a, k, w, transposed ? k : n, 1f, c0, n);
+                var c = (float[])c0.Clone();
+                using var packed = new PackedGemm.Packed();
+                var gemm = new PackedGemm(workers);
+                fixed (float* pa = a, pw = w, pc = c)
+                {
+                    PackedGemm.Pack(packed, pw, k, n, transposed ? k : n, transposed);
+                    gemm.Multiply(pa, m, k, packed, pc, n, 1f);
+                }
+                gemm.Dispose();
+                for (int i = 0; i < expected.Length; i++)
+                    Assert.True(Math.Abs(expected[i] - c[i]) <= 1e-3f * Math.Max(1, Math.Abs(expected[i])), $"{m}x{n}x{k} transposed {transposed} [{i}]: {expected[i]} vs {c[i]}");
+            }
+    }
+}

@@ -50,7 +50,8 @@ public sealed class Device : IDisposable
 
     /// <summary>The fast CPU path: generated native code (SIMD over each row, rows split over <paramref name="threads"/> cores)
     /// and OpenBLAS for GEMMs when the machine has it (a managed SIMD GEMM otherwise). Memory comes from ILGPU's CPU accelerator,
-    /// so tensors work the same on every device. <paramref name="threads"/> defaults to the machine's core count.</summary>
+    /// so tensors work the same on every device. <paramref name="threads"/> defaults to the machine's core count.
+    /// A device computes for one thread at a time: give each thread that runs models its own device.</summary>
     public static Device Cpu(int threads = 0)
     {
         if (threads < 0) throw new ArgumentOutOfRangeException(nameof(threads), $"threads must be positive (or 0 for all {Environment.ProcessorCount} cores), not {threads}.");

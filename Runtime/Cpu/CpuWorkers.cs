@@ -15,6 +15,7 @@ internal sealed unsafe class CpuWorkers : IDisposable
     private volatile int _generation;
     private int _pending;
     private volatile bool _stop;
+    private int _busy;
 
     public CpuWorkers(int count)
     {
@@ -35,6 +36,20 @@ internal sealed unsafe class CpuWorkers : IDisposable
     public void Run(int chunks, delegate*<void*, int, void> body, void* state)
     {
         if (chunks > Count) throw new ArgumentOutOfRangeException(nameof(chunks));
+        if (Interlocked.Exchange(ref _busy, 1) != 0)
+            throw new InvalidOperationException("A Device.Cpu() computes on one thread at a time; give each thread that trains or runs a model its own device.");
+        try
+        {
+            RunJob(chunks, body, state);
+        }
+        finally
+        {
+            Volatile.Write(ref _busy, 0);
+        }
+    }
+
+    private void RunJob(int chunks, delegate*<void*, int, void> body, void* state)
+    {
         Volatile.Write(ref _pending, chunks - 1);
         lock (_gate)
         {

@@ -395,7 +395,7 @@ internal sealed class CellChecker
         NextValueExpr nv => nv.State + "next",
         BinaryExpr b => OperandName(b.Left) + OperandName(b.Right),
         UnaryExpr u => OperandName(u.Operand),
-        CallExpr c when c.Args.Count > 0 => OperandName(c.Args[0].Value),
+        CallExpr c when c.Args.Count > 0 => c.Name.ToLowerInvariant() + OperandName(c.Args[0].Value),
         _ => "",
     } is { Length: > 0 } s ? s : "in";
 }

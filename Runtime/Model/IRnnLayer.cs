@@ -31,6 +31,12 @@ public static class CellCatalog
         ["Gru"] = (d, i, h, s) => new Rnn<Cells.Gru>(d, i, h, seed: s),
         ["LayerNormLstm"] = (d, i, h, s) => new Rnn<Cells.LayerNormLstm>(d, i, h, seed: s),
         ["Jzs1"] = (d, i, h, s) => new Rnn<Cells.Jzs1>(d, i, h, seed: s),
+        ["Jzs2"] = (d, i, h, s) => new Rnn<Cells.Jzs2>(d, i, h, seed: s),
+        ["Jzs3"] = (d, i, h, s) => new Rnn<Cells.Jzs3>(d, i, h, seed: s),
+        ["Irnn"] = (d, i, h, s) => new Rnn<Cells.Irnn>(d, i, h, seed: s),
+        ["GruNoBias"] = (d, i, h, s) => new Rnn<Cells.GruNoBias>(d, i, h, seed: s),
+        ["LstmNoBias"] = (d, i, h, s) => new Rnn<Cells.LstmNoBias>(d, i, h, seed: s),
+        ["LayerNormGru"] = (d, i, h, s) => new Rnn<Cells.LayerNormGru>(d, i, h, seed: s),
     };
 
     public static IReadOnlyCollection<string> Names => Factories.Keys;

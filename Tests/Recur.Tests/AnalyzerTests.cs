@@ -127,6 +127,12 @@ public class AnalyzerTests
     [InlineData("Gru")]
     [InlineData("LayerNormLstm")]
     [InlineData("Jzs1")]
+    [InlineData("Jzs2")]
+    [InlineData("Jzs3")]
+    [InlineData("Irnn")]
+    [InlineData("GruNoBias")]
+    [InlineData("LstmNoBias")]
+    [InlineData("LayerNormGru")]
     public Task Every_shipped_cell_has_no_diagnostics(string cell)
     {
         var test = Test("");

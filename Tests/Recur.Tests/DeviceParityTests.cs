@@ -14,6 +14,12 @@ public class DeviceParityTests
     [Fact] public void Gru_cpu_matches_ilgpu() => Compare<Gru>();
     [Fact] public void LayerNormLstm_cpu_matches_ilgpu() => Compare<LayerNormLstm>();
     [Fact] public void Jzs1_cpu_matches_ilgpu() => Compare<Jzs1>();
+    [Fact] public void Jzs2_cpu_matches_ilgpu() => Compare<Jzs2>();
+    [Fact] public void Jzs3_cpu_matches_ilgpu() => Compare<Jzs3>();
+    [Fact] public void Irnn_cpu_matches_ilgpu() => Compare<Irnn>();
+    [Fact] public void GruNoBias_cpu_matches_ilgpu() => Compare<GruNoBias>();
+    [Fact] public void LstmNoBias_cpu_matches_ilgpu() => Compare<LstmNoBias>();
+    [Fact] public void LayerNormGru_cpu_matches_ilgpu() => Compare<LayerNormGru>();
 
     private static void Compare<TCell>() where TCell : IRnnCell
     {

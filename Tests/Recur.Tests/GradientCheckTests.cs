@@ -42,6 +42,24 @@ public class GradientCheckTests
     [Theory, MemberData(nameof(Sizes))]
     public void Jzs1_gradients_match_finite_differences(string device, int t, int b, int i, int h, int seed) => Check<Jzs1>(device, t, b, i, h, seed);
 
+    [Theory, MemberData(nameof(Sizes))]
+    public void Irnn_gradients_match_finite_differences(string device, int t, int b, int i, int h, int seed) => Check<Irnn>(device, t, b, i, h, seed);
+
+    [Theory, MemberData(nameof(Sizes))]
+    public void Jzs2_gradients_match_finite_differences(string device, int t, int b, int i, int h, int seed) => Check<Jzs2>(device, t, b, i, h, seed);
+
+    [Theory, MemberData(nameof(Sizes))]
+    public void Jzs3_gradients_match_finite_differences(string device, int t, int b, int i, int h, int seed) => Check<Jzs3>(device, t, b, i, h, seed);
+
+    [Theory, MemberData(nameof(Sizes))]
+    public void GruNoBias_gradients_match_finite_differences(string device, int t, int b, int i, int h, int seed) => Check<GruNoBias>(device, t, b, i, h, seed);
+
+    [Theory, MemberData(nameof(Sizes))]
+    public void LstmNoBias_gradients_match_finite_differences(string device, int t, int b, int i, int h, int seed) => Check<LstmNoBias>(device, t, b, i, h, seed);
+
+    [Theory, MemberData(nameof(Sizes))]
+    public void LayerNormGru_gradients_match_finite_differences(string device, int t, int b, int i, int h, int seed) => Check<LayerNormGru>(device, t, b, i, h, seed);
+
     internal void Check<TCell>(string device, int steps, int batch, int input, int hidden, int seed) where TCell : IRnnCell
     {
         using var rnn = new Rnn<TCell, double>(TestDevices.ByName(device), input, hidden, seed: seed);

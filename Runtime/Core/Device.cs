@@ -117,6 +117,10 @@ public sealed class Device : IDisposable
     /// <summary>The GEMM backend this device uses for <typeparamref name="T"/>.</summary>
     public string GemmName<T>() where T : unmanaged => Gemm<T>().Name;
 
+    private IModelOps? _modelOps;
+
+    internal IModelOps ModelOps => _modelOps ??= IModelOps.Create(this);
+
     internal IGemm<T> Gemm<T>() where T : unmanaged =>
         (IGemm<T>)_gemms.GetOrAdd(typeof(T), _ => GemmBackends.Create<T>(this));
 

@@ -230,8 +230,6 @@ public sealed class CharModel : IDisposable
         _masks.Clear();
     }
 
-    internal IModelOps Ops => _ops;
-
     public void Dispose()
     {
         ClearActivations();

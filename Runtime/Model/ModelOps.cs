@@ -28,5 +28,8 @@ public interface IModelOps
     /// <summary>Σ g².</summary>
     double SquaredNorm(ArrayView<float> g);
 
-    public static IModelOps For(Device device) => device.IsNativeCpu ? new CpuModelOps() : new IlgpuModelOps(device);
+    /// <summary>The device's model operations, created (and, on ILGPU devices, compiled) once per device.</summary>
+    public static IModelOps For(Device device) => device.ModelOps;
+
+    internal static IModelOps Create(Device device) => device.IsNativeCpu ? new CpuModelOps() : new IlgpuModelOps(device);
 }

@@ -12,6 +12,8 @@ namespace Recur;
 internal sealed class RnnWorkspace<T> : IDisposable where T : unmanaged
 {
     private readonly List<IDisposable> _owned = new();
+    // Input projections are computed for every step before the loop, so their buffer always holds all steps.
+    private readonly bool[] _allSteps;
 
     public RnnWorkspace(Accelerator acc, CellSpec spec, int[] sizes, int steps, int batch, bool training)
     {
@@ -32,7 +34,8 @@ internal sealed class RnnWorkspace<T> : IDisposable where T : unmanaged
         }
 
         States = StateWidth.Select(w => Alloc((long)stateSlots * batch * w)).ToArray();
-        GemmOut = spec.Groups.Select((g, i) => Alloc((long)(g.Operand == GemmOperand.Input ? steps : stepSlots) * batch * GroupWidth[i])).ToArray();
+        _allSteps = spec.Groups.Select(g => g.Operand == GemmOperand.Input).ToArray();
+        GemmOut = spec.Groups.Select((g, i) => Alloc((long)(_allSteps[i] ? steps : stepSlots) * batch * GroupWidth[i])).ToArray();
         Intermediates = IntermediateWidth.Select(w => Alloc((long)stepSlots * batch * w)).ToArray();
         int widest = sizes.DefaultIfEmpty(1).Max();
         Scratch = Enumerable.Range(0, spec.ScratchSlots).Select(_ => Alloc((long)batch * widest)).ToArray();
@@ -66,6 +69,7 @@ internal sealed class RnnWorkspace<T> : IDisposable where T : unmanaged
 
     public int StateSlot(int step) => Training ? step : step & 1;
     public int StepSlot(int step) => Training ? step : 0;
+    public int GemmSlot(int group, int step) => _allSteps[group] ? step : StepSlot(step);
 
     public void Dispose()
     {

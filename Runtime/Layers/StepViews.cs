@@ -59,7 +59,7 @@ public sealed unsafe class StepViews<T> where T : unmanaged
     public ArrayView<T> InputGrad(int i) => _ws.Slot(_ws.InputGrad[i], Step, InputWidth(i));
     public ArrayView<T> State(int s) => _ws.Slot(_ws.States[s], _ws.StateSlot(Step), _ws.StateWidth[s]);
     public ArrayView<T> NextState(int s) => _ws.Slot(_ws.States[s], _ws.StateSlot(Step + 1), _ws.StateWidth[s]);
-    public ArrayView<T> GemmOut(int g) => _ws.Slot(_ws.GemmOut[g], _ws.GemmOut[g].Length > (long)_ws.Batch * _ws.GroupWidth[g] ? Step : 0, _ws.GroupWidth[g]);
+    public ArrayView<T> GemmOut(int g) => _ws.Slot(_ws.GemmOut[g], _ws.GemmSlot(g, Step), _ws.GroupWidth[g]);
     public ArrayView<T> GemmOutGrad(int g) => _ws.Slot(_ws.GemmOutGrad[g], Step, _ws.GroupWidth[g]);
     public ArrayView<T> Intermediate(int i) => _ws.Slot(_ws.Intermediates[i], _ws.StepSlot(Step), _ws.IntermediateWidth[i]);
     public ArrayView<T> IntermediateGrad(int i) => _ws.IntermediateGrad[i];

@@ -30,6 +30,29 @@ public abstract class CellEquations
     /// <summary>e^x, elementwise.</summary>
     protected static Vec<D> Exp<D>(Vec<D> x) where D : IDim => default;
 
+    /// <summary>sin x, elementwise.</summary>
+    protected static Vec<D> Sin<D>(Vec<D> x) where D : IDim => default;
+    /// <summary>cos x, elementwise.</summary>
+    protected static Vec<D> Cos<D>(Vec<D> x) where D : IDim => default;
+    /// <summary>√x, elementwise.</summary>
+    protected static Vec<D> Sqrt<D>(Vec<D> x) where D : IDim => default;
+
+    /// <summary>The smaller of a and b, elementwise; the gradient goes to the smaller one.</summary>
+    protected static Vec<D> Min<D>(Vec<D> a, Vec<D> b) where D : IDim => default;
+    /// <inheritdoc cref="Min{D}(Vec{D}, Vec{D})"/>
+    protected static Vec<D> Min<D>(Vec<D> a, float b) where D : IDim => default;
+    /// <summary>The larger of a and b, elementwise; the gradient goes to the larger one.</summary>
+    protected static Vec<D> Max<D>(Vec<D> a, Vec<D> b) where D : IDim => default;
+    /// <inheritdoc cref="Max{D}(Vec{D}, Vec{D})"/>
+    protected static Vec<D> Max<D>(Vec<D> a, float b) where D : IDim => default;
+    /// <summary>x limited to [lo, hi], elementwise (TF's cell_clip); the gradient passes only where x is inside.</summary>
+    protected static Vec<D> Clip<D>(Vec<D> x, float lo, float hi) where D : IDim => default;
+
+    /// <summary>Softmax over the vector's dimension: e^x / Σ e^x, computed without overflow.</summary>
+    protected static Vec<D> Softmax<D>(Vec<D> x) where D : IDim => default;
+    /// <summary>The sum of the vector's elements (one number per batch row), usable wherever a number is.</summary>
+    protected static float Sum<D>(Vec<D> x) where D : IDim => default;
+
     /// <summary>Layer normalization over the vector's own dimension (Ba et al. 2016): (x − mean) / sqrt(var + eps) · gain + shift,
     /// with a learned gain (initialized to 1) and shift (initialized to 0).</summary>
     protected static Vec<D> LayerNorm<D>(Vec<D> x, float eps = 1e-5f, string? name = null) where D : IDim => default;

@@ -10,6 +10,10 @@ public readonly struct Vec<TDim> : IVec where TDim : IDim
     /// <summary>A state's value after this step, as given by its <c>Next(state, value)</c>.</summary>
     public Vec<TDim> Next => default;
 
+    /// <summary>Element <paramref name="index"/> (a literal) of the vector, used as a number in the equations, e.g. <c>lambda[0] * Linear&lt;Hidden&gt;(X)</c>.
+    /// The dimension must be given more elements than the largest index the cell reads.</summary>
+    public float this[int index] => default;
+
     public static Vec<TDim> operator +(Vec<TDim> a, Vec<TDim> b) => default;
     public static Vec<TDim> operator -(Vec<TDim> a, Vec<TDim> b) => default;
     public static Vec<TDim> operator *(Vec<TDim> a, Vec<TDim> b) => default;
@@ -21,5 +25,6 @@ public readonly struct Vec<TDim> : IVec where TDim : IDim
     public static Vec<TDim> operator *(Vec<TDim> a, float b) => default;
     public static Vec<TDim> operator *(float a, Vec<TDim> b) => default;
     public static Vec<TDim> operator /(Vec<TDim> a, float b) => default;
+    public static Vec<TDim> operator /(float a, Vec<TDim> b) => default;
     public static Vec<TDim> operator -(Vec<TDim> a) => default;
 }

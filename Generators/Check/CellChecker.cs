@@ -15,6 +15,8 @@ internal sealed class CellChecker
     private readonly GraphBuilder _g = new();
     private readonly Dictionary<string, int> _env = new();
     private readonly Dictionary<string, int> _nextValues = new();
+    // Dimensions indexed as v[i]: the smallest size they may be given.
+    private readonly Dictionary<string, int> _minSizes = new();
     // States whose Next(...) was written but whose value had an error (already reported): not "never updated" as well.
     private readonly HashSet<string> _attemptedUpdates = new();
     private readonly List<string> _dims = new();
@@ -119,7 +121,8 @@ internal sealed class CellChecker
             c.States.Select(p => new PortInfo(p.Name, p.Dim, p.IsOutput)).ToEquatableArray(),
             c.Hypers.Select(h => new HyperInfo(h.Name, h.Default)).ToEquatableArray(),
             _params.ToEquatableArray(), _linears.ToEquatableArray(), _g.Nodes.ToEquatableArray(),
-            updates.OrderBy(u => u.State).ToEquatableArray(), _labels.ToEquatableArray(), c.PartialProperties);
+            updates.OrderBy(u => u.State).ToEquatableArray(), _labels.ToEquatableArray(), c.PartialProperties,
+            _dims.Select(d => _minSizes.TryGetValue(d, out var m) ? m : 0).ToEquatableArray());
     }
 
     private void ReportUnusedParams(List<StateUpdate> updates)
@@ -186,6 +189,8 @@ internal sealed class CellChecker
                 return a < 0 ? -1 : _g.Unary(Op.Neg, a);
             case BinaryExpr b:
                 return Binary(b);
+            case IndexExpr ix:
+                return Index(ix);
             case CallExpr call:
                 return Call(call);
             case BoolExpr or StringExpr:
@@ -219,6 +224,14 @@ internal sealed class CellChecker
             case "Tanh": return Elementwise(call, Op.Tanh);
             case "Relu": return Elementwise(call, Op.Relu);
             case "Exp": return Elementwise(call, Op.Exp);
+            case "Sin": return Elementwise(call, Op.Sin);
+            case "Cos": return Elementwise(call, Op.Cos);
+            case "Sqrt": return Elementwise(call, Op.Sqrt);
+            case "Min": return MinMax(call, Op.Min);
+            case "Max": return MinMax(call, Op.Max);
+            case "Clip": return Clip(call);
+            case "Softmax": return Softmax(call);
+            case "Sum": return Sum(call);
             case "LayerNorm": return LayerNorm(call);
             case "Linear": return Linear(call);
             case "Bias": return Bias(call);
@@ -253,6 +266,69 @@ internal sealed class CellChecker
             return -1;
         }
         return x;
+    }
+
+    /// <summary><c>v[i]</c> is the sum of v ⊙ e_i: a row value, differentiated like any other sum.
+    /// The vector's dimension must have more than i elements; the runtime checks that when it sizes the dimension.</summary>
+    private int Index(IndexExpr ix)
+    {
+        int x = Eval(ix.Target);
+        if (x < 0) return -1;
+        var dim = _g[x].Dim;
+        if (_g[x].Kind != ShapeKind.Vec) { Report(Descriptors.BadArgument, ix.Location, "Only a vector can be indexed"); return -1; }
+        _minSizes[dim] = Math.Max(_minSizes.TryGetValue(dim, out var m) ? m : 0, ix.Index + 1);
+        return _g.RowSum(_g.Binary(Op.Mul, x, _g.OneHot(dim, ix.Index)), dim);
+    }
+
+    /// <summary>Any argument: a vector, or a number, [Hyper] or vector element standing for one in every element.</summary>
+    private int AnyArg(CallExpr call, int index, string name)
+    {
+        var arg = Positional(call, index, name);
+        if (arg is null) { Report(Descriptors.BadArgument, call.Location, $"'{call.Name}' needs an argument '{name}'"); return -1; }
+        return Eval(arg);
+    }
+
+    private int SameDim(CallExpr call, int a, int b)
+    {
+        if (a < 0 || b < 0) return -1;
+        Node na = _g[a], nb = _g[b];
+        if (na.Kind == ShapeKind.Vec && nb.Kind == ShapeKind.Vec && na.Dim != nb.Dim)
+        {
+            Report(Descriptors.DimensionMismatch, call.Location, call.Name, na.Dim, nb.Dim);
+            return -1;
+        }
+        return 0;
+    }
+
+    private int MinMax(CallExpr call, Op op)
+    {
+        int a = AnyArg(call, 0, "a"), b = AnyArg(call, 1, "b");
+        return SameDim(call, a, b) < 0 ? -1 : _g.Binary(op, a, b);
+    }
+
+    /// <summary><c>Clip(x, lo, hi)</c> = min(max(x, lo), hi): the gradient passes where x is inside [lo, hi].</summary>
+    private int Clip(CallExpr call)
+    {
+        int x = VecArg(call, "x"), lo = AnyArg(call, 1, "lo"), hi = AnyArg(call, 2, "hi");
+        if (x < 0 || SameDim(call, x, lo) < 0 || SameDim(call, x, hi) < 0) return -1;
+        return _g.Binary(Op.Min, _g.Binary(Op.Max, x, lo), hi);
+    }
+
+    /// <summary>Softmax over the vector's dimension, shifted by the row maximum so e^x never overflows.
+    /// The shift cancels in the result, so it needs no derivative and RowMax is given none.</summary>
+    private int Softmax(CallExpr call)
+    {
+        int x = VecArg(call, "x");
+        if (x < 0) return -1;
+        int e = _g.Unary(Op.Exp, _g.Binary(Op.Sub, x, _g.RowMax(x)));
+        return _g.Binary(Op.Div, e, _g.RowSum(e, _g[x].Dim));
+    }
+
+    /// <summary><c>Sum(x)</c>: the sum of a vector's elements, a number per batch row.</summary>
+    private int Sum(CallExpr call)
+    {
+        int x = VecArg(call, "x");
+        return x < 0 ? -1 : _g.RowSum(x, _g[x].Dim);
     }
 
     private int Elementwise(CallExpr call, Op op)

@@ -53,7 +53,11 @@ internal sealed class GraphBuilder
         if (na.Op == Op.Const && nb.Op == Op.Const)
         {
             double x = na.Value, y = nb.Value;
-            return Const(op switch { Op.Add => x + y, Op.Sub => x - y, Op.Mul => x * y, Op.Div => x / y, _ => throw new ArgumentException(op.ToString()) });
+            return Const(op switch
+            {
+                Op.Add => x + y, Op.Sub => x - y, Op.Mul => x * y, Op.Div => x / y, Op.Min => Math.Min(x, y), Op.Max => Math.Max(x, y),
+                _ => throw new ArgumentException(op.ToString()),
+            });
         }
         switch (op)
         {
@@ -92,6 +96,16 @@ internal sealed class GraphBuilder
         if (n.Op == Op.Neg) return Unary(Op.Neg, RowSum(n.Args[0], dim));
         return Intern(new Node(Op.RowSum, ShapeKind.Row, "", EquatableArray.Of(a)));
     }
+
+    /// <summary>The largest element of a vector's row; a row or scalar value is its own maximum.</summary>
+    public int RowMax(int a)
+    {
+        var n = _nodes[a];
+        return n.Kind != ShapeKind.Vec ? a : Intern(new Node(Op.RowMax, ShapeKind.Row, "", EquatableArray.Of(a)));
+    }
+
+    /// <summary>The unit vector e_index of dimension <paramref name="dim"/>.</summary>
+    public int OneHot(string dim, int index) => Intern(new Node(Op.OneHot, ShapeKind.Vec, dim, EquatableArray<int>.Empty, -1, index));
 
     public static (ShapeKind Kind, string Dim) Broadcast(Node a, Node b)
     {

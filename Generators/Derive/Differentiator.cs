@@ -43,6 +43,23 @@ internal static class Differentiator
                 case Op.Rsqrt: // d x^(−1/2) = −½ x^(−3/2) = −½ z³
                     Accumulate(g, adjoint, n.Args[0], g.Binary(Op.Mul, a, g.Binary(Op.Mul, g.Const(-0.5), g.Binary(Op.Mul, z, g.Binary(Op.Mul, z, z)))), n);
                     break;
+                case Op.Sin:
+                    Accumulate(g, adjoint, n.Args[0], g.Binary(Op.Mul, a, g.Unary(Op.Cos, n.Args[0])), n);
+                    break;
+                case Op.Cos:
+                    Accumulate(g, adjoint, n.Args[0], g.Unary(Op.Neg, g.Binary(Op.Mul, a, g.Unary(Op.Sin, n.Args[0]))), n);
+                    break;
+                case Op.Sqrt: // d √x = 1 / (2 √x)
+                    Accumulate(g, adjoint, n.Args[0], g.Binary(Op.Div, a, g.Binary(Op.Mul, g.Const(2), z)), n);
+                    break;
+                case Op.Min: // the gradient goes to the smaller argument (to the second on a tie)
+                case Op.Max: // the gradient goes to the larger argument (to the second on a tie)
+                {
+                    int first = g.Unary(Op.Step, n.Op == Op.Max ? g.Binary(Op.Sub, n.Args[0], n.Args[1]) : g.Binary(Op.Sub, n.Args[1], n.Args[0]));
+                    Accumulate(g, adjoint, n.Args[0], g.Binary(Op.Mul, a, first), n);
+                    Accumulate(g, adjoint, n.Args[1], g.Binary(Op.Mul, a, g.Binary(Op.Sub, g.Const(1), first)), n);
+                    break;
+                }
                 case Op.Add:
                     Accumulate(g, adjoint, n.Args[0], a, n);
                     Accumulate(g, adjoint, n.Args[1], a, n);
@@ -62,7 +79,7 @@ internal static class Differentiator
                 case Op.RowSum: // every element of the row receives the row's gradient
                     Accumulate(g, adjoint, n.Args[0], a, n);
                     break;
-                // Step is piecewise constant; sources have no arguments.
+                // Step is piecewise constant; RowMax is only ever a shift that cancels (softmax); OneHot and sources have no arguments.
             }
         }
         return adjoint;

@@ -56,7 +56,7 @@ internal static class CellEmitter
         var g = s.Graph;
         int Dim(string d) => g.Dims.ToList().IndexOf(d);
         string Str(string x) => "\"" + x.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
-        string Num(double x) => x.ToString("R", CultureInfo.InvariantCulture);
+        string Num(double x) => double.IsInfinity(x) ? (x > 0 ? "double.PositiveInfinity" : "double.NegativeInfinity") : x.ToString("R", CultureInfo.InvariantCulture);
 
         w.Line("/// <summary>The cell's parameter table, states and schedule, read by the runtime.</summary>");
         w.Line("public static global::Recur.CellSpec Spec { get; } = new global::Recur.CellSpec(");
@@ -83,7 +83,12 @@ internal static class CellEmitter
         w.Line("    },");
         w.Line($"    Intermediates: new global::Recur.IntermediateSpec[] {{ {string.Join(", ", s.Intermediates.Select(i => $"new({Dim(i.Dim)}, {i.Segment})"))} }},");
         w.Line($"    Segments: {s.Segments},");
-        w.Line($"    ScratchSlots: {s.ScratchSlots});");
+        if (g.MinSizes.Any(m => m > 0))
+        {
+            w.Line($"    ScratchSlots: {s.ScratchSlots},");
+            w.Line($"    MinSizes: new[] {{ {string.Join(", ", g.MinSizes)} }});");
+        }
+        else w.Line($"    ScratchSlots: {s.ScratchSlots});");
     }
 
     private static void EmitKernelsAndProgram(SourceWriter w, CellSchedule s, string scalar, KernelTarget target)

@@ -139,9 +139,10 @@ internal sealed class KernelEmitter
                 var n = _g.Nodes[id];
                 Comment(w, id);
                 string value;
-                if (n.Op != Op.RowSum) value = Render(id, top: true, expand: true);
-                else if (Cpu) value = $"global::System.Numerics.Vector.Sum(vsum{id}) + sum{id}";
-                else value = $"global::ILGPU.Algorithms.GroupExtensions.AllReduce<{_t}, global::ILGPU.Algorithms.ScanReduceOperations.Add{(_t == "float" ? "Float" : "Double")}>(sum{id})";
+                if (!n.IsReduction) value = Render(id, top: true, expand: true);
+                else if (Cpu && n.Op == Op.RowSum) value = $"global::System.Numerics.Vector.Sum(vsum{id}) + sum{id}";
+                else if (Cpu) value = $"global::Recur.KernelMath.Max(global::Recur.VectorMath.MaxAcross(vsum{id}), sum{id})";
+                else value = $"global::ILGPU.Algorithms.GroupExtensions.AllReduce<{_t}, global::ILGPU.Algorithms.ScanReduceOperations.{(n.Op == Op.RowSum ? "Add" : "Max")}{(_t == "float" ? "Float" : "Double")}>(sum{id})";
                 w.Line($"{_t} {Name(id)} = {value};");
             }
             foreach (var loop in phase.Loops) EmitLoop(w, loop);
@@ -154,8 +155,10 @@ internal sealed class KernelEmitter
         var n = DimField(loop.Dim);
         foreach (var acc in loop.Accumulates)
         {
-            w.Line($"{_t} sum{acc} = {Names.Literal(0, _t)};");
-            if (Cpu) w.Line($"var vsum{acc} = {VecType}.Zero;");
+            // A row maximum starts below every value (sums and maxima share the names sum/vsum).
+            var start = _g.Nodes[acc].Op == Op.RowSum ? Names.Literal(0, _t) : $"{_t}.NegativeInfinity";
+            w.Line($"{_t} sum{acc} = {start};");
+            if (Cpu) w.Line($"var vsum{acc} = new {VecType}({start});");
         }
         if (Cpu)
         {
@@ -213,7 +216,12 @@ internal sealed class KernelEmitter
         }
         foreach (var id in loop.Stores) w.Line(Write(ScratchField(id), "_bj", Name(id)));
         foreach (var acc in loop.Accumulates)
-            w.Line($"{(_vector ? "vsum" : "sum")}{acc} += {Render(_g.Nodes[acc].Args[0], top: true, asVector: _vector)};");
+        {
+            var value = Render(_g.Nodes[acc].Args[0], top: true, asVector: _vector);
+            var sum = (_vector ? "vsum" : "sum") + acc;
+            w.Line(_g.Nodes[acc].Op == Op.RowSum ? $"{sum} += {value};"
+                : $"{sum} = global::Recur.{(_vector ? "VectorMath" : "KernelMath")}.Max({sum}, {value});");
+        }
         foreach (var s in loop.Sinks) EmitSink(w, _plan.Sinks[s]);
     }
 
@@ -318,11 +326,13 @@ internal sealed class KernelEmitter
             case Op.Input or Op.StatePrev or Op.Param or Op.GemmOut or Op.SeedState or Op.SeedIntermediate: return Load(id);
         }
         string Arg(int k) => Render(n.Args[k], asVector: isVector);
-        bool call = n.Op is Op.Sigmoid or Op.Tanh or Op.Relu or Op.Step or Op.Exp or Op.Rsqrt;
+        bool call = n.Op is Op.Sigmoid or Op.Tanh or Op.Relu or Op.Step or Op.Exp or Op.Rsqrt or Op.Sin or Op.Cos or Op.Sqrt or Op.Min or Op.Max;
+        var math = $"global::Recur.{(isVector ? "VectorMath" : "KernelMath")}";
         string expr = n.Op switch
         {
             Op.Neg => $"-{Arg(0)}",
-            _ when call => $"global::Recur.{(isVector ? "VectorMath" : "KernelMath")}.{n.Op}({Render(n.Args[0], top: true, asVector: isVector)})",
+            Op.OneHot => isVector ? $"{math}.OneHot<{_t}>(_j, {(int)n.Value})" : $"(_j == {(int)n.Value} ? {Names.Literal(1, _t)} : {Names.Literal(0, _t)})",
+            _ when call => $"{math}.{n.Op}({string.Join(", ", n.Args.Select(a => Render(a, top: true, asVector: isVector)))})",
             Op.Add => $"{Arg(0)} + {Arg(1)}",
             Op.Sub => $"{Arg(0)} - {Arg(1)}",
             Op.Mul => $"{Arg(0)} * {Arg(1)}",

@@ -39,6 +39,7 @@ internal static class Names
 
     public static string Literal(double value, string scalar)
     {
+        if (double.IsInfinity(value)) return $"{scalar}.{(value > 0 ? "PositiveInfinity" : "NegativeInfinity")}";
         var text = scalar == "float"
             ? ((float)value).ToString("R", CultureInfo.InvariantCulture) + "f"
             : value.ToString("R", CultureInfo.InvariantCulture) + "d";

@@ -46,6 +46,8 @@ internal sealed record UnaryExpr(string Op, Expr Operand, SourceLocation Locatio
 internal sealed record BinaryExpr(string Op, Expr Left, Expr Right, SourceLocation Location) : Expr(Location);
 /// <summary>A call such as <c>Linear&lt;Hidden&gt;(X, bias: false)</c> or <c>Init.Orthogonal(1)</c> (dotted name).</summary>
 internal sealed record CallExpr(string Name, EquatableArray<string> TypeArgs, EquatableArray<Argument> Args, SourceLocation Location) : Expr(Location);
+/// <summary><c>v[3]</c>: one element of a vector, used as a number.</summary>
+internal sealed record IndexExpr(Expr Target, int Index, SourceLocation Location) : Expr(Location);
 internal sealed record UnsupportedExpr(string Text, SourceLocation Location) : Expr(Location);
 
 internal sealed record Argument(string? Name, Expr Value);

@@ -14,10 +14,12 @@ internal enum Op
     SeedState,        // backward: the gradient arriving at a state's next value, Ref = state index
     SeedIntermediate, // backward: the gradient arriving at a GEMM operand, Ref = intermediate index
     // Elementwise
-    Neg, Sigmoid, Tanh, Relu, Step, Exp, Rsqrt,
-    Add, Sub, Mul, Div,
-    // Row reduction: sum over the vector's dimension, one value per batch row
+    Neg, Sigmoid, Tanh, Relu, Step, Exp, Rsqrt, Sin, Cos, Sqrt,
+    Add, Sub, Mul, Div, Min, Max,
+    OneHot,           // the unit vector e_Value of dimension Dim (1 at element Value, 0 elsewhere); picks an element through RowSum
+    // Row reductions over the vector's dimension, one value per batch row
     RowSum,
+    RowMax,           // only as a shift that cancels (softmax): the differentiator gives it no derivative
 }
 
 internal enum ShapeKind { Scalar, Row, Vec }
@@ -27,6 +29,7 @@ internal enum ShapeKind { Scalar, Row, Vec }
 internal sealed record Node(Op Op, ShapeKind Kind, string Dim, EquatableArray<int> Args, int Ref = -1, double Value = 0)
 {
     public bool IsSource => Op <= Op.SeedIntermediate;
+    public bool IsReduction => Op is Op.RowSum or Op.RowMax;
 }
 
 internal enum ParamRole { Weight, Vector }
@@ -63,4 +66,5 @@ internal sealed record CellGraph(
     EquatableArray<Node> Nodes,
     EquatableArray<StateUpdate> Updates,
     EquatableArray<NodeLabel> Labels,
-    EquatableArray<PartialProperty> PartialProperties);
+    EquatableArray<PartialProperty> PartialProperties,
+    EquatableArray<int> MinSizes);

@@ -144,6 +144,9 @@ internal static class CellParser
             case BinaryExpressionSyntax b when b.Kind() is SyntaxKind.AddExpression or SyntaxKind.SubtractExpression
                                             or SyntaxKind.MultiplyExpression or SyntaxKind.DivideExpression:
                 return new BinaryExpr(b.OperatorToken.Text, ParseExpr(b.Left), ParseExpr(b.Right), loc);
+            case ElementAccessExpressionSyntax { ArgumentList.Arguments.Count: 1 } ea
+                when ea.ArgumentList.Arguments[0].Expression is LiteralExpressionSyntax { Token.Value: int index }:
+                return new IndexExpr(ParseExpr(ea.Expression), index, loc);
             case InvocationExpressionSyntax inv:
                 var (name, typeArgs) = inv.Expression switch
                 {
@@ -172,6 +175,8 @@ internal static class CellParser
         switch (ParseExpr(e))
         {
             case NumberExpr n: value = n.Value; return true;
+            case NameExpr { Name: "float.PositiveInfinity" or "double.PositiveInfinity" }: value = double.PositiveInfinity; return true;
+            case NameExpr { Name: "float.NegativeInfinity" or "double.NegativeInfinity" }: value = double.NegativeInfinity; return true;
             default: return false;
         }
     }

@@ -19,7 +19,7 @@ internal static class KernelLayout
         {
             var n = nodes[id];
             phase[id] = n.IsSource ? 0
-                : n.Op == Op.RowSum ? phase[n.Args[0]] + 1
+                : n.IsReduction ? phase[n.Args[0]] + 1
                 : n.Args.Select(a => phase[a]).DefaultIfEmpty(0).Max();
         }
 
@@ -37,7 +37,7 @@ internal static class KernelLayout
         foreach (var id in closure)
         {
             var n = nodes[id];
-            if (n.Op == Op.RowSum)
+            if (n.IsReduction)
             {
                 var loop = (phase[id] - 1, nodes[n.Args[0]].Dim);
                 loops.Add(loop);
@@ -78,7 +78,7 @@ internal static class KernelLayout
                     closure.Where(id => LoopOf(id) == key).ToEquatableArray(),
                     scratch.Where(id => LoopOf(id) != key && uses[id].Contains(key)).ToEquatableArray(),
                     scratch.Where(id => LoopOf(id) == key).ToEquatableArray(),
-                    closure.Where(id => nodes[id].Op == Op.RowSum && (phase[id] - 1, nodes[nodes[id].Args[0]].Dim) == key).ToEquatableArray(),
+                    closure.Where(id => nodes[id].IsReduction && (phase[id] - 1, nodes[nodes[id].Args[0]].Dim) == key).ToEquatableArray(),
                     Enumerable.Range(0, sinks.Count).Where(s => (phase[sinks[s].Node], sinks[s].Dim) == key).ToEquatableArray()));
             }
             phasePlans.Add(new PhasePlan(rows, loopPlans.ToEquatableArray()));

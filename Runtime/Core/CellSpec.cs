@@ -4,7 +4,8 @@ using System.Linq;
 namespace Recur;
 
 /// <summary>A cell as the runtime sees it, written by the generator. Dimensions are referred to by index into <see cref="Dims"/>;
-/// parameters are listed in their layout order (each GEMM group's weights adjacent, then vectors).</summary>
+/// parameters are listed in their layout order (each GEMM group's weights adjacent, then vectors). <see cref="MinSizes"/>, when present,
+/// gives per dimension the smallest size the cell's equations allow (a dimension indexed as <c>v[3]</c> needs at least 4).</summary>
 public sealed record CellSpec(
     string Name,
     string[] Dims,
@@ -15,7 +16,8 @@ public sealed record CellSpec(
     GemmGroupSpec[] Groups,
     IntermediateSpec[] Intermediates,
     int Segments,
-    int ScratchSlots)
+    int ScratchSlots,
+    int[]? MinSizes = null)
 {
     public int OutputState => System.Array.FindIndex(States, s => s.IsOutput);
 

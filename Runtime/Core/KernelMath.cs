@@ -16,6 +16,16 @@ public static class KernelMath
     public static double Step(double x) => x > 0d ? 1d : 0d;
     public static float Exp(float x) => XMath.Exp(x);
     public static double Exp(double x) => XMath.Exp(x);
+    public static float Sin(float x) => XMath.Sin(x);
+    public static double Sin(double x) => XMath.Sin(x);
+    public static float Cos(float x) => XMath.Cos(x);
+    public static double Cos(double x) => XMath.Cos(x);
+    public static float Sqrt(float x) => XMath.Sqrt(x);
+    public static double Sqrt(double x) => XMath.Sqrt(x);
+    public static float Min(float a, float b) => a < b ? a : b;
+    public static double Min(double a, double b) => a < b ? a : b;
+    public static float Max(float a, float b) => a > b ? a : b;
+    public static double Max(double a, double b) => a > b ? a : b;
     public static float Rsqrt(float x) => XMath.Rsqrt(x);
     public static double Rsqrt(double x) => XMath.Rsqrt(x);
 }

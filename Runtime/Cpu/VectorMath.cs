@@ -44,4 +44,43 @@ public static class VectorMath
     public static Vector<float> Rsqrt(Vector<float> x) => Vector<float>.One / Vector.SquareRoot(x);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector<double> Rsqrt(Vector<double> x) => Vector<double>.One / Vector.SquareRoot(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector<float> Sin(Vector<float> x) => Vector.Sin(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector<double> Sin(Vector<double> x) => Vector.Sin(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector<float> Cos(Vector<float> x) => Vector.Cos(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector<double> Cos(Vector<double> x) => Vector.Cos(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector<float> Sqrt(Vector<float> x) => Vector.SquareRoot(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector<double> Sqrt(Vector<double> x) => Vector.SquareRoot(x);
+    // Min and Max compare as the scalar KernelMath versions do (a < b ? a : b), so both forms agree when an argument is NaN.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector<float> Min(Vector<float> a, Vector<float> b) => Vector.ConditionalSelect(Vector.LessThan(a, b), a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector<double> Min(Vector<double> a, Vector<double> b) => Vector.ConditionalSelect(Vector.LessThan(a, b), a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector<float> Max(Vector<float> a, Vector<float> b) => Vector.ConditionalSelect(Vector.GreaterThan(a, b), a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector<double> Max(Vector<double> a, Vector<double> b) => Vector.ConditionalSelect(Vector.GreaterThan(a, b), a, b);
+
+    /// <summary>The largest lane.</summary>
+    public static T MaxAcross<T>(Vector<T> x) where T : unmanaged, System.Numerics.INumber<T>
+    {
+        T m = x[0];
+        for (int k = 1; k < Vector<T>.Count; k++) m = T.Max(m, x[k]);
+        return m;
+    }
+
+    /// <summary>Lanes j … j + Count − 1 of the unit vector e_index.</summary>
+    public static Vector<T> OneHot<T>(int j, int index) where T : unmanaged, System.Numerics.INumber<T>
+    {
+        if (index < j || index >= j + Vector<T>.Count) return Vector<T>.Zero;
+        System.Span<T> lanes = stackalloc T[Vector<T>.Count];
+        lanes[index - j] = T.One;
+        return new Vector<T>(lanes);
+    }
 }

@@ -65,10 +65,14 @@ public class Rnn<TCell, T> : IDisposable where TCell : IRnnCell where T : unmana
             "In" => inputSize,
             "Hidden" => hiddenSize,
             _ => dims is not null && dims.TryGetValue(d, out var n) ? n
+                // A dimension the equations index (λ[2]) defaults to the smallest size they allow.
+                : Spec.MinSizes is { } min && min[Array.IndexOf(Spec.Dims, d)] > 0 ? min[Array.IndexOf(Spec.Dims, d)]
                 : throw new ArgumentException($"{Spec.Name} has a dimension '{d}' with no size; pass dims: new Dictionary<string, int> {{ [\"{d}\"] = ... }}."),
         }).ToArray();
         for (int i = 0; i < Sizes.Length; i++)
-            if (Sizes[i] <= 0) throw new ArgumentOutOfRangeException(Spec.Dims[i] == "In" ? nameof(inputSize) : Spec.Dims[i] == "Hidden" ? nameof(hiddenSize) : nameof(dims),
+            if (Spec.MinSizes is { } min && Sizes[i] < min[i])
+                throw new ArgumentOutOfRangeException(nameof(dims), $"{Spec.Name} reads element {min[i] - 1} of its {Spec.Dims[i]} vectors, so {Spec.Dims[i]} needs at least {min[i]} elements, not {Sizes[i]}.");
+            else if (Sizes[i] <= 0) throw new ArgumentOutOfRangeException(Spec.Dims[i] == "In" ? nameof(inputSize) : Spec.Dims[i] == "Hidden" ? nameof(hiddenSize) : nameof(dims),
                 $"{Spec.Name}'s dimension {Spec.Dims[i]} must be positive, not {Sizes[i]}.");
 
         long offset = 0;

@@ -60,9 +60,19 @@ public class GradientCheckTests
     [Theory, MemberData(nameof(Sizes))]
     public void LayerNormGru_gradients_match_finite_differences(string device, int t, int b, int i, int h, int seed) => Check<LayerNormGru>(device, t, b, i, h, seed);
 
-    internal void Check<TCell>(string device, int steps, int batch, int input, int hidden, int seed) where TCell : IRnnCell
+    [Theory, MemberData(nameof(Sizes))]
+    public void PeepholeLstm_gradients_match_finite_differences(string device, int t, int b, int i, int h, int seed) => Check<PeepholeLstm>(device, t, b, i, h, seed);
+    [Theory, MemberData(nameof(Sizes))]
+    public void ProjectedPeepholeLstm_gradients_match_finite_differences(string device, int t, int b, int i, int h, int seed) =>
+        Check<ProjectedPeepholeLstm>(device, t, b, i, h, seed, new Dictionary<string, int> { ["Proj"] = h / 2 + 1 });
+    [Theory, MemberData(nameof(Sizes))]
+    public void SkipGru_gradients_match_finite_differences(string device, int t, int b, int i, int h, int seed) => Check<SkipGru>(device, t, b, i, h, seed);
+    [Theory, MemberData(nameof(Sizes))]
+    public void MultiTransformGru_gradients_match_finite_differences(string device, int t, int b, int i, int h, int seed) => Check<MultiTransformGru>(device, t, b, i, h, seed);
+
+    internal void Check<TCell>(string device, int steps, int batch, int input, int hidden, int seed, IReadOnlyDictionary<string, int>? dims = null) where TCell : IRnnCell
     {
-        using var rnn = new Rnn<TCell, double>(TestDevices.ByName(device), input, hidden, seed: seed);
+        using var rnn = new Rnn<TCell, double>(TestDevices.ByName(device), input, hidden, dims, seed: seed);
         int count = CheckLayer(rnn, steps, batch, seed);
         _out.WriteLine($"{typeof(TCell).Name} on {device}: {count} gradient checks over {rnn.Parameters.Count} parameters, the input and {rnn.Spec.States.Length} state(s)");
     }

@@ -37,6 +37,7 @@ public static class Program
           --top-k N           sample among the N likeliest characters (default 0: all)
           --top-p X           nucleus sampling mass, 0 to 1 (default 1: all)
           --seed N            random seed (default 1)
+          --hyper NAME=X,...  the cell's hyperparameters, e.g. IdentityScale=0.5 for Irnn or CellClip=3 for PeepholeLstm
         """;
 
     public static int Main(string[] args)
@@ -87,13 +88,15 @@ public static class Program
                 Optimizer = resume.Optimizer,
                 Seed = o.Given.Contains("--seed") ? o.Seed : resume.Seed,
             };
+            // Hyperparameters given again replace the checkpoint's (a clip, say); the weights stay the checkpoint's.
+            if (o.Hypers is not null) config = config with { Hypers = o.Hypers };
             data = CharData.Load(dataPath, vocabulary);
             Console.WriteLine($"Resuming {dir} at step {resume.Step}.");
         }
         else
         {
             data = CharData.Load(dataPath);
-            config = new CharModelConfig(o.Cell, data.Vocabulary.Length, o.Embed, o.Hidden, o.Layers, o.Dropout);
+            config = new CharModelConfig(o.Cell, data.Vocabulary.Length, o.Embed, o.Hidden, o.Layers, o.Dropout, o.Hypers);
         }
         using var model = new CharModel(device, config, o.Seed);
         if (o.ResumeDir is not null) Checkpoint.LoadWeights(o.ResumeDir, model);
@@ -107,7 +110,7 @@ public static class Program
         bool live = !Console.IsOutputRedirected;
         var trainer = new Trainer(model, data, options, line => { Console.Write(live ? line : line + "\n"); }, live, resume);
         if (o.ResumeDir is not null) trainer.LoadCheckpointState(o.ResumeDir);
-        Console.WriteLine($"Training {config.Cell}: {config.Layers} layer(s) of {config.Hidden}, embedding {config.Embed}, dropout {config.Dropout}, " +
+        Console.WriteLine($"Training {config.Cell}{(string.IsNullOrEmpty(config.Hypers) ? "" : $" ({config.Hypers})")}: {config.Layers} layer(s) of {config.Hidden}, embedding {config.Embed}, dropout {config.Dropout}, " +
                           $"{model.ParameterCount:N0} parameters on {device.Name}; GEMM: {device.GemmName<float>()}.");
         Console.WriteLine($"Data: {dataPath}, {data.Train.Length:N0} training and {data.Validation.Length:N0} validation characters, vocabulary {data.Vocabulary.Length}; " +
                           $"batches of {o.Batch} streams × {o.Seq} characters; budget {(options.Steps is { } s ? $"{s} steps" : $"{options.Minutes} minutes")}.");
@@ -172,6 +175,7 @@ public static class Program
         public int TopK { get; init; }
         public double TopP { get; init; } = 1.0;
         public int Seed { get; init; } = 1;
+        public string? Hypers { get; init; }
         /// <summary>The options given on the command line (a resumed run takes the others from its checkpoint).</summary>
         public HashSet<string> Given { get; } = new();
 
@@ -211,6 +215,7 @@ public static class Program
                     "--top-k" => o with { TopK = Int(0) },
                     "--top-p" => o with { TopP = Num() is var p and > 0 and <= 1 ? p : throw new UsageException($"--top-p takes a number in (0, 1], not {args[i]}.") },
                     "--seed" => o with { Seed = Int(0) },
+                    "--hyper" => o with { Hypers = V() },
                     _ => throw new UsageException($"Unknown option '{a}'."),
                 };
             }

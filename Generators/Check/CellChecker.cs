@@ -64,6 +64,8 @@ internal sealed class CellChecker
         {
             var h = c.Hypers[i];
             if (h.Type is not ("float" or "double" or "int")) Report(Descriptors.BadHyper, h.Location, h.Name, h.Type);
+            else if (h.UnreadableDefault is { } at)
+                Report(Descriptors.BadArgument, at, $"The default of [Hyper] '{h.Name}' must be a number literal (or float.PositiveInfinity), so the runtime knows it");
             Declare(h.Name, _g.Source(Op.Hyper, ShapeKind.Scalar, "", i), h.Location);
         }
 
@@ -149,6 +151,12 @@ internal sealed class CellChecker
     private void AddDim(string dim)
     {
         if (dim.Length > 0 && !_dims.Contains(dim)) _dims.Add(dim);
+    }
+
+    private int IndexOfHyper(string name)
+    {
+        for (int i = 0; i < _cell.Hypers.Count; i++) if (_cell.Hypers[i].Name == name) return i;
+        return -1;
     }
 
     private int IndexOfState(string name)
@@ -430,12 +438,13 @@ internal sealed class CellChecker
                     double dflt = kind is "Constant" or "Normal" ? double.NaN : 1;
                     var v = c.Args.Count > 0 ? c.Args[0].Value : null;
                     if (v is NumberExpr n) return new InitSpec(kind, n.Value);
+                    if (v is NameExpr { Name: var hyperName } && IndexOfHyper(hyperName) is var h and >= 0) return new InitSpec(kind, _cell.Hypers[h].Default, h);
                     if (v is null && !double.IsNaN(dflt)) return new InitSpec(kind, dflt);
                 }
                 break;
         }
         Report(Descriptors.BadArgument, arg.Location,
-            $"'{argName}:' takes Init.Orthogonal(scale), Init.UniformUnitScaling(factor), Init.Identity(scale), Init.Normal(std), Init.Constant(value), Init.Zeros or Init.Ones with number arguments");
+            $"'{argName}:' takes Init.Orthogonal(scale), Init.UniformUnitScaling(factor), Init.Identity(scale), Init.Normal(std), Init.Constant(value), Init.Zeros or Init.Ones with a number or a [Hyper] as argument");
         return null;
     }
 

@@ -70,7 +70,8 @@ internal static class CellEmitter
         foreach (var p in g.Params)
         {
             var cols = p.Role == ParamRole.Weight ? Dim(p.Cols) : -1;
-            w.Line($"        new({Str(p.Name)}, {Dim(p.Rows)}, {cols}, new global::Recur.Init(global::Recur.InitKind.{p.Init.Kind}, {((float)p.Init.Value).ToString("R", CultureInfo.InvariantCulture)}f)),");
+            var initHyper = p.Init.Hyper >= 0 ? $", InitHyper: {p.Init.Hyper}" : "";
+            w.Line($"        new({Str(p.Name)}, {Dim(p.Rows)}, {cols}, new global::Recur.Init(global::Recur.InitKind.{p.Init.Kind}, {((float)p.Init.Value).ToString("R", CultureInfo.InvariantCulture)}f){initHyper}),");
         }
         w.Line("    },");
         w.Line("    Groups: new global::Recur.GemmGroupSpec[]");

@@ -21,8 +21,9 @@ internal sealed record CellDeclaration(
 /// <summary>An <c>[Input]</c> or <c>[State]</c> property: its name and dimension.</summary>
 internal sealed record PortDeclaration(string Name, string Dim, bool IsOutput, bool IsVec, SourceLocation Location);
 
-/// <summary>A <c>[Hyper]</c> property: a runtime scalar with its default.</summary>
-internal sealed record HyperDeclaration(string Name, string Type, double Default, SourceLocation Location);
+/// <summary>A <c>[Hyper]</c> property: a runtime scalar with its default. <see cref="UnreadableDefault"/> is where an initializer
+/// stands that is not a number the generator can read (it would otherwise become 0 silently).</summary>
+internal sealed record HyperDeclaration(string Name, string Type, double Default, SourceLocation Location, SourceLocation? UnreadableDefault = null);
 
 /// <summary>A partial property the generator must implement (text exactly as the user declared it).</summary>
 internal sealed record PartialProperty(string Modifiers, string Type, string Name);

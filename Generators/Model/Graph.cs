@@ -37,8 +37,9 @@ internal enum ParamRole { Weight, Vector }
 /// <summary>A learned parameter: a weight <c>[Rows, Cols]</c> or a vector <c>[Rows]</c>, dimensions by name.</summary>
 internal sealed record ParamInfo(string Name, ParamRole Role, string Rows, string Cols, InitSpec Init);
 
-/// <summary>An initializer as written (<c>Init.Orthogonal(1)</c> → Orthogonal, 1).</summary>
-internal sealed record InitSpec(string Kind, double Value);
+/// <summary>An initializer as written (<c>Init.Orthogonal(1)</c> → Orthogonal, 1). With <see cref="Hyper"/> ≥ 0 its argument is that
+/// hyperparameter (<c>Init.Identity(Scale)</c>), read when the layer is built; <see cref="Value"/> is then the hyperparameter's default.</summary>
+internal sealed record InitSpec(string Kind, double Value, int Hyper = -1);
 
 /// <summary>A weight product <c>W·operand</c>: the weight parameter, the operand node and the output dimension.</summary>
 internal sealed record LinearInfo(int Weight, int Operand, string OutDim);

@@ -31,8 +31,13 @@ internal static class CellParser
             if (isHyper)
             {
                 double dflt = 0;
-                if (prop.Initializer?.Value is { } init && TryNumber(init, out var v)) dflt = v;
-                hypers.Add(new HyperDeclaration(prop.Identifier.ValueText, propSymbol?.Type.ToDisplayString() ?? prop.Type.ToString(), dflt, loc));
+                SourceLocation? unreadable = null;
+                if (prop.Initializer?.Value is { } init)
+                {
+                    if (TryNumber(init, out var v)) dflt = v;
+                    else unreadable = Loc(init.GetLocation());
+                }
+                hypers.Add(new HyperDeclaration(prop.Identifier.ValueText, propSymbol?.Type.ToDisplayString() ?? prop.Type.ToString(), dflt, loc, unreadable));
                 continue;
             }
 
@@ -165,6 +170,7 @@ internal static class CellParser
     private static string? DottedName(MemberAccessExpressionSyntax m) => m.Expression switch
     {
         IdentifierNameSyntax id => id.Identifier.ValueText + "." + m.Name.Identifier.ValueText,
+        PredefinedTypeSyntax type => type.Keyword.ValueText + "." + m.Name.Identifier.ValueText,
         MemberAccessExpressionSyntax inner when DottedName(inner) is { } d => d + "." + m.Name.Identifier.ValueText,
         _ => null,
     };

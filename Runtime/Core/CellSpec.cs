@@ -30,8 +30,9 @@ public sealed record PortSpec(string Name, int Dim, bool IsOutput);
 /// <summary>A hyperparameter and its default value.</summary>
 public sealed record HyperSpec(string Name, double Default);
 
-/// <summary>A parameter: a weight [Rows, Cols] or, with <see cref="Cols"/> = -1, a vector [Rows].</summary>
-public sealed record ParamSpec(string Name, int Rows, int Cols, Init Init)
+/// <summary>A parameter: a weight [Rows, Cols] or, with <see cref="Cols"/> = -1, a vector [Rows]. With <see cref="InitHyper"/> ≥ 0 the
+/// initializer's argument is that hyperparameter's value when the layer is built (<c>Init.Identity(Scale)</c>).</summary>
+public sealed record ParamSpec(string Name, int Rows, int Cols, Init Init, int InitHyper = -1)
 {
     public bool IsVector => Cols < 0;
 }

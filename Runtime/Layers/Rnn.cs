@@ -56,7 +56,9 @@ public class Rnn<TCell, T> : IDisposable where TCell : IRnnCell where T : unmana
     private Tensor<T>? _lastInput;
     private bool _backwardReady;
 
-    public Rnn(Device device, int inputSize, int hiddenSize, IReadOnlyDictionary<string, int>? dims = null, int seed = 0)
+    /// <param name="dims">Sizes of the cell's own dimensions, by name.</param>
+    /// <param name="hypers">Hyperparameter values, by name, set before the parameters are initialized (some initializers read them).</param>
+    public Rnn(Device device, int inputSize, int hiddenSize, IReadOnlyDictionary<string, int>? dims = null, int seed = 0, IReadOnlyDictionary<string, double>? hypers = null)
     {
         Device = device ?? throw new ArgumentNullException(nameof(device));
         Spec = TCell.Spec;
@@ -92,13 +94,15 @@ public class Rnn<TCell, T> : IDisposable where TCell : IRnnCell where T : unmana
         _paramViews = infos.Select(i => (ArrayView<T>)_params.View.SubView(i.Offset, i.Length)).ToArray();
         _gradViews = infos.Select(i => (ArrayView<T>)_grads.View.SubView(i.Offset, i.Length)).ToArray();
         _hypers = Spec.Hypers.Select(h => Scalar<T>.From(h.Default)).ToArray();
+        if (hypers is not null) foreach (var (name, value) in hypers) SetHyper(name, value);
 
         var rng = new Random(seed);
         var values = new T[Math.Max(1, offset)];
         for (int p = 0; p < Spec.Params.Length; p++)
         {
             var info = infos[p];
-            var init = Initializers.Create(Spec.Params[p], info.Name, info.Shape[0], info.Shape.Length > 1 ? info.Shape[1] : 0, rng);
+            var spec = Spec.Params[p].InitHyper is var h and >= 0 ? Spec.Params[p] with { Init = Spec.Params[p].Init with { Value = (float)GetHyper(Spec.Hypers[h].Name) } } : Spec.Params[p];
+            var init = Initializers.Create(spec, info.Name, info.Shape[0], info.Shape.Length > 1 ? info.Shape[1] : 0, rng);
             for (int i = 0; i < init.Length; i++) values[info.Offset + i] = Scalar<T>.From(init[i]);
         }
         _params.CopyFromCPU(values);
@@ -464,6 +468,6 @@ public class Rnn<TCell, T> : IDisposable where TCell : IRnnCell where T : unmana
 /// <summary>A float32 recurrent layer running cell <typeparamref name="TCell"/>.</summary>
 public class Rnn<TCell> : Rnn<TCell, float>, IRnnLayer where TCell : IRnnCell
 {
-    public Rnn(Device device, int inputSize, int hiddenSize, IReadOnlyDictionary<string, int>? dims = null, int seed = 0)
-        : base(device, inputSize, hiddenSize, dims, seed) { }
+    public Rnn(Device device, int inputSize, int hiddenSize, IReadOnlyDictionary<string, int>? dims = null, int seed = 0, IReadOnlyDictionary<string, double>? hypers = null)
+        : base(device, inputSize, hiddenSize, dims, seed, hypers) { }
 }

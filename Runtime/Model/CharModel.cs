@@ -6,11 +6,26 @@ using ILGPU.Runtime;
 
 namespace Recur;
 
-/// <summary>What a character model is: its cell, sizes and dropout.</summary>
-public sealed record CharModelConfig(string Cell, int Vocab, int Embed, int Hidden, int Layers, float Dropout)
+/// <summary>What a character model is: its cell, sizes, dropout and the cell's hyperparameters ("Name=value,Name=value"; empty: defaults).</summary>
+public sealed record CharModelConfig(string Cell, int Vocab, int Embed, int Hidden, int Layers, float Dropout, string? Hypers = null)
 {
+    /// <summary>The hyperparameters by name; throws naming the text when it is not "Name=number,…".</summary>
+    public IReadOnlyDictionary<string, double> HyperValues()
+    {
+        var values = new Dictionary<string, double>();
+        foreach (var part in (Hypers ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var kv = part.Split('=', 2, StringSplitOptions.TrimEntries);
+            if (kv.Length != 2 || kv[0].Length == 0 || !double.TryParse(kv[1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v))
+                throw new ArgumentException($"Hyperparameters are written Name=number, separated by commas (e.g. IdentityScale=0.5); '{part}' is not.");
+            values[kv[0]] = v;
+        }
+        return values;
+    }
+
     public void Validate()
     {
+        HyperValues();
         if (Vocab < 2) throw new ArgumentException($"A character model needs at least 2 distinct characters, not {Vocab}.");
         if (Embed <= 0 || Hidden <= 0 || Layers <= 0) throw new ArgumentException($"Embed ({Embed}), hidden ({Hidden}) and layers ({Layers}) must be positive.");
         if (Dropout is < 0 or >= 1) throw new ArgumentException($"Dropout must be in [0, 1), not {Dropout}.");
@@ -50,10 +65,12 @@ public sealed class CharModel : IDisposable
         _embedding = Tensor<float>.FromArray(device, Normal(rng, config.Vocab * config.Embed, 1.0 / Math.Sqrt(config.Embed)), config.Vocab, config.Embed);
         _embeddingGrad = new Tensor<float>(device, config.Vocab, config.Embed);
         for (int k = 0; k < config.Layers; k++)
-            _layers.Add(CellCatalog.Create(Config.Cell, device, k == 0 ? config.Embed : config.Hidden, config.Hidden, seed * 31 + k));
-        double limit = Math.Sqrt(3.0 / config.Hidden);
-        _outW = Tensor<float>.FromArray(device, Enumerable.Range(0, config.Vocab * config.Hidden).Select(_ => (float)((rng.NextDouble() * 2 - 1) * limit)).ToArray(), config.Vocab, config.Hidden);
-        _outWGrad = new Tensor<float>(device, config.Vocab, config.Hidden);
+            _layers.Add(CellCatalog.Create(Config.Cell, device, k == 0 ? config.Embed : _layers[k - 1].OutputSize, config.Hidden, seed * 31 + k, config.HyperValues()));
+        // A layer's output can be narrower than its hidden state (a projected LSTM): the next layer and the head read its output.
+        Top = _layers[^1].OutputSize;
+        double limit = Math.Sqrt(3.0 / Top);
+        _outW = Tensor<float>.FromArray(device, Enumerable.Range(0, config.Vocab * Top).Select(_ => (float)((rng.NextDouble() * 2 - 1) * limit)).ToArray(), config.Vocab, Top);
+        _outWGrad = new Tensor<float>(device, config.Vocab, Top);
         _outB = new Tensor<float>(device, config.Vocab);
         _outBGrad = new Tensor<float>(device, config.Vocab);
         _state = new Tensor<float>[]?[config.Layers];
@@ -65,6 +82,8 @@ public sealed class CharModel : IDisposable
     public IReadOnlyList<NamedParameter> Parameters { get; }
     public long ParameterCount => Parameters.Sum(p => p.Value.Length);
     public IReadOnlyList<IRnnLayer> Layers => _layers;
+    /// <summary>The width of the top layer's output, which the vocabulary projection reads.</summary>
+    public int Top { get; }
 
     private static float[] Normal(Rng rng, int n, double std)
     {
@@ -153,7 +172,7 @@ public sealed class CharModel : IDisposable
             if (training) Drop(x, dropoutRng!);
         }
         _logits = new Tensor<float>(Device, steps * batch, Config.Vocab);
-        _gemm.Run(false, true, steps * batch, Config.Vocab, Config.Hidden, 1f, x.View, Config.Hidden, _outW.View, Config.Hidden, 0f, _logits.View, Config.Vocab);
+        _gemm.Run(false, true, steps * batch, Config.Vocab, Top, 1f, x.View, Top, _outW.View, Top, 0f, _logits.View, Config.Vocab);
         _ops.AddRowVector(_logits.View, steps * batch, Config.Vocab, _outB.View);
         if (training) _logitGrad = new Tensor<float>(Device, steps * batch, Config.Vocab);
         double loss = _ops.SoftmaxCrossEntropy(_logits.View, steps * batch, Config.Vocab, _targets.View, _logitGrad?.View);
@@ -179,10 +198,10 @@ public sealed class CharModel : IDisposable
             throw new InvalidOperationException("Backward needs a Forward with training: true first.");
         int rows = _steps * _batch;
         var top = _outputs[^1];
-        _gemm.Run(true, false, Config.Vocab, Config.Hidden, rows, 1f, _logitGrad.View, Config.Vocab, top.View, Config.Hidden, 1f, _outWGrad.View, Config.Hidden);
+        _gemm.Run(true, false, Config.Vocab, Top, rows, 1f, _logitGrad.View, Config.Vocab, top.View, Top, 1f, _outWGrad.View, Top);
         _ops.ColumnSumAdd(_logitGrad.View, rows, Config.Vocab, _outBGrad.View);
-        var grad = new Tensor<float>(Device, _steps, _batch, Config.Hidden);
-        _gemm.Run(false, false, rows, Config.Hidden, Config.Vocab, 1f, _logitGrad.View, Config.Vocab, _outW.View, Config.Hidden, 0f, grad.View, Config.Hidden);
+        var grad = new Tensor<float>(Device, _steps, _batch, Top);
+        _gemm.Run(false, false, rows, Top, Config.Vocab, 1f, _logitGrad.View, Config.Vocab, _outW.View, Top, 0f, grad.View, Top);
         int mask = _masks.Count - 1;
         for (int k = _layers.Count - 1; k >= 0; k--)
         {
@@ -213,8 +232,8 @@ public sealed class CharModel : IDisposable
             x = result.Output;
         }
         using var logits = new Tensor<float>(Device, batch, Config.Vocab);
-        var last = x.View.SubView((long)(steps - 1) * batch * Config.Hidden, (long)batch * Config.Hidden);
-        _gemm.Run(false, true, batch, Config.Vocab, Config.Hidden, 1f, last, Config.Hidden, _outW.View, Config.Hidden, 0f, logits.View, Config.Vocab);
+        var last = x.View.SubView((long)(steps - 1) * batch * Top, (long)batch * Top);
+        _gemm.Run(false, true, batch, Config.Vocab, Top, 1f, last, Top, _outW.View, Top, 0f, logits.View, Config.Vocab);
         _ops.AddRowVector(logits.View, batch, Config.Vocab, _outB.View);
         x.Dispose();
         return logits.ToArray();

@@ -24,26 +24,34 @@ public interface IRnnLayer : IDisposable
 /// <summary>The shipped cells by name, for command lines and checkpoints.</summary>
 public static class CellCatalog
 {
-    private static readonly Dictionary<string, Func<Device, int, int, int, IRnnLayer>> Factories = new(StringComparer.OrdinalIgnoreCase)
+    private static readonly Dictionary<string, Func<Device, int, int, int, IReadOnlyDictionary<string, double>?, IRnnLayer>> Factories = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["BasicRnn"] = (d, i, h, s) => new Rnn<Cells.BasicRnn>(d, i, h, seed: s),
-        ["Lstm"] = (d, i, h, s) => new Rnn<Cells.Lstm>(d, i, h, seed: s),
-        ["Gru"] = (d, i, h, s) => new Rnn<Cells.Gru>(d, i, h, seed: s),
-        ["LayerNormLstm"] = (d, i, h, s) => new Rnn<Cells.LayerNormLstm>(d, i, h, seed: s),
-        ["Jzs1"] = (d, i, h, s) => new Rnn<Cells.Jzs1>(d, i, h, seed: s),
-        ["Jzs2"] = (d, i, h, s) => new Rnn<Cells.Jzs2>(d, i, h, seed: s),
-        ["Jzs3"] = (d, i, h, s) => new Rnn<Cells.Jzs3>(d, i, h, seed: s),
-        ["Irnn"] = (d, i, h, s) => new Rnn<Cells.Irnn>(d, i, h, seed: s),
-        ["GruNoBias"] = (d, i, h, s) => new Rnn<Cells.GruNoBias>(d, i, h, seed: s),
-        ["LstmNoBias"] = (d, i, h, s) => new Rnn<Cells.LstmNoBias>(d, i, h, seed: s),
-        ["LayerNormGru"] = (d, i, h, s) => new Rnn<Cells.LayerNormGru>(d, i, h, seed: s),
+        ["BasicRnn"] = (d, i, h, s, y) => new Rnn<Cells.BasicRnn>(d, i, h, seed: s, hypers: y),
+        ["Lstm"] = (d, i, h, s, y) => new Rnn<Cells.Lstm>(d, i, h, seed: s, hypers: y),
+        ["Gru"] = (d, i, h, s, y) => new Rnn<Cells.Gru>(d, i, h, seed: s, hypers: y),
+        ["LayerNormLstm"] = (d, i, h, s, y) => new Rnn<Cells.LayerNormLstm>(d, i, h, seed: s, hypers: y),
+        ["Jzs1"] = (d, i, h, s, y) => new Rnn<Cells.Jzs1>(d, i, h, seed: s, hypers: y),
+        ["Jzs2"] = (d, i, h, s, y) => new Rnn<Cells.Jzs2>(d, i, h, seed: s, hypers: y),
+        ["Jzs3"] = (d, i, h, s, y) => new Rnn<Cells.Jzs3>(d, i, h, seed: s, hypers: y),
+        ["Irnn"] = (d, i, h, s, y) => new Rnn<Cells.Irnn>(d, i, h, seed: s, hypers: y),
+        ["GruNoBias"] = (d, i, h, s, y) => new Rnn<Cells.GruNoBias>(d, i, h, seed: s, hypers: y),
+        ["LstmNoBias"] = (d, i, h, s, y) => new Rnn<Cells.LstmNoBias>(d, i, h, seed: s, hypers: y),
+        ["LayerNormGru"] = (d, i, h, s, y) => new Rnn<Cells.LayerNormGru>(d, i, h, seed: s, hypers: y),
+        ["PeepholeLstm"] = (d, i, h, s, y) => new Rnn<Cells.PeepholeLstm>(d, i, h, seed: s, hypers: y),
+        // Projection to half the hidden size, as LSTMP models usually do.
+        ["ProjectedPeepholeLstm"] = (d, i, h, s, y) => new Rnn<Cells.ProjectedPeepholeLstm>(d, i, h, new Dictionary<string, int> { ["Proj"] = Math.Max(1, h / 2) }, seed: s, hypers: y),
+        ["SkipGru"] = (d, i, h, s, y) => new Rnn<Cells.SkipGru>(d, i, h, seed: s, hypers: y),
+        ["MultiTransformGru"] = (d, i, h, s, y) => new Rnn<Cells.MultiTransformGru>(d, i, h, seed: s, hypers: y),
+        // Ha et al.'s sizes: 128 hyper units, embeddings of 4.
+        ["HyperLstm"] = (d, i, h, s, y) => new Rnn<Cells.HyperLstm>(d, i, h, new Dictionary<string, int> { ["HyperUnits"] = 128, ["Embed"] = 4 }, seed: s, hypers: y),
     };
 
     public static IReadOnlyCollection<string> Names => Factories.Keys;
 
-    /// <summary>A float layer of the named cell; throws naming the shipped cells when there is no such cell.</summary>
-    public static IRnnLayer Create(string cell, Device device, int inputSize, int hiddenSize, int seed) =>
-        Factories.TryGetValue(cell, out var f) ? f(device, inputSize, hiddenSize, seed)
+    /// <summary>A float layer of the named cell, with hyperparameters set before its parameters are initialized;
+    /// throws naming the shipped cells when there is no such cell.</summary>
+    public static IRnnLayer Create(string cell, Device device, int inputSize, int hiddenSize, int seed, IReadOnlyDictionary<string, double>? hypers = null) =>
+        Factories.TryGetValue(cell, out var f) ? f(device, inputSize, hiddenSize, seed, hypers)
         : throw new ArgumentException($"Unknown cell '{cell}'; the shipped cells are: {string.Join(", ", Factories.Keys)}.");
 
     /// <summary>The catalogue's spelling of a cell name (names match case-insensitively).</summary>

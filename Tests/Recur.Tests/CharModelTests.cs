@@ -15,12 +15,13 @@ public class CharModelTests
     private static string TempDir() => Directory.CreateTempSubdirectory("recur-test-").FullName;
 
     [Theory]
-    [InlineData(0f)]
-    [InlineData(0.3f)]
-    public void Model_gradient_matches_finite_differences_with_and_without_dropout(float dropout)
+    [InlineData("Gru", 0f)]
+    [InlineData("Gru", 0.3f)]
+    [InlineData("ProjectedPeepholeLstm", 0.3f)] // layers whose output is narrower than their hidden state
+    public void Model_gradient_matches_finite_differences_with_and_without_dropout(string cell, float dropout)
     {
         var d = TestDevices.Cpu;
-        using var model = new CharModel(d, new CharModelConfig("Gru", 11, 5, 6, 2, dropout), seed: 3);
+        using var model = new CharModel(d, new CharModelConfig(cell, 11, 5, 6, 2, dropout), seed: 3);
         var rng = new Random(4);
         int steps = 4, batch = 2;
         var ids = Enumerable.Range(0, steps * batch).Select(_ => rng.Next(11)).ToArray();
@@ -180,6 +181,7 @@ public class CharModelInferenceTests
     [InlineData("Lstm", 1)]
     [InlineData("Lstm", 2)]
     [InlineData("Gru", 2)]
+    [InlineData("ProjectedPeepholeLstm", 2)]
     public void Feeding_a_prompt_at_once_or_one_character_at_a_time_gives_the_same_logits(string cell, int layers)
     {
         var d = TestDevices.Cpu;
@@ -191,5 +193,28 @@ public class CharModelInferenceTests
         float[] stepwise = Array.Empty<float>();
         foreach (var id in ids) stepwise = model.NextLogits(new[] { id }, 1, 1);
         for (int i = 0; i < once.Length; i++) Assert.Equal(stepwise[i], once[i], 4);
+    }
+}
+
+public class CharModelHyperparameterTests
+{
+    [Fact]
+    public void Hyperparameters_in_the_config_reach_the_layers_before_initialization()
+    {
+        using var model = new CharModel(TestDevices.Cpu, new CharModelConfig("Irnn", 9, 4, 6, 1, 0f, "IdentityScale=0.25"), seed: 1);
+        var layer = (Rnn<Cells.Irnn>)model.Layers[0];
+        var p = layer.Parameters.Single(q => q.Shape.Length == 2 && q.Shape[0] == q.Shape[1]);
+        var w = layer.GetAllParameters().Skip((int)p.Offset).Take((int)p.Length).ToArray();
+        for (int i = 0; i < 6; i++)
+            for (int j = 0; j < 6; j++) Assert.Equal(i == j ? 0.25f : 0f, w[i * 6 + j]);
+    }
+
+    [Theory]
+    [InlineData("IdentityScale", "'IdentityScale' is not")]
+    [InlineData("Scale=0.5", "no hyperparameter 'Scale'")]
+    public void Bad_hyperparameters_are_named(string hypers, string message)
+    {
+        var e = Assert.ThrowsAny<ArgumentException>(() => new CharModel(TestDevices.Cpu, new CharModelConfig("Irnn", 9, 4, 6, 1, 0f, hypers), seed: 1));
+        Assert.Contains(message, e.Message);
     }
 }

@@ -20,22 +20,28 @@ public class DeviceParityTests
     [Fact] public void GruNoBias_cpu_matches_ilgpu() => Compare<GruNoBias>();
     [Fact] public void LstmNoBias_cpu_matches_ilgpu() => Compare<LstmNoBias>();
     [Fact] public void LayerNormGru_cpu_matches_ilgpu() => Compare<LayerNormGru>();
+    [Fact] public void PeepholeLstm_cpu_matches_ilgpu() => Compare<PeepholeLstm>();
+    [Fact] public void ProjectedPeepholeLstm_cpu_matches_ilgpu() => Compare<ProjectedPeepholeLstm>(new() { ["Proj"] = 21 });
+    [Fact] public void SkipGru_cpu_matches_ilgpu() => Compare<SkipGru>();
+    [Fact] public void MultiTransformGru_cpu_matches_ilgpu() => Compare<MultiTransformGru>();
+    [Fact] public void HyperLstm_cpu_matches_ilgpu() => Compare<HyperLstm>(new() { ["HyperUnits"] = 19, ["Embed"] = 4 });
 
-    private static void Compare<TCell>() where TCell : IRnnCell
+    private static void Compare<TCell>(System.Collections.Generic.Dictionary<string, int>? dims = null) where TCell : IRnnCell
     {
         const int steps = 6, batch = 5, input = 12, hidden = 37;
         var rng = new Random(17);
         var x = TestData.Gaussian(rng, steps * batch * input).Select(v => (float)v).ToArray();
-        var dy = TestData.Gaussian(rng, steps * batch * hidden).Select(v => (float)v).ToArray();
+        var dyAll = TestData.Gaussian(rng, steps * batch * hidden).Select(v => (float)v).ToArray();
         (float[] Out, float[] Dx, float[] Grads) Run(Device d)
         {
-            using var rnn = new Rnn<TCell>(d, input, hidden, seed: 5);
+            using var rnn = new Rnn<TCell>(d, input, hidden, dims, seed: 5);
+            var dy = dyAll.Take(steps * batch * rnn.OutputSize).ToArray();
             var theta = rnn.GetAllParameters();
             var noise = TestData.Gaussian(new Random(6), theta.Length, 0.2);
             rnn.SetAllParameters(theta.Select((v, i) => v + (float)noise[i]).ToArray());
             using var xt = Tensor<float>.FromArray(d, x, steps, batch, input);
             using var r = rnn.Forward(xt);
-            using var dyt = Tensor<float>.FromArray(d, dy, steps, batch, hidden);
+            using var dyt = Tensor<float>.FromArray(d, dy, steps, batch, rnn.OutputSize);
             using var g = rnn.Backward(dyt);
             return (r.Output.ToArray(), g.Input.ToArray(), rnn.GetAllGradients());
         }

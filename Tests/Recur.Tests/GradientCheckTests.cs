@@ -70,6 +70,14 @@ public class GradientCheckTests
     [Theory, MemberData(nameof(Sizes))]
     public void MultiTransformGru_gradients_match_finite_differences(string device, int t, int b, int i, int h, int seed) => Check<MultiTransformGru>(device, t, b, i, h, seed);
 
+    /// <summary>Every shape natively, the first on ILGPU's CPU accelerator only: HyperLstm launches ~50 kernels and GEMMs per step,
+    /// each ~3 ms there, so four shapes would take two minutes; the kernels are one source, and the parity tests cover the rest.</summary>
+    public static IEnumerable<object[]> FewerIlgpuSizes => Sizes.Where(s => (string)s[0] == "cpu" || (int)s[5] == 1);
+
+    [Theory, MemberData(nameof(FewerIlgpuSizes))]
+    public void HyperLstm_gradients_match_finite_differences(string device, int t, int b, int i, int h, int seed) =>
+        Check<HyperLstm>(device, t, b, i, h, seed, new Dictionary<string, int> { ["HyperUnits"] = 3 + seed, ["Embed"] = 2 });
+
     internal void Check<TCell>(string device, int steps, int batch, int input, int hidden, int seed, IReadOnlyDictionary<string, int>? dims = null) where TCell : IRnnCell
     {
         using var rnn = new Rnn<TCell, double>(TestDevices.ByName(device), input, hidden, dims, seed: seed);

@@ -34,6 +34,30 @@ public class RnnBehaviourTests
     }
 
     [Fact]
+    public void A_hyperparameter_default_of_infinity_reaches_the_spec_and_leaves_values_unclipped()
+    {
+        Assert.Equal(double.PositiveInfinity, PeepholeLstm.Spec.Hypers.Single(h => h.Name == "CellClip").Default);
+        using var rnn = new Rnn<PeepholeLstm>(TestDevices.Cpu, 2, 3, seed: 1);
+        // Every weight positive and large inputs: all gates open, so unclipped c grows by about 1 a step.
+        rnn.SetAllParameters(Enumerable.Repeat(0.5f, (int)rnn.ParameterCount).ToArray());
+        using var x = Tensor<float>.FromArray(TestDevices.Cpu, Enumerable.Repeat(30f, 8 * 2).ToArray(), 8, 1, 2);
+        using var r = rnn.Forward(x, training: false);
+        Assert.True(r.FinalState[0].ToArray().Max(Math.Abs) > 7f);
+        rnn.SetHyper("CellClip", 0.5);
+        using var clipped = rnn.Forward(x, training: false);
+        Assert.True(clipped.FinalState[0].ToArray().Max(Math.Abs) <= 0.5f);
+    }
+
+    [Fact]
+    public void A_dimension_the_equations_index_defaults_to_its_smallest_size_and_refuses_less()
+    {
+        using var rnn = new Rnn<MultiTransformGru>(TestDevices.Cpu, 3, 4);
+        Assert.Equal(3, rnn.Sizes[rnn.Spec.DimIndex("Transforms")]);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new Rnn<MultiTransformGru>(TestDevices.Cpu, 3, 4, new Dictionary<string, int> { ["Transforms"] = 2 }));
+        Assert.Contains("Transforms needs at least 3", e.Message);
+    }
+
+    [Fact]
     public void A_missing_dimension_size_is_a_clear_error()
     {
         var e = Assert.Throws<ArgumentException>(() => new Rnn<GatedRelu, double>(D, 3, 5));

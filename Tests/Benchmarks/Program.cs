@@ -16,7 +16,8 @@ namespace Recur.Benchmarks;
 /// --openblas-autodetect (let OpenBLAS choose its kernels even where OPENBLAS_CORETYPE pins them; RESULTS-autodetect.md).</summary>
 public static class Program
 {
-    private static readonly string[] AllCells = { "Lstm", "Gru", "LayerNormLstm", "Jzs1" };
+    // Every shipped cell, Lstm first (the others' cost is given relative to it).
+    private static readonly string[] AllCells = CellCatalog.Names.OrderBy(n => n == "Lstm" ? 0 : 1).ToArray();
 
     public static int Main(string[] args)
     {
@@ -95,6 +96,7 @@ public static class Program
         foreach (var c in configs)
             foreach (var side in new[] { "recur", "torch" })
             {
+                if (side == "torch" && !o.Cells.Any(TorchSide.Cells.Contains)) continue;
                 Console.WriteLine($"[{c.Name}: seq {c.Steps}, batch {c.Batch}, input {c.Input}, hidden {c.Hidden}] running {(side == "recur" ? "Recur" : "libtorch")}...");
                 if (!RunChildProcess(side, c, o, measurements, peaks, notes)) return 1;
             }
@@ -108,11 +110,13 @@ public static class Program
         foreach (var r in measurements.Where(m => m.Side == "recur"))
         {
             var t = measurements.FirstOrDefault(m => m.Side == "torch" && m.Cell == r.Cell && m.Mode == r.Mode && m.Config == r.Config);
-            if (t is null) continue;
+            var lstm = measurements.FirstOrDefault(m => m.Side == "recur" && m.Cell == "Lstm" && m.Mode == r.Mode && m.Config == r.Config);
             var c = Config.ByName(r.Config);
-            double ratio = t.Ms / r.Ms, tokens = c.Steps * c.Batch / (r.Ms / 1000);
-            Console.WriteLine(FormattableString.Invariant($"ratio {r.Cell} {r.Mode} {r.Config} libtorch/recur = {ratio:F2}"));
-            rows.Add(FormattableString.Invariant($"| {r.Cell} | {r.Mode} | {r.Config} | {r.Ms:F2} | {t.Ms:F2} | **{ratio:F2}** | {tokens:N0} |"));
+            double tokens = c.Steps * c.Batch / (r.Ms / 1000);
+            string peer = t is null ? "— | —" : FormattableString.Invariant($"{t.Ms:F2} | **{t.Ms / r.Ms:F2}**");
+            string vsLstm = lstm is null ? "—" : FormattableString.Invariant($"{r.Ms / lstm.Ms:F2}");
+            if (t is not null) Console.WriteLine(FormattableString.Invariant($"ratio {r.Cell} {r.Mode} {r.Config} libtorch/recur = {t.Ms / r.Ms:F2}"));
+            rows.Add(FormattableString.Invariant($"| {r.Cell} | {r.Mode} | {r.Config} | {r.Ms:F2} | {vsLstm} | {peer} | {tokens:N0} |"));
         }
         foreach (var c in configs)
         {
@@ -133,7 +137,8 @@ public static class Program
         var self = Environment.ProcessPath!;
         var psi = new ProcessStartInfo(self) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         if (Path.GetFileNameWithoutExtension(self) == "dotnet") psi.ArgumentList.Add(typeof(Program).Assembly.Location);
-        foreach (var a in new[] { "--child", side, "--config", c.Name, "--threads", o.Threads.ToString(), "--reps", o.Reps.ToString(), "--cells", string.Join(",", o.Cells) })
+        var cells = side == "torch" ? o.Cells.Where(TorchSide.Cells.Contains) : o.Cells;
+        foreach (var a in new[] { "--child", side, "--config", c.Name, "--threads", o.Threads.ToString(), "--reps", o.Reps.ToString(), "--cells", string.Join(",", cells) })
             psi.ArgumentList.Add(a);
         psi.Environment["OMP_NUM_THREADS"] = o.Threads.ToString();
         psi.Environment["OPENBLAS_NUM_THREADS"] = o.Threads.ToString();
@@ -180,12 +185,13 @@ public static class Program
         sb.AppendLine($"Both sides: {o.Threads} threads, float32, median of {o.Reps} runs after 5 warm-ups, each side in its own process.");
         sb.AppendLine("Configurations: " + string.Join("; ", configs.Select(c => $"{c.Name} = seq {c.Steps}, batch {c.Batch}, input {c.Input}, hidden {c.Hidden}")) + ".");
         sb.AppendLine("`fwd` is inference (no stored activations, no_grad for libtorch); `fwdbwd` is a training forward plus backward to inputs and all parameters.");
-        sb.AppendLine("libtorch's Lstm and Gru are nn.LSTM and nn.GRU; its LayerNormLstm and Jzs1 are composed from ops in a loop. Ratio > 1: Recur is faster.");
+        sb.AppendLine("libtorch's Lstm, Gru and BasicRnn are nn.LSTM, nn.GRU and nn.RNN; its LayerNormLstm and Jzs1 are composed from ops in a loop; the other cells have no libtorch counterpart here (—). libtorch/Recur > 1: Recur is faster.");
+        sb.AppendLine("`vs Lstm` is the cell's time over our Lstm's in the same mode and configuration (HyperLstm: 128 hyper units, embeddings of 4; ProjectedPeepholeLstm: projection to hidden/2; MultiTransformGru: 3 transforms).");
         if (!o.OpenBlasAutodetect)
             sb.AppendLine("Where the environment pins OpenBLAS's kernels, `-- --openblas-autodetect` runs Recur with the kernels OpenBLAS picks itself and writes RESULTS-autodetect.md.");
         sb.AppendLine();
-        sb.AppendLine("| cell | mode | config | Recur ms | libtorch ms | libtorch/Recur | Recur tokens/s |");
-        sb.AppendLine("| --- | --- | --- | ---: | ---: | ---: | ---: |");
+        sb.AppendLine("| cell | mode | config | Recur ms | vs Lstm | libtorch ms | libtorch/Recur | Recur tokens/s |");
+        sb.AppendLine("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |");
         foreach (var r in rows) sb.AppendLine(r);
         sb.AppendLine();
         sb.AppendLine("Peak resident memory of each side's process:");

@@ -11,6 +11,9 @@ namespace Recur.Benchmarks;
 /// and time steps sliced with unbind(0) (indexing each step costs a full-size zero tensor in backward).</summary>
 internal static class TorchSide
 {
+    /// <summary>The cells with a libtorch counterpart here; the others are measured on Recur's side only (against our Lstm).</summary>
+    public static readonly string[] Cells = { "Lstm", "Gru", "LayerNormLstm", "Jzs1", "BasicRnn" };
+
     public static void Run(Config c, string[] cells, int threads, int reps, Action<string, string, double> report)
     {
         torch.set_num_threads(threads);

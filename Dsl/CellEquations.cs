@@ -53,6 +53,17 @@ public abstract class CellEquations
     /// <summary>The sum of the vector's elements (one number per batch row), usable wherever a number is.</summary>
     protected static float Sum<D>(Vec<D> x) where D : IDim => default;
 
+    /// <summary>The real part of the unitary discrete Fourier transform (1/√N) of the complex vector re + i·im; with <paramref name="permute"/>,
+    /// of the vector first permuted by a fixed random permutation (uRNN's Π). The transform is a fixed matrix, applied as a
+    /// product that is not learned: O(N²) per step, like any recurrent product.</summary>
+    protected static Vec<D> DftRe<D>(Vec<D> re, Vec<D> im, bool permute = false) where D : IDim => default;
+    /// <summary>The imaginary part of the unitary DFT of re + i·im (see <see cref="DftRe{D}"/>).</summary>
+    protected static Vec<D> DftIm<D>(Vec<D> re, Vec<D> im, bool permute = false) where D : IDim => default;
+    /// <summary>The real part of the inverse unitary DFT of re + i·im (see <see cref="DftRe{D}"/>).</summary>
+    protected static Vec<D> IdftRe<D>(Vec<D> re, Vec<D> im, bool permute = false) where D : IDim => default;
+    /// <summary>The imaginary part of the inverse unitary DFT of re + i·im (see <see cref="DftRe{D}"/>).</summary>
+    protected static Vec<D> IdftIm<D>(Vec<D> re, Vec<D> im, bool permute = false) where D : IDim => default;
+
     /// <summary>Layer normalization over the vector's own dimension (Ba et al. 2016): (x − mean) / sqrt(var + eps) · gain + shift,
     /// with a learned gain (initialized to 1) and shift (initialized to 0).</summary>
     protected static Vec<D> LayerNorm<D>(Vec<D> x, float eps = 1e-5f, string? name = null) where D : IDim => default;

@@ -9,6 +9,8 @@ public sealed record Init(InitKind Kind, float Value)
     public static Init UniformUnitScaling(float factor = 1f) => new(InitKind.UniformUnitScaling, factor);
     /// <summary>The identity times <paramref name="scale"/> (IRNN); square weights only.</summary>
     public static Init Identity(float scale = 1f) => new(InitKind.Identity, scale);
+    /// <summary>Uniform in ±<paramref name="limit"/> (uRNN's phases: Init.Uniform(π)).</summary>
+    public static Init Uniform(float limit) => new(InitKind.Uniform, limit);
     /// <summary>Gaussian with mean 0 and the given standard deviation.</summary>
     public static Init Normal(float std) => new(InitKind.Normal, std);
     /// <summary>Every entry equal to <paramref name="value"/>.</summary>
@@ -19,4 +21,6 @@ public sealed record Init(InitKind Kind, float Value)
     public static Init Ones => new(InitKind.Constant, 1f);
 }
 
-public enum InitKind { Constant, Orthogonal, UniformUnitScaling, Identity, Normal }
+/// <summary>How a parameter starts. The Dft kinds are the fixed matrices of <c>DftRe</c>/<c>IdftRe</c>/… (cos or sin of 2πjk/N over √N,
+/// times the value, with the columns permuted by a fixed permutation for the Permuted kinds); users do not write them.</summary>
+public enum InitKind { Constant, Orthogonal, UniformUnitScaling, Identity, Normal, Uniform, DftCos, DftSin, PermutedDftCos, PermutedDftSin }

@@ -240,6 +240,10 @@ internal sealed class CellChecker
             case "Clip": return Clip(call);
             case "Softmax": return Softmax(call);
             case "Sum": return Sum(call);
+            case "DftRe": return Fourier(call, inverse: false, realPart: true);
+            case "DftIm": return Fourier(call, inverse: false, realPart: false);
+            case "IdftRe": return Fourier(call, inverse: true, realPart: true);
+            case "IdftIm": return Fourier(call, inverse: true, realPart: false);
             case "LayerNorm": return LayerNorm(call);
             case "Linear": return Linear(call);
             case "Bias": return Bias(call);
@@ -339,6 +343,37 @@ internal sealed class CellChecker
         return x < 0 ? -1 : _g.RowSum(x, _g[x].Dim);
     }
 
+    /// <summary>A part of the unitary DFT of re + i·im, as fixed (frozen) products: with C = cos(2πjk/N)/√N and S = sin(2πjk/N)/√N,
+    /// DFT: re' = C re + S im, im' = −S re + C im; inverse: re' = C re − S im, im' = S re + C im.</summary>
+    private int Fourier(CallExpr call, bool inverse, bool realPart)
+    {
+        int re = VecArg(call, "re"), im = AnyArg(call, 1, "im");
+        if (re < 0 || im < 0) return -1;
+        if (_g[im].Kind != ShapeKind.Vec || _g[im].Dim != _g[re].Dim)
+        {
+            Report(Descriptors.BadArgument, call.Location, $"'{call.Name}' takes the real and imaginary parts as two vectors of one dimension");
+            return -1;
+        }
+        bool permute = Named(call, "permute") is BoolExpr { Value: true };
+        string dim = _g[re].Dim, kind = permute ? "PermutedDft" : "Dft";
+        var baseName = ExplicitName(call) ?? AutoName($"{_equation}.{call.Name.ToLowerInvariant()}");
+        // (matrix kind, sign) applied to re and to im
+        var (onRe, onIm) = (inverse, realPart) switch
+        {
+            (false, true) => (("Cos", 1.0), ("Sin", 1.0)),
+            (false, false) => (("Sin", -1.0), ("Cos", 1.0)),
+            (true, true) => (("Cos", 1.0), ("Sin", -1.0)),
+            _ => (("Sin", 1.0), ("Cos", 1.0)),
+        };
+        int Product(int x, (string Matrix, double Sign) m, string part)
+        {
+            var w = AddParam(new ParamInfo($"{baseName}.{part}", ParamRole.Weight, dim, dim, new InitSpec(kind + m.Matrix, m.Sign), Frozen: true), call.Location);
+            _linears.Add(new LinearInfo(w, x, dim));
+            return _g.Source(Op.GemmOut, ShapeKind.Vec, dim, _linears.Count - 1);
+        }
+        return _g.Binary(Op.Add, Product(re, onRe, "re"), Product(im, onIm, "im"));
+    }
+
     private int Elementwise(CallExpr call, Op op)
     {
         int x = VecArg(call, "x");
@@ -433,9 +468,9 @@ internal sealed class CellChecker
             case NameExpr { Name: "Init.Ones" }: return new InitSpec("Constant", 1);
             case CallExpr c when c.Name.StartsWith("Init.", StringComparison.Ordinal):
                 var kind = c.Name.Substring("Init.".Length);
-                if (kind is "Orthogonal" or "UniformUnitScaling" or "Identity" or "Normal" or "Constant")
+                if (kind is "Orthogonal" or "UniformUnitScaling" or "Identity" or "Normal" or "Constant" or "Uniform")
                 {
-                    double dflt = kind is "Constant" or "Normal" ? double.NaN : 1;
+                    double dflt = kind is "Constant" or "Normal" or "Uniform" ? double.NaN : 1;
                     var v = c.Args.Count > 0 ? c.Args[0].Value : null;
                     if (v is NumberExpr n) return new InitSpec(kind, n.Value);
                     if (v is NameExpr { Name: var hyperName } && IndexOfHyper(hyperName) is var h and >= 0) return new InitSpec(kind, _cell.Hypers[h].Default, h);
@@ -444,7 +479,7 @@ internal sealed class CellChecker
                 break;
         }
         Report(Descriptors.BadArgument, arg.Location,
-            $"'{argName}:' takes Init.Orthogonal(scale), Init.UniformUnitScaling(factor), Init.Identity(scale), Init.Normal(std), Init.Constant(value), Init.Zeros or Init.Ones with a number or a [Hyper] as argument");
+            $"'{argName}:' takes Init.Orthogonal(scale), Init.UniformUnitScaling(factor), Init.Identity(scale), Init.Normal(std), Init.Uniform(limit), Init.Constant(value), Init.Zeros or Init.Ones with a number or a [Hyper] as argument");
         return null;
     }
 

@@ -70,7 +70,7 @@ internal static class CellEmitter
         foreach (var p in g.Params)
         {
             var cols = p.Role == ParamRole.Weight ? Dim(p.Cols) : -1;
-            var initHyper = p.Init.Hyper >= 0 ? $", InitHyper: {p.Init.Hyper}" : "";
+            var initHyper = (p.Init.Hyper >= 0 ? $", InitHyper: {p.Init.Hyper}" : "") + (p.Frozen ? ", Frozen: true" : "");
             w.Line($"        new({Str(p.Name)}, {Dim(p.Rows)}, {cols}, new global::Recur.Init(global::Recur.InitKind.{p.Init.Kind}, {((float)p.Init.Value).ToString("R", CultureInfo.InvariantCulture)}f){initHyper}),");
         }
         w.Line("    },");

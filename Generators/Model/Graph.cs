@@ -34,8 +34,9 @@ internal sealed record Node(Op Op, ShapeKind Kind, string Dim, EquatableArray<in
 
 internal enum ParamRole { Weight, Vector }
 
-/// <summary>A learned parameter: a weight <c>[Rows, Cols]</c> or a vector <c>[Rows]</c>, dimensions by name.</summary>
-internal sealed record ParamInfo(string Name, ParamRole Role, string Rows, string Cols, InitSpec Init);
+/// <summary>A parameter: a weight <c>[Rows, Cols]</c> or a vector <c>[Rows]</c>, dimensions by name. A <see cref="Frozen"/> one is a fixed
+/// matrix (a DFT) that is applied like a weight but never learned.</summary>
+internal sealed record ParamInfo(string Name, ParamRole Role, string Rows, string Cols, InitSpec Init, bool Frozen = false);
 
 /// <summary>An initializer as written (<c>Init.Orthogonal(1)</c> → Orthogonal, 1). With <see cref="Hyper"/> ≥ 0 its argument is that
 /// hyperparameter (<c>Init.Identity(Scale)</c>), read when the layer is built; <see cref="Value"/> is then the hyperparameter's default.</summary>

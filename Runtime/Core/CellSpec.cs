@@ -31,8 +31,9 @@ public sealed record PortSpec(string Name, int Dim, bool IsOutput);
 public sealed record HyperSpec(string Name, double Default);
 
 /// <summary>A parameter: a weight [Rows, Cols] or, with <see cref="Cols"/> = -1, a vector [Rows]. With <see cref="InitHyper"/> ≥ 0 the
-/// initializer's argument is that hyperparameter's value when the layer is built (<c>Init.Identity(Scale)</c>).</summary>
-public sealed record ParamSpec(string Name, int Rows, int Cols, Init Init, int InitHyper = -1)
+/// initializer's argument is that hyperparameter's value when the layer is built (<c>Init.Identity(Scale)</c>).
+/// A <see cref="Frozen"/> parameter is a fixed matrix (a DFT): applied like a weight, never learned, saved or given a gradient.</summary>
+public sealed record ParamSpec(string Name, int Rows, int Cols, Init Init, int InitHyper = -1, bool Frozen = false)
 {
     public bool IsVector => Cols < 0;
 }

@@ -34,6 +34,13 @@ internal static class Initializers
                 if (spec.IsVector) throw new ArgumentException($"Parameter '{name}' is a vector; Init.Orthogonal needs a weight matrix.");
                 Orthogonal(v, rows, cols, init.Value, rng);
                 break;
+            case InitKind.Uniform:
+                for (int i = 0; i < n; i++) v[i] = (rng.NextDouble() * 2 - 1) * init.Value;
+                break;
+            case InitKind.DftCos or InitKind.DftSin or InitKind.PermutedDftCos or InitKind.PermutedDftSin:
+                if (spec.IsVector || rows != cols) throw new ArgumentException($"Parameter '{name}' is [{rows}, {cols}]; a DFT matrix is square.");
+                Fourier(v, rows, init.Kind is InitKind.DftCos or InitKind.PermutedDftCos, init.Kind is InitKind.PermutedDftCos or InitKind.PermutedDftSin, init.Value);
+                break;
             default:
                 throw new ArgumentException($"Parameter '{name}' has an unknown initializer {init.Kind}.");
         }
@@ -70,6 +77,35 @@ internal static class Initializers
         for (int r = 0; r < rows; r++)
             for (int c = 0; c < cols; c++)
                 v[r * cols + c] = scale * (byRows ? basis[r][c] : basis[c][r]);
+    }
+
+    /// <summary>cos or sin(2πjk/N)/√N · sign at [j, k], or at [j, π(k)] when permuted: M = F Π, so M z = F (Π z) with (Π z)_k = z_π(k).
+    /// The permutation depends only on N (a fixed seed), so a layer rebuilt from a checkpoint gets the same matrix.</summary>
+    private static void Fourier(double[] v, int n, bool cos, bool permuted, double sign)
+    {
+        var perm = Permutation(n);
+        double norm = sign / Math.Sqrt(n);
+        for (int j = 0; j < n; j++)
+            for (int k = 0; k < n; k++)
+            {
+                // jk mod n keeps the angle small, so cos and sin stay exact for large n.
+                double angle = 2 * Math.PI * ((long)j * k % n) / n;
+                v[j * n + (permuted ? perm[k] : k)] = norm * (cos ? Math.Cos(angle) : Math.Sin(angle));
+            }
+    }
+
+    /// <summary>The fixed permutation of uRNN's Π for size n.</summary>
+    public static int[] Permutation(int n)
+    {
+        var rng = new Random(0x5EED + n);
+        var p = new int[n];
+        for (int i = 0; i < n; i++) p[i] = i;
+        for (int i = n - 1; i > 0; i--)
+        {
+            int j = rng.Next(i + 1);
+            (p[i], p[j]) = (p[j], p[i]);
+        }
+        return p;
     }
 
     private static double Gaussian(Random rng)

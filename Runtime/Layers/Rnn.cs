@@ -6,8 +6,9 @@ using ILGPU.Runtime;
 
 namespace Recur;
 
-/// <summary>A parameter of a layer: its name from the generated table, its shape, and where it sits in the flat buffers.</summary>
-public sealed record ParameterInfo(string Name, int[] Shape, long Offset, long Length);
+/// <summary>A parameter of a layer: its name from the generated table, its shape, and where it sits in the flat buffers.
+/// One that is not <see cref="Learned"/> is a fixed matrix of the cell (a DFT): optimizers and checkpoints leave it alone.</summary>
+public sealed record ParameterInfo(string Name, int[] Shape, long Offset, long Length, bool Learned = true);
 
 /// <summary>The outputs of a forward pass: the output state at every step [T, B, H] and every state after the last step [B, d].</summary>
 public sealed class RnnResult<T> : IDisposable where T : unmanaged
@@ -83,7 +84,7 @@ public class Rnn<TCell, T> : IDisposable where TCell : IRnnCell where T : unmana
         {
             var shape = p.IsVector ? new[] { Sizes[p.Rows] } : new[] { Sizes[p.Rows], Sizes[p.Cols] };
             long length = shape.Aggregate(1L, (a, d) => a * d);
-            infos.Add(new ParameterInfo(p.Name, shape, offset, length));
+            infos.Add(new ParameterInfo(p.Name, shape, offset, length, !p.Frozen));
             offset += length;
         }
         Parameters = infos;
@@ -372,6 +373,8 @@ public class Rnn<TCell, T> : IDisposable where TCell : IRnnCell where T : unmana
                     operand = ws.Intermediates[group.Index];
                     break;
             }
+            // Fixed matrices (a DFT) get no gradient.
+            if (Enumerable.Range(group.FirstParam, group.ParamCount).All(p => Spec.Params[p].Frozen)) continue;
             _gemm.Run(true, false, n, width, rows, Scalar<T>.One, ws.GemmOutGrad[g], n, operand, width, Scalar<T>.One, WeightGrads(group), width);
         }
 

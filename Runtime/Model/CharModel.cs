@@ -97,7 +97,7 @@ public sealed class CharModel : IDisposable
     {
         var list = new List<NamedParameter> { new("embedding.weight", _embedding.Shape, _embedding.View, _embeddingGrad.View) };
         for (int k = 0; k < _layers.Count; k++)
-            foreach (var p in _layers[k].Parameters)
+            foreach (var p in _layers[k].Parameters.Where(p => p.Learned))
                 list.Add(new NamedParameter($"layers.{k}.{p.Name}", p.Shape, _layers[k].ParameterBuffer.SubView(p.Offset, p.Length), _layers[k].GradientBuffer.SubView(p.Offset, p.Length)));
         list.Add(new NamedParameter("output.weight", _outW.Shape, _outW.View, _outWGrad.View));
         list.Add(new NamedParameter("output.bias", _outB.Shape, _outB.View, _outBGrad.View));

@@ -42,6 +42,7 @@ public static class CellCatalog
         ["ProjectedPeepholeLstm"] = (d, i, h, s, y) => new Rnn<Cells.ProjectedPeepholeLstm>(d, i, h, new Dictionary<string, int> { ["Proj"] = Math.Max(1, h / 2) }, seed: s, hypers: y),
         ["SkipGru"] = (d, i, h, s, y) => new Rnn<Cells.SkipGru>(d, i, h, seed: s, hypers: y),
         ["MultiTransformGru"] = (d, i, h, s, y) => new Rnn<Cells.MultiTransformGru>(d, i, h, seed: s, hypers: y),
+        ["UnitaryRnn"] = (d, i, h, s, y) => new Rnn<Cells.UnitaryRnn>(d, i, h, seed: s, hypers: y),
         // Ha et al.'s sizes: 128 hyper units, embeddings of 4.
         ["HyperLstm"] = (d, i, h, s, y) => new Rnn<Cells.HyperLstm>(d, i, h, new Dictionary<string, int> { ["HyperUnits"] = 128, ["Embed"] = 4 }, seed: s, hypers: y),
     };

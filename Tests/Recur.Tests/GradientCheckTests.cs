@@ -78,6 +78,9 @@ public class GradientCheckTests
     public void HyperLstm_gradients_match_finite_differences(string device, int t, int b, int i, int h, int seed) =>
         Check<HyperLstm>(device, t, b, i, h, seed, new Dictionary<string, int> { ["HyperUnits"] = 3 + seed, ["Embed"] = 2 });
 
+    [Theory, MemberData(nameof(Sizes))]
+    public void UnitaryRnn_gradients_match_finite_differences(string device, int t, int b, int i, int h, int seed) => Check<UnitaryRnn>(device, t, b, i, h, seed);
+
     internal void Check<TCell>(string device, int steps, int batch, int input, int hidden, int seed, IReadOnlyDictionary<string, int>? dims = null) where TCell : IRnnCell
     {
         using var rnn = new Rnn<TCell, double>(TestDevices.ByName(device), input, hidden, dims, seed: seed);
@@ -154,7 +157,7 @@ public class GradientCheckTests
             }
         }
 
-        foreach (var p in rnn.Parameters)
+        foreach (var p in rnn.Parameters.Where(p => p.Learned))
         {
             var value = theta.Skip((int)p.Offset).Take((int)p.Length).ToArray();
             var grad = dTheta.Skip((int)p.Offset).Take((int)p.Length).ToArray();

@@ -215,3 +215,70 @@ public class RnnBehaviourTests
         Assert.Throws<ArgumentException>(() => new Tensor<float>(D, 2, 0));
     }
 }
+
+/// <summary>The DFT primitives against System.Numerics.Complex arithmetic, and their matrices fixed (not learned).</summary>
+public class FourierTests
+{
+    [Theory]
+    [InlineData("cpu", 8)]
+    [InlineData("cpu", 13)]
+    [InlineData("ilgpu-cpu", 6)]
+    public void DftRe_and_DftIm_are_the_unitary_dft_and_the_inverse_reads_a_fixed_permutation(string device, int n)
+    {
+        var d = TestDevices.ByName(device);
+        var rng = new Random(n);
+        var x = TestData.Gaussian(rng, 2 * n);
+        var im = TestData.Gaussian(rng, 2 * n);
+        var z = Enumerable.Range(0, 2 * n).Select(k => new System.Numerics.Complex(x[k], im[k])).ToArray(); // batch of 2
+
+        System.Numerics.Complex[] Transform(int row, bool inverse, int[]? perm)
+        {
+            var outp = new System.Numerics.Complex[n];
+            for (int j = 0; j < n; j++)
+                for (int k = 0; k < n; k++)
+                {
+                    var v = z[row * n + (perm is null ? k : perm[k])];
+                    outp[j] += v * System.Numerics.Complex.FromPolarCoordinates(1 / Math.Sqrt(n), (inverse ? 2 : -2) * Math.PI * j * k / n);
+                }
+            return outp;
+        }
+
+        void Check<TCell>(bool inverse, int[]? perm) where TCell : IRnnCell
+        {
+            using var rnn = new Rnn<TCell, double>(d, n, 1);
+            Assert.All(rnn.Parameters, p => Assert.False(p.Learned));
+            using var xt = Tensor<double>.FromArray(d, x, 1, 2, n);
+            using var s0 = Tensor<double>.FromArray(d, im, 2, n);
+            var stateOrder = rnn.Spec.States.Select(s => s.Name).ToArray();
+            using var zero = new Tensor<double>(d, 2, n);
+            var init = stateOrder.Select(s => s == "Im" ? s0 : zero).ToArray();
+            using var r = rnn.Forward(xt, init, training: false);
+            var re = r.FinalState[Array.IndexOf(stateOrder, "Re")].ToArray();
+            var ims = r.FinalState[Array.IndexOf(stateOrder, "Im")].ToArray();
+            for (int row = 0; row < 2; row++)
+            {
+                var expected = Transform(row, inverse, perm);
+                for (int j = 0; j < n; j++)
+                {
+                    Assert.Equal(expected[j].Real, re[row * n + j], 10);
+                    Assert.Equal(expected[j].Imaginary, ims[row * n + j], 10);
+                }
+            }
+        }
+
+        Check<DftProbe>(inverse: false, perm: null);
+        var permutation = Initializers.Permutation(n);
+        Assert.NotEqual(Enumerable.Range(0, n), permutation);
+        Check<PermutedIdftProbe>(inverse: true, perm: permutation);
+    }
+
+    [Fact]
+    public void Fixed_matrices_are_neither_optimized_nor_saved()
+    {
+        using var model = new CharModel(TestDevices.Cpu, new CharModelConfig("UnitaryRnn", 9, 4, 6, 1, 0f), seed: 1);
+        Assert.DoesNotContain(model.Parameters, p => p.Name.Contains("dft"));
+        var layer = (Rnn<UnitaryRnn>)model.Layers[0];
+        Assert.Equal(8, layer.Parameters.Count(p => !p.Learned));
+        Assert.Equal(model.ParameterCount, 9 * 4 + 9 * 6 + 9 + layer.Parameters.Where(p => p.Learned).Sum(p => p.Length));
+    }
+}

@@ -35,3 +35,35 @@ public partial class ConcatRnn
     [Step]
     void Step() => Next(H, Tanh(Linear<Hidden>(X, H)));
 }
+
+/// <summary>One step of the unitary DFT: (Re, Im) ← F (x + i·Im).</summary>
+[RnnCell]
+public partial class DftProbe
+{
+    [Input] partial Vec<In> X { get; }
+    [State] partial Vec<In> Im { get; }
+    [State, Output] partial Vec<In> Re { get; }
+
+    [Step]
+    void Step()
+    {
+        Next(Re, DftRe(X, Im));
+        Next(Im, DftIm(X, Im));
+    }
+}
+
+/// <summary>One step of the permuted inverse DFT: (Re, Im) ← F⁻¹ Π (x + i·Im).</summary>
+[RnnCell]
+public partial class PermutedIdftProbe
+{
+    [Input] partial Vec<In> X { get; }
+    [State] partial Vec<In> Im { get; }
+    [State, Output] partial Vec<In> Re { get; }
+
+    [Step]
+    void Step()
+    {
+        Next(Re, IdftRe(X, Im, permute: true));
+        Next(Im, IdftIm(X, Im, permute: true));
+    }
+}

@@ -64,6 +64,11 @@ public abstract class CellEquations
     /// <summary>The imaginary part of the inverse unitary DFT of re + i·im (see <see cref="DftRe{D}"/>).</summary>
     protected static Vec<D> IdftIm<D>(Vec<D> re, Vec<D> im, bool permute = false) where D : IDim => default;
 
+    /// <summary>Dropout inside the cell (e.g. recurrent dropout without memory loss, Semeniuta et al. 2016): in training, each element
+    /// is zeroed with probability <paramref name="rate"/> and the rest scaled by 1/(1 − rate), with a fresh mask every step that the
+    /// backward pass reuses; in inference the value passes unchanged. <paramref name="rate"/> is a number or a [Hyper] property.</summary>
+    protected static Vec<D> Dropout<D>(Vec<D> x, float rate) where D : IDim => default;
+
     /// <summary>Layer normalization over the vector's own dimension (Ba et al. 2016): (x − mean) / sqrt(var + eps) · gain + shift,
     /// with a learned gain (initialized to 1) and shift (initialized to 0).</summary>
     protected static Vec<D> LayerNorm<D>(Vec<D> x, float eps = 1e-5f, string? name = null) where D : IDim => default;

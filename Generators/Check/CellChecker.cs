@@ -17,6 +17,7 @@ internal sealed class CellChecker
     private readonly Dictionary<string, int> _nextValues = new();
     // Dimensions indexed as v[i]: the smallest size they may be given.
     private readonly Dictionary<string, int> _minSizes = new();
+    private readonly List<MaskInfo> _masks = new();
     // States whose Next(...) was written but whose value had an error (already reported): not "never updated" as well.
     private readonly HashSet<string> _attemptedUpdates = new();
     private readonly List<string> _dims = new();
@@ -124,7 +125,8 @@ internal sealed class CellChecker
             c.Hypers.Select(h => new HyperInfo(h.Name, h.Default)).ToEquatableArray(),
             _params.ToEquatableArray(), _linears.ToEquatableArray(), _g.Nodes.ToEquatableArray(),
             updates.OrderBy(u => u.State).ToEquatableArray(), _labels.ToEquatableArray(), c.PartialProperties,
-            _dims.Select(d => _minSizes.TryGetValue(d, out var m) ? m : 0).ToEquatableArray());
+            _dims.Select(d => _minSizes.TryGetValue(d, out var m) ? m : 0).ToEquatableArray(),
+            _masks.ToEquatableArray());
     }
 
     private void ReportUnusedParams(List<StateUpdate> updates)
@@ -240,6 +242,7 @@ internal sealed class CellChecker
             case "Clip": return Clip(call);
             case "Softmax": return Softmax(call);
             case "Sum": return Sum(call);
+            case "Dropout": return Dropout(call);
             case "DftRe": return Fourier(call, inverse: false, realPart: true);
             case "DftIm": return Fourier(call, inverse: false, realPart: false);
             case "IdftRe": return Fourier(call, inverse: true, realPart: true);
@@ -372,6 +375,25 @@ internal sealed class CellChecker
             return _g.Source(Op.GemmOut, ShapeKind.Vec, dim, _linears.Count - 1);
         }
         return _g.Binary(Op.Add, Product(re, onRe, "re"), Product(im, onIm, "im"));
+    }
+
+    /// <summary><c>Dropout(x, rate)</c>: x times a mask the runtime draws per step in training (0 with probability rate, else 1/(1 − rate))
+    /// and keeps for the backward pass; 1 in inference. The rate is a [Hyper] or a number in [0, 1).</summary>
+    private int Dropout(CallExpr call)
+    {
+        int x = VecArg(call, "x");
+        var rate = Positional(call, 1, "rate");
+        if (x < 0) return -1;
+        MaskInfo mask;
+        if (rate is NumberExpr { Value: >= 0 and < 1 } n) mask = new MaskInfo(_g[x].Dim, -1, n.Value);
+        else if (rate is NameExpr name && IndexOfHyper(name.Name) is var h and >= 0) mask = new MaskInfo(_g[x].Dim, h, 0);
+        else
+        {
+            Report(Descriptors.BadArgument, rate?.Location ?? call.Location, "'Dropout' takes its rate as a number in [0, 1) or a [Hyper] property");
+            return -1;
+        }
+        _masks.Add(mask);
+        return _g.Binary(Op.Mul, x, _g.Source(Op.Mask, ShapeKind.Vec, mask.Dim, _masks.Count - 1));
     }
 
     private int Elementwise(CallExpr call, Op op)

@@ -8,7 +8,7 @@ namespace Recur.Generators.Diagnostics;
 internal static class Descriptors
 {
     private const string Category = "Recur";
-    public const string SupportedOps = "Linear<D>(v), Bias<D>(), Sigmoid, Tanh, Relu, Exp, LayerNorm, +, -, *, / and numbers or [Hyper] values";
+    public const string SupportedOps = "Linear<D>(v), Bias<D>(), Sigmoid, Tanh, Relu, Exp, Sin, Cos, Sqrt, Min, Max, Clip, Softmax, Sum, LayerNorm, Dropout, DftRe/DftIm/IdftRe/IdftIm, v[i], +, -, *, / and numbers or [Hyper] values";
 
     private static DiagnosticDescriptor Error(string id, string title, string message) =>
         new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLink(id));

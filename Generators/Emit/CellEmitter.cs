@@ -84,12 +84,11 @@ internal static class CellEmitter
         w.Line("    },");
         w.Line($"    Intermediates: new global::Recur.IntermediateSpec[] {{ {string.Join(", ", s.Intermediates.Select(i => $"new({Dim(i.Dim)}, {i.Segment})"))} }},");
         w.Line($"    Segments: {s.Segments},");
-        if (g.MinSizes.Any(m => m > 0))
-        {
-            w.Line($"    ScratchSlots: {s.ScratchSlots},");
-            w.Line($"    MinSizes: new[] {{ {string.Join(", ", g.MinSizes)} }});");
-        }
-        else w.Line($"    ScratchSlots: {s.ScratchSlots});");
+        // Optional parts only where the cell has them, so simple cells' specs stay short.
+        var tail = new List<string> { $"ScratchSlots: {s.ScratchSlots}" };
+        if (g.MinSizes.Any(m => m > 0)) tail.Add($"MinSizes: new[] {{ {string.Join(", ", g.MinSizes)} }}");
+        if (g.Masks.Count > 0) tail.Add($"Masks: new global::Recur.MaskSpec[] {{ {string.Join(", ", g.Masks.Select(m => $"new({Dim(m.Dim)}, {m.Hyper}, {Num(m.Rate)})"))} }}");
+        for (int i = 0; i < tail.Count; i++) w.Line($"    {tail[i]}{(i == tail.Count - 1 ? ");" : ",")}");
     }
 
     private static void EmitKernelsAndProgram(SourceWriter w, CellSchedule s, string scalar, KernelTarget target)

@@ -67,6 +67,7 @@ internal sealed class KernelEmitter
             Op.StatePrev => _g.States[n.Ref].Name,
             Op.SeedState => "d" + _g.States[n.Ref].Name + "_next",
             Op.SeedIntermediate => "dO" + n.Ref,
+            Op.Mask => "mask" + n.Ref,
             Op.Param => Names.Identifier(_g.Params[n.Ref].Name),
             Op.GemmOut => Names.Identifier(_g.Params[_g.Linears[n.Ref].Weight].Name.Replace(".weight", "")),
             _ => (n.Kind == ShapeKind.Row ? "r" : "v") + id,
@@ -296,6 +297,8 @@ internal sealed class KernelEmitter
                 int group = _schedule.GroupOf(n.Ref);
                 return Read(Field(Names.Gemm(group), $"GEMM group {group}'s output [B, {GroupWidthComment(group)}]", $"v.GemmOut({group})"), GemmIndex(n.Ref));
             }
+            case Op.Mask:
+                return Read(Field(Names.Mask(n.Ref), $"dropout mask {n.Ref} of the step [B, {n.Dim}]", $"v.Mask({n.Ref})"), "_bj");
             case Op.SeedState:
             {
                 var next = Read(Field(Names.NextStateGrad(_g, n.Ref), $"gradient of {_g.States[n.Ref].Name} after the step [B, {n.Dim}]", $"v.NextStateGrad({n.Ref})"), "_bj");
@@ -323,7 +326,7 @@ internal sealed class KernelEmitter
             case Op.Const: return Names.Literal(n.Value, _t);
             case Op.Hyper: return Field(Names.Hyper(_g, n.Ref), $"hyperparameter {_g.Hypers[n.Ref].Name}", $"v.Hyper({n.Ref})");
             case Op.DimSize: return $"({_t}){DimField(n.Dim)}";
-            case Op.Input or Op.StatePrev or Op.Param or Op.GemmOut or Op.SeedState or Op.SeedIntermediate: return Load(id);
+            case Op.Input or Op.StatePrev or Op.Param or Op.GemmOut or Op.Mask or Op.SeedState or Op.SeedIntermediate: return Load(id);
         }
         string Arg(int k) => Render(n.Args[k], asVector: isVector);
         bool call = n.Op is Op.Sigmoid or Op.Tanh or Op.Relu or Op.Step or Op.Exp or Op.Rsqrt or Op.Sin or Op.Cos or Op.Sqrt or Op.Min or Op.Max;

@@ -35,6 +35,7 @@ internal static class Names
     public static string Intermediate(int i) => "O" + i;
     public static string IntermediateGrad(int i) => "dO" + i;
     public static string Scratch(int k) => "Scratch" + k;
+    public static string Mask(int k) => "m_" + k;
     public const string OutputGrad = "dOut";
 
     public static string Literal(double value, string scalar)

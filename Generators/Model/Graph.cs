@@ -11,6 +11,7 @@ internal enum Op
     DimSize,          // the size of dimension Dim (scalar)
     Param,            // a learned vector (broadcast over the batch), Ref = param index
     GemmOut,          // the output of a weight product, Ref = linear index
+    Mask,             // a dropout mask of the step (0 or 1/(1 − rate) in training, 1 otherwise), Ref = mask index
     SeedState,        // backward: the gradient arriving at a state's next value, Ref = state index
     SeedIntermediate, // backward: the gradient arriving at a GEMM operand, Ref = intermediate index
     // Elementwise
@@ -45,6 +46,9 @@ internal sealed record InitSpec(string Kind, double Value, int Hyper = -1);
 /// <summary>A weight product <c>W·operand</c>: the weight parameter, the operand node and the output dimension.</summary>
 internal sealed record LinearInfo(int Weight, int Operand, string OutDim);
 
+/// <summary>A dropout mask: its dimension and its rate, a [Hyper] (<see cref="Hyper"/> ≥ 0) or the number <see cref="Rate"/>.</summary>
+internal sealed record MaskInfo(string Dim, int Hyper, double Rate);
+
 internal sealed record PortInfo(string Name, string Dim, bool IsOutput);
 
 internal sealed record HyperInfo(string Name, double Default);
@@ -69,4 +73,5 @@ internal sealed record CellGraph(
     EquatableArray<StateUpdate> Updates,
     EquatableArray<NodeLabel> Labels,
     EquatableArray<PartialProperty> PartialProperties,
-    EquatableArray<int> MinSizes);
+    EquatableArray<int> MinSizes,
+    EquatableArray<MaskInfo> Masks);

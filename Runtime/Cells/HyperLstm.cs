@@ -3,7 +3,8 @@ namespace Recur.Cells;
 /// <summary>HyperLSTM (Ha, Dai &amp; Le 2016, as in the seed 003 code): a small hyper LSTM (<see cref="HyperUnits"/>) reads [x; h]
 /// and each step emits embeddings z (<see cref="Embed"/>) that scale the main LSTM's input and recurrent products row-wise
 /// (hyper_norm: α(z_w) ⊙ W x, with z_w starting at 1 and α's weights at 0.1 / 4) and give their biases (hyper_bias: β(z_b)).
-/// Gates and the cell are layer-normalized. The hyper LSTM's state is part of the cell's state.</summary>
+/// Gates and the cell are layer-normalized; <see cref="RecurrentDropout"/> drops the candidate in training. The hyper LSTM's state is
+/// part of the cell's state.</summary>
 [RnnCell]
 public partial class HyperLstm
 {
@@ -13,6 +14,8 @@ public partial class HyperLstm
     [State] partial Vec<Hidden> C { get; }
     [State, Output] partial Vec<Hidden> H { get; }
     [Hyper] public float ForgetBias { get; init; } = 1f;
+    /// <summary>Recurrent dropout without memory loss (Semeniuta et al. 2016) on the candidate j; the seed's keep probability 0.9 is 0.1 here.</summary>
+    [Hyper] public float RecurrentDropout { get; init; } = 0f;
 
     [Step]
     void Step()
@@ -43,9 +46,9 @@ public partial class HyperLstm
         var i = Sigmoid(LayerNorm(Linear<Hidden>(zix, bias: false, init: Init.Constant(0.025f)) * Linear<Hidden>(X, bias: false)
                                 + Linear<Hidden>(zih, bias: false, init: Init.Constant(0.025f)) * Linear<Hidden>(H, bias: false)
                                 + Linear<Hidden>(zib, init: Init.Zeros)));
-        var j = Tanh(LayerNorm(Linear<Hidden>(zjx, bias: false, init: Init.Constant(0.025f)) * Linear<Hidden>(X, bias: false)
+        var j = Dropout(Tanh(LayerNorm(Linear<Hidden>(zjx, bias: false, init: Init.Constant(0.025f)) * Linear<Hidden>(X, bias: false)
                              + Linear<Hidden>(zjh, bias: false, init: Init.Constant(0.025f)) * Linear<Hidden>(H, bias: false)
-                             + Linear<Hidden>(zjb, init: Init.Zeros)));
+                             + Linear<Hidden>(zjb, init: Init.Zeros))), RecurrentDropout);
         var f = Sigmoid(LayerNorm(Linear<Hidden>(zfx, bias: false, init: Init.Constant(0.025f)) * Linear<Hidden>(X, bias: false)
                                 + Linear<Hidden>(zfh, bias: false, init: Init.Constant(0.025f)) * Linear<Hidden>(H, bias: false)
                                 + Linear<Hidden>(zfb, init: Init.Zeros)) + ForgetBias);

@@ -51,9 +51,11 @@ public partial class UnitaryRnn
         var zr = Cos(theta3) * fr - Sin(theta3) * fi + Linear<Hidden>(X, bias: false);
         var zi = Sin(theta3) * fr + Cos(theta3) * fi + Linear<Hidden>(X, bias: false);
 
-        // modReLU (the small constant keeps |z| differentiable at 0).
+        // modReLU (the small constant keeps |z| differentiable at 0). Its bias starts at −0.05, not the paper's ≈ 0: W keeps |h| and
+        // the input adds to it every step, so over a stream carried for thousands of steps |h| would grow without bound (two stacked
+        // layers diverged); a slightly negative bias balances that growth at a bounded size.
         var modulus = Sqrt(zr * zr + zi * zi + 1e-8f);
-        var scale = Relu(modulus + Bias<Hidden>(name: "modrelu_bias", init: Init.Uniform(0.01f))) / modulus;
+        var scale = Relu(modulus + Bias<Hidden>(name: "modrelu_bias", init: Init.Constant(-0.05f))) / modulus;
         Next(Re, scale * zr);
         Next(Im, scale * zi);
         Next(H, Linear<Hidden>(Re.Next, Im.Next, name: "output"));

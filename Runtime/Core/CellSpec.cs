@@ -5,7 +5,8 @@ namespace Recur;
 
 /// <summary>A cell as the runtime sees it, written by the generator. Dimensions are referred to by index into <see cref="Dims"/>;
 /// parameters are listed in their layout order (each GEMM group's weights adjacent, then vectors). <see cref="MinSizes"/>, when present,
-/// gives per dimension the smallest size the cell's equations allow (a dimension indexed as <c>v[3]</c> needs at least 4).</summary>
+/// gives per dimension the smallest size the cell's equations allow (a dimension indexed as <c>v[3]</c> needs at least 4);
+/// <see cref="Masks"/> are the cell's dropout masks (<c>Dropout(x, rate)</c>), drawn by the runtime each training step.</summary>
 public sealed record CellSpec(
     string Name,
     string[] Dims,
@@ -17,7 +18,8 @@ public sealed record CellSpec(
     IntermediateSpec[] Intermediates,
     int Segments,
     int ScratchSlots,
-    int[]? MinSizes = null)
+    int[]? MinSizes = null,
+    MaskSpec[]? Masks = null)
 {
     public int OutputState => System.Array.FindIndex(States, s => s.IsOutput);
 
@@ -47,3 +49,6 @@ public sealed record GemmGroupSpec(GemmOperand Operand, int Index, int FirstPara
 
 /// <summary>A value computed in segment <see cref="Segment"/> that a later GEMM reads.</summary>
 public sealed record IntermediateSpec(int Dim, int Segment);
+
+/// <summary>A dropout mask over dimension <see cref="Dim"/>; its rate is hyperparameter <see cref="RateHyper"/> (≥ 0) or <see cref="Rate"/>.</summary>
+public sealed record MaskSpec(int Dim, int RateHyper, double Rate);

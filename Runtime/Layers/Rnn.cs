@@ -56,6 +56,7 @@ public class Rnn<TCell, T> : IDisposable where TCell : IRnnCell where T : unmana
     private StepViews<T>? _views;
     private Tensor<T>? _lastInput;
     private bool _backwardReady;
+    private readonly Rng _maskRng;
 
     /// <param name="dims">Sizes of the cell's own dimensions, by name.</param>
     /// <param name="hypers">Hyperparameter values, by name, set before the parameters are initialized (some initializers read them).</param>
@@ -98,6 +99,7 @@ public class Rnn<TCell, T> : IDisposable where TCell : IRnnCell where T : unmana
         if (hypers is not null) foreach (var (name, value) in hypers) SetHyper(name, value);
 
         var rng = new Random(seed);
+        _maskRng = new Rng((ulong)seed * 0x9E3779B97F4A7C15UL + 1);
         var values = new T[Math.Max(1, offset)];
         for (int p = 0; p < Spec.Params.Length; p++)
         {
@@ -220,6 +222,7 @@ public class Rnn<TCell, T> : IDisposable where TCell : IRnnCell where T : unmana
 
         var ws = Workspace(steps, batch, training, input);
         var views = _views!;
+        FillMasks(ws, training);
         for (int s = 0; s < Spec.States.Length; s++)
         {
             var slot0 = ws.Slot(ws.States[s], 0, ws.StateWidth[s]);
@@ -262,6 +265,27 @@ public class Rnn<TCell, T> : IDisposable where TCell : IRnnCell where T : unmana
         _lastInput = training ? input : null;
         _backwardReady = training;
         return new RnnResult<T>(output, final);
+    }
+
+    /// <summary>Seeds the generator of the cell's dropout masks (models seed it from their own generator, so a resumed run draws
+    /// the same masks as an uninterrupted one). Without a call, masks follow from the layer's seed.</summary>
+    public void SeedMasks(ulong seed) => _maskRng.State = seed;
+
+    /// <summary>Draws every step's dropout masks for a training pass (0, or 1/(1 − rate)); inference and rate 0 give ones.</summary>
+    private void FillMasks(RnnWorkspace<T> ws, bool training)
+    {
+        if (Spec.Masks is not { Length: > 0 } masks) return;
+        for (int k = 0; k < masks.Length; k++)
+        {
+            double rate = masks[k].RateHyper >= 0 ? GetHyper(Spec.Hypers[masks[k].RateHyper].Name) : masks[k].Rate;
+            if (rate is < 0 or >= 1)
+                throw new ArgumentOutOfRangeException(nameof(rate), $"{Spec.Name}'s dropout rate{(masks[k].RateHyper >= 0 ? $" {Spec.Hypers[masks[k].RateHyper].Name}" : "")} must be in [0, 1), not {rate}.");
+            var values = new T[ws.Masks[k].Length];
+            T one = Scalar<T>.One, kept = Scalar<T>.From(1 / (1 - rate)), zero = Scalar<T>.Zero;
+            if (!training || rate == 0) Array.Fill(values, one);
+            else for (int i = 0; i < values.Length; i++) values[i] = _maskRng.NextDouble() < rate ? zero : kept;
+            ws.Masks[k].CopyFromCPU(values);
+        }
     }
 
     /// <summary>The per-step GEMMs that feed segment <paramref name="segment"/>: recurrent products (state operands) and products of intermediates.</summary>

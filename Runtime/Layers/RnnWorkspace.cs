@@ -39,6 +39,8 @@ internal sealed class RnnWorkspace<T> : IDisposable where T : unmanaged
         Intermediates = IntermediateWidth.Select(w => Alloc((long)stepSlots * batch * w)).ToArray();
         int widest = sizes.DefaultIfEmpty(1).Max();
         Scratch = Enumerable.Range(0, spec.ScratchSlots).Select(_ => Alloc((long)batch * widest)).ToArray();
+        MaskWidth = (spec.Masks ?? Array.Empty<MaskSpec>()).Select(m => sizes[m.Dim]).ToArray();
+        Masks = MaskWidth.Select(w => Alloc((long)stepSlots * batch * w)).ToArray();
         if (!training) return;
         GemmOutGrad = GroupWidth.Select(w => Alloc((long)steps * batch * w)).ToArray();
         IntermediateGrad = IntermediateWidth.Select(w => Alloc((long)batch * w)).ToArray();
@@ -58,6 +60,9 @@ internal sealed class RnnWorkspace<T> : IDisposable where T : unmanaged
     public ArrayView<T>[] GemmOut { get; }
     public ArrayView<T>[] Intermediates { get; }
     public ArrayView<T>[] Scratch { get; }
+    /// <summary>Dropout masks: every step's in training (the backward pass reuses them), one step of ones in inference.</summary>
+    public ArrayView<T>[] Masks { get; }
+    public int[] MaskWidth { get; }
     public ArrayView<T>[] GemmOutGrad { get; } = Array.Empty<ArrayView<T>>();
     public ArrayView<T>[] IntermediateGrad { get; } = Array.Empty<ArrayView<T>>();
     public ArrayView<T>[] StateGradA { get; } = Array.Empty<ArrayView<T>>();

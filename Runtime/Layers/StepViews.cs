@@ -67,6 +67,7 @@ public sealed unsafe class StepViews<T> where T : unmanaged
     public ArrayView<T> NextStateGrad(int s) => Flip ? _ws.StateGradA[s] : _ws.StateGradB[s];
     public ArrayView<T> OutputGrad() => _ws.Slot(_outputGrad, Step, _outputWidth);
     public ArrayView<T> Scratch(int k) => _ws.Scratch[k];
+    public ArrayView<T> Mask(int k) => _ws.Slot(_ws.Masks[k], _ws.StepSlot(Step), _ws.MaskWidth[k]);
 
     /// <summary>The host address of a view (CPU device only: its buffers are host memory).</summary>
     public T* Ptr(ArrayView<T> view) => (T*)view.LoadEffectiveAddressAsPtr();

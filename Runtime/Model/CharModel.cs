@@ -153,7 +153,9 @@ public sealed class CharModel : IDisposable
             throw new ArgumentException($"Expected {steps}×{batch} = {steps * batch} ids and targets, got {ids.Length} and {targets.Length}.");
         foreach (var id in ids.Concat(targets))
             if ((uint)id >= (uint)Config.Vocab) throw new ArgumentOutOfRangeException(nameof(ids), $"Character id {id} is outside the vocabulary of {Config.Vocab}.");
-        if (training && Config.Dropout > 0 && dropoutRng is null) throw new ArgumentNullException(nameof(dropoutRng), "Training with dropout needs a random generator.");
+        bool cellDropout = _layers[0].Spec.Masks is { Length: > 0 };
+        if (training && (Config.Dropout > 0 || cellDropout) && dropoutRng is null)
+            throw new ArgumentNullException(nameof(dropoutRng), "Training with dropout needs a random generator.");
         ClearActivations();
         _steps = steps;
         _batch = batch;
@@ -165,6 +167,8 @@ public sealed class CharModel : IDisposable
         if (training) Drop(x, dropoutRng!);
         for (int k = 0; k < _layers.Count; k++)
         {
+            // The cell's own masks come from the model's generator too, so a resumed run draws what an uninterrupted one would.
+            if (training && cellDropout) _layers[k].SeedMasks(dropoutRng!.NextUInt64());
             var result = _layers[k].Forward(x, _state[k], training);
             SetState(k, result.FinalState);
             x = result.Output;

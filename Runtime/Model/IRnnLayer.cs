@@ -19,6 +19,7 @@ public interface IRnnLayer : IDisposable
     RnnGradients<float> Backward(Tensor<float> outputGrad, IReadOnlyList<Tensor<float>>? finalStateGrad = null);
     void ZeroGrad();
     void SetHyper(string name, double value);
+    void SeedMasks(ulong seed);
 }
 
 /// <summary>The shipped cells by name, for command lines and checkpoints.</summary>

@@ -111,7 +111,9 @@ public class GradientCheckTests
         {
             using var xt = Tensor<double>.FromArray(device, xs, steps, batch, input);
             var init = states.Select((s, k) => Tensor<double>.FromArray(device, s, batch, rnn.Sizes[spec.States[k].Dim])).ToArray();
-            using var result = rnn.Forward(xt, init, training: false);
+            // Training mode with the same dropout masks every time (cells with Dropout), so the loss is a fixed function.
+            rnn.SeedMasks(77);
+            using var result = rnn.Forward(xt, init, training: true);
             foreach (var t in init) t.Dispose();
             double loss = TestData.Dot(result.Output.ToArray(), wOut);
             for (int k = 0; k < states.Length; k++) loss += TestData.Dot(result.FinalState[k].ToArray(), wState[k]);
@@ -125,6 +127,7 @@ public class GradientCheckTests
         using (var xt = Tensor<double>.FromArray(device, x, steps, batch, input))
         {
             var init = s0.Select((s, k) => Tensor<double>.FromArray(device, s, batch, rnn.Sizes[spec.States[k].Dim])).ToArray();
+            rnn.SeedMasks(77);
             using var result = rnn.Forward(xt, init, training: true);
             using var gOut = Tensor<double>.FromArray(device, wOut, steps, batch, rnn.OutputSize);
             var gState = wState.Select((w, k) => Tensor<double>.FromArray(device, w, batch, rnn.Sizes[spec.States[k].Dim])).ToArray();

@@ -282,3 +282,62 @@ public class FourierTests
         Assert.Equal(model.ParameterCount, 9 * 4 + 9 * 6 + 9 + layer.Parameters.Where(p => p.Learned).Sum(p => p.Length));
     }
 }
+
+/// <summary>Dropout inside a cell: fresh masks in training, reproducible from a seed, none in inference.</summary>
+public class CellDropoutTests
+{
+    [Fact]
+    public void Cell_dropout_masks_apply_in_training_only_and_follow_their_seed()
+    {
+        var d = TestDevices.Cpu;
+        var dims = new Dictionary<string, int> { ["HyperUnits"] = 8, ["Embed"] = 2 };
+        using var rnn = new Rnn<HyperLstm>(d, 3, 16, dims, seed: 1, hypers: new Dictionary<string, double> { ["RecurrentDropout"] = 0.5 });
+        var rng = new Random(2);
+        using var x = Tensor<float>.FromArray(d, TestData.Gaussian(rng, 5 * 4 * 3).Select(v => (float)v).ToArray(), 5, 4, 3);
+        float[] Run(bool training, ulong seed)
+        {
+            rnn.SeedMasks(seed);
+            using var r = rnn.Forward(x, training: training);
+            return r.Output.ToArray();
+        }
+        var inference = Run(false, 1);
+        Assert.Equal(inference, Run(false, 2));
+        var a = Run(true, 1);
+        Assert.Equal(a, Run(true, 1));
+        Assert.NotEqual(a, Run(true, 2));
+        Assert.NotEqual(a, inference);
+        rnn.SetHyper("RecurrentDropout", 0);
+        Assert.Equal(inference, Run(true, 1));
+        rnn.SetHyper("RecurrentDropout", 1);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => Run(true, 1));
+        Assert.Contains("RecurrentDropout must be in [0, 1)", e.Message);
+    }
+}
+
+public class UnitaryRnnTests
+{
+    [Fact]
+    public void Without_input_and_with_a_zero_modrelu_bias_the_recurrence_keeps_the_norm_of_the_state()
+    {
+        var d = TestDevices.Cpu;
+        using var rnn = new Rnn<UnitaryRnn, double>(d, 3, 16, seed: 4);
+        foreach (var p in rnn.Parameters.Where(p => p.Name is "zr.X.weight" or "zi.X.weight" or "modrelu_bias"))
+            rnn.SetParameter(p.Name, new double[p.Length]);
+        var rng = new Random(5);
+        var re0 = TestData.Gaussian(rng, 2 * 16);
+        var im0 = TestData.Gaussian(rng, 2 * 16);
+        using var x = Tensor<double>.FromArray(d, TestData.Gaussian(rng, 7 * 2 * 3), 7, 2, 3);
+        var names = rnn.Spec.States.Select(s => s.Name).ToList();
+        var init = names.Select(n => Tensor<double>.FromArray(d, n == "Re" ? re0 : n == "Im" ? im0 : new double[2 * 16], 2, 16)).ToArray();
+        using var r = rnn.Forward(x, init, training: false);
+        var re = r.FinalState[names.IndexOf("Re")].ToArray();
+        var im = r.FinalState[names.IndexOf("Im")].ToArray();
+        for (int row = 0; row < 2; row++)
+        {
+            double before = Enumerable.Range(row * 16, 16).Sum(k => re0[k] * re0[k] + im0[k] * im0[k]);
+            double after = Enumerable.Range(row * 16, 16).Sum(k => re[k] * re[k] + im[k] * im[k]);
+            Assert.Equal(before, after, 6);
+        }
+        foreach (var t in init) t.Dispose();
+    }
+}

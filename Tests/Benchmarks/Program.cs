@@ -26,6 +26,7 @@ public static class Program
         try
         {
             if (args.Length > 0 && args[0] == "--gemm") { GemmProbe.Run(args.Length > 1 ? int.Parse(args[1]) : 2); return 0; }
+            if (args.Length > 0 && args[0] == "--params") { PrintCellTable(); return 0; }
             var o = Options.Parse(args);
             return o.Child is { } side ? RunChild(side, o) : RunParent(o);
         }
@@ -62,6 +63,22 @@ public static class Program
 
         private static int PositiveInt(string s, string name) =>
             int.TryParse(s, out var v) && v > 0 ? v : throw new ArgumentException($"{name} takes a positive whole number, not '{s}'.");
+    }
+
+    /// <summary>For docs/cells.md: each cell's learned parameters at input 128 / hidden 256 and how its step is scheduled.</summary>
+    private static void PrintCellTable()
+    {
+        using var device = Device.Cpu(1);
+        Console.WriteLine("| cell | parameters (input 128, hidden 256) | fused segments per step | GEMM groups (per step / all steps at once) |");
+        Console.WriteLine("| --- | ---: | ---: | --- |");
+        foreach (var name in AllCells)
+        {
+            using var layer = CellCatalog.Create(name, device, 128, 256, seed: 1);
+            long learned = layer.Parameters.Where(p => p.Learned).Sum(p => p.Length);
+            var spec = layer.Spec;
+            int perStep = spec.Groups.Count(g => g.Operand != GemmOperand.Input), once = spec.Groups.Length - perStep;
+            Console.WriteLine(FormattableString.Invariant($"| {name} | {learned:N0} | {spec.Segments} | {perStep} / {once} |"));
+        }
     }
 
     private static int RunChild(string side, Options o)

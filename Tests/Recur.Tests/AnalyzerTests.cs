@@ -91,6 +91,14 @@ public class AnalyzerTests
         Verify("[RnnCell] public partial class Cell { " + Ports + " [Step] void Step() => Next(H, Tanh(Linear<Hidden>(X, init: {|RCR0013:Init.Bogus(1f)|}))); }");
 
     [Fact]
+    public Task RCR0013_dropout_rate_outside_zero_to_one() =>
+        Verify("[RnnCell] public partial class Cell { " + Ports + " [Step] void Step() => Next(H, Dropout(Tanh(Linear<Hidden>(X)), {|RCR0013:1.5f|})); }");
+
+    [Fact]
+    public Task RCR0007_clip_between_vectors_of_two_dimensions() =>
+        Verify("[RnnCell] public partial class Cell { " + Ports + " [Step] void Step() => Next(H, Tanh({|RCR0007:Min(Linear<Hidden>(X), X)|})); }");
+
+    [Fact]
     public Task RCR0013_hyper_default_that_is_not_a_number() =>
         Verify("[RnnCell] public partial class Cell { " + Ports + " [Hyper] public float Scale { get; init; } = {|RCR0013:System.MathF.PI / 2|}; [Step] void Step() => Next(H, Tanh(Linear<Hidden>(X)) * Scale); }");
 

@@ -123,12 +123,15 @@ public class CharModelTests
         Assert.Throws<FileNotFoundException>(() => Checkpoint.ReadHeader(TempDir()));
     }
 
-    [Fact]
-    public void Resuming_gives_the_same_loss_trajectory_as_an_uninterrupted_run()
+    [Theory]
+    [InlineData("Lstm", null)]
+    [InlineData("HyperLstm", "RecurrentDropout=0.3")] // the cell's own dropout masks resume too
+    [InlineData("UnitaryRnn", null)]                  // fixed DFT matrices are rebuilt, not saved
+    public void Resuming_gives_the_same_loss_trajectory_as_an_uninterrupted_run(string cell, string? hypers)
     {
         var d = TestDevices.Cpu;
         var data = new CharData(Text(30_000));
-        var config = new CharModelConfig("Lstm", data.Vocabulary.Length, 8, 16, 2, 0.2f);
+        var config = new CharModelConfig(cell, data.Vocabulary.Length, 8, 16, 2, 0.2f, hypers);
         var options = new TrainerOptions { Steps = 6, Seq = 20, Batch = 4, LearningRate = 3e-3f, Seed = 5, LogEvery = 1, ValidateEvery = 1000, ValidationWindows = 2 };
 
         double[] Losses(TrainingState s) => s.History.Where(p => p.ValLoss is null).Select(p => p.TrainLoss).ToArray();

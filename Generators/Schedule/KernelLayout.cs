@@ -26,6 +26,19 @@ internal static class KernelLayout
         bool IsComputedVec(int id) => nodes[id].Kind == ShapeKind.Vec && !nodes[id].IsSource;
         (int, string)? LoopOf(int id) => IsComputedVec(id) ? (phase[id], nodes[id].Dim) : null;
 
+        // Then as late as possible: a vector value is computed in the phase of its first use, not the first phase it could be,
+        // so a value read only after a reduction (GRU's u ⊙ h beside a softmax) is computed there instead of crossing phases
+        // through a scratch row. Reductions and values that are sinks stay where they are.
+        var users = closure.ToDictionary(id => id, _ => new List<int>());
+        foreach (var id in closure) foreach (var a in nodes[id].Args) users[a].Add(id);
+        var sinkNodes = new HashSet<int>(sinks.Select(s => s.Node));
+        for (int k = closure.Count - 1; k >= 0; k--)
+        {
+            int id = closure[k];
+            if (!IsComputedVec(id) || sinkNodes.Contains(id) || users[id].Count == 0) continue;
+            phase[id] = users[id].Min(u => nodes[u].IsReduction ? phase[u] - 1 : phase[u]);
+        }
+
         // Where each node is used: (loop key) per use.
         var uses = new Dictionary<int, List<(int Phase, string Dim)>>();
         void Use(int id, (int, string) loop)

@@ -10,6 +10,7 @@ public class SnapshotTests
     [Theory]
     [InlineData("Lstm")]
     [InlineData("Jzs1")]
+    [InlineData("MultiTransformGru")] // softmax (row max and row sum), vector elements, a dimension's smallest size
     public void Generated_code_matches_snapshot(string cell)
     {
         var source = File.ReadAllText(Path.Combine(GeneratorHarness.RepoRoot, "Runtime", "Cells", cell + ".cs"));

@@ -59,6 +59,15 @@ public class CharRnnCliTests
     }
 
     [Fact]
+    public void A_hyperparameter_the_cell_lacks_is_an_error_naming_the_ones_it_has()
+    {
+        var (code, _, err) = Run("--cell", "Irnn", "--hyper", "Scale=0.5", "--steps", "1", "--hidden", "8", "--embed", "4", "--layers", "1");
+        Assert.Equal(2, code);
+        Assert.Contains("no hyperparameter 'Scale'", err);
+        Assert.Contains("IdentityScale", err);
+    }
+
+    [Fact]
     public void A_short_run_trains_saves_and_generates_then_sampling_reads_the_checkpoint()
     {
         var dir = Directory.CreateTempSubdirectory("recur-cli-").FullName;

@@ -18,6 +18,9 @@ internal sealed class CellChecker
     // Dimensions indexed as v[i]: the smallest size they may be given.
     private readonly Dictionary<string, int> _minSizes = new();
     private readonly List<MaskInfo> _masks = new();
+    // What a helper's body sees besides its parameters: the cell's inputs, states and hyperparameters.
+    private readonly Dictionary<string, int> _members = new();
+    private readonly List<string> _inlining = new();
     // States whose Next(...) was written but whose value had an error (already reported): not "never updated" as well.
     private readonly HashSet<string> _attemptedUpdates = new();
     private readonly List<string> _dims = new();
@@ -69,6 +72,8 @@ internal sealed class CellChecker
                 Report(Descriptors.BadArgument, at, $"The default of [Hyper] '{h.Name}' must be a number literal (or float.PositiveInfinity), so the runtime knows it");
             Declare(h.Name, _g.Source(Op.Hyper, ShapeKind.Scalar, "", i), h.Location);
         }
+
+        foreach (var pair in _env) _members[pair.Key] = pair.Value;
 
         var updates = new List<StateUpdate>();
         foreach (var statement in c.Statements)
@@ -251,9 +256,67 @@ internal sealed class CellChecker
             case "Linear": return Linear(call);
             case "Bias": return Bias(call);
             default:
+                var helper = _cell.Helpers.FirstOrDefault(h => h.Name == call.Name);
+                if (helper is not null) return Inline(call, helper);
                 Report(Descriptors.UnsupportedOp, call.Location, call.Name);
                 return -1;
         }
+    }
+
+    /// <summary>A call of one of the cell's helper methods: its statements and result evaluated with the arguments bound to its
+    /// parameters, seeing the cell's inputs, states and hyperparameters but not the caller's variables (as C# does). Parameters it
+    /// creates are named after the calling equation and the helper (<c>i.Gate.X.weight</c>), a fresh set per call.</summary>
+    private int Inline(CallExpr call, HelperDeclaration helper)
+    {
+        if (_inlining.Contains(helper.Name))
+        {
+            Report(Descriptors.BadArgument, call.Location, $"'{helper.Name}' calls itself; helpers are inlined into the equations, so they cannot recurse");
+            return -1;
+        }
+        if (call.Args.Any(a => a.Name is not null) || call.Args.Count != helper.Parameters.Count)
+        {
+            Report(Descriptors.BadArgument, call.Location, $"'{helper.Name}' takes {helper.Parameters.Count} argument(s), given by position");
+            return -1;
+        }
+        var values = call.Args.Select(a => Eval(a.Value)).ToList();
+        if (values.Any(v => v < 0)) return -1;
+
+        var callerEnv = new Dictionary<string, int>(_env);
+        var callerEquation = _equation;
+        var scope = AutoName($"{callerEquation}.{helper.Name}");
+        _env.Clear();
+        foreach (var pair in _members) _env[pair.Key] = pair.Value;
+        for (int k = 0; k < values.Count; k++) _env[helper.Parameters[k]] = values[k];
+        _inlining.Add(helper.Name);
+        int result = -1;
+        bool ok = true;
+        foreach (var statement in helper.Statements)
+        {
+            if (statement is LetStatement let)
+            {
+                _equation = scope;
+                int value = Eval(let.Value);
+                if (value < 0) { ok = false; break; }
+                Declare(let.Name, value, let.Location);
+                Label(value, let.Name, let.Text);
+            }
+            else
+            {
+                Report(Descriptors.BadArgument, statement.Location, $"A helper holds only 'var name = expression;' statements and one 'return expression;'");
+                ok = false;
+                break;
+            }
+        }
+        if (ok)
+        {
+            _equation = scope;
+            result = Eval(helper.Result);
+        }
+        _inlining.Remove(helper.Name);
+        _env.Clear();
+        foreach (var pair in callerEnv) _env[pair.Key] = pair.Value;
+        _equation = callerEquation;
+        return result;
     }
 
     private Expr? Positional(CallExpr call, int index, string? name = null)

@@ -16,7 +16,12 @@ internal sealed record CellDeclaration(
     EquatableArray<HyperDeclaration> Hypers,
     EquatableArray<PartialProperty> PartialProperties,
     bool HasStep,
-    EquatableArray<Statement> Statements);
+    EquatableArray<Statement> Statements,
+    EquatableArray<HelperDeclaration> Helpers);
+
+/// <summary>A method of the cell that returns a vector (<c>Vec&lt;Hidden&gt; Gate(Vec&lt;In&gt; x) =&gt; …</c>): its <c>var</c> statements and
+/// returned expression are inlined at each call in the equations, each call with parameters of its own.</summary>
+internal sealed record HelperDeclaration(string Name, EquatableArray<string> Parameters, EquatableArray<Statement> Statements, Expr Result, SourceLocation Location);
 
 /// <summary>An <c>[Input]</c> or <c>[State]</c> property: its name and dimension.</summary>
 internal sealed record PortDeclaration(string Name, string Dim, bool IsOutput, bool IsVec, SourceLocation Location);

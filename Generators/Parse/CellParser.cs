@@ -66,6 +66,26 @@ internal static class CellParser
         else if (step?.ExpressionBody is { } arrow)
             statements.Add(ParseExpressionStatement(arrow.Expression, arrow.Expression));
 
+        // Helpers: other methods returning a Vec, inlined where the equations call them (one parameter set per call site).
+        var helpers = new List<HelperDeclaration>();
+        foreach (var m in cls.Members.OfType<MethodDeclarationSyntax>())
+        {
+            if (m == step || m.TypeParameterList is not null || m.ReturnType is not GenericNameSyntax { Identifier.ValueText: "Vec" }) continue;
+            var helperStatements = new List<Statement>();
+            Expr? result = null;
+            if (m.ExpressionBody is { } expressionBody) result = ParseExpr(expressionBody.Expression);
+            else if (m.Body is { } helperBody)
+                foreach (var s in helperBody.Statements)
+                {
+                    if (s is ReturnStatementSyntax { Expression: { } returned } && result is null) result = ParseExpr(returned);
+                    else helperStatements.Add(result is null ? ParseStatement(s) : new UnsupportedStatement(Loc(s.GetLocation()), s.ToString().Trim()));
+                }
+            if (result is null) continue; // not a helper the equations can use; C# reports what is wrong with it
+            helpers.Add(new HelperDeclaration(m.Identifier.ValueText,
+                m.ParameterList.Parameters.Select(p => p.Identifier.ValueText).ToEquatableArray(),
+                helperStatements.ToEquatableArray(), result, Loc(m.Identifier.GetLocation())));
+        }
+
         var ns = symbol.ContainingNamespace.IsGlobalNamespace ? "" : symbol.ContainingNamespace.ToDisplayString();
         var modifiers = string.Join(" ", cls.Modifiers.Where(m => !m.IsKind(SyntaxKind.PartialKeyword)).Select(m => m.Text));
         return new CellDeclaration(
@@ -78,7 +98,8 @@ internal static class CellParser
             Loc(cls.Identifier.GetLocation()),
             inputs.ToEquatableArray(), states.ToEquatableArray(), hypers.ToEquatableArray(), partials.ToEquatableArray(),
             HasStep: step is not null,
-            statements.ToEquatableArray());
+            statements.ToEquatableArray(),
+            helpers.ToEquatableArray());
     }
 
     private static HashSet<string> AttributeNames(SyntaxList<AttributeListSyntax> lists) =>

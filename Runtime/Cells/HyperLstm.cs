@@ -2,9 +2,9 @@ namespace Recur.Cells;
 
 /// <summary>HyperLSTM (Ha, Dai &amp; Le 2016, as in the seed 003 code): a small hyper LSTM (<see cref="HyperUnits"/>) reads [x; h]
 /// and each step emits embeddings z (<see cref="Embed"/>) that scale the main LSTM's input and recurrent products row-wise
-/// (hyper_norm: α(z_w) ⊙ W x, with z_w starting at 1 and α's weights at 0.1 / 4) and give their biases (hyper_bias: β(z_b)).
-/// Gates and the cell are layer-normalized; <see cref="RecurrentDropout"/> drops the candidate in training. The hyper LSTM's state is
-/// part of the cell's state.</summary>
+/// (hyper_norm) and give their biases (hyper_bias). Gates and the cell are layer-normalized; <see cref="RecurrentDropout"/> drops the
+/// candidate in training (recurrent dropout without memory loss, Semeniuta et al. 2016). The hyper LSTM's state is part of the
+/// cell's state.</summary>
 [RnnCell]
 public partial class HyperLstm
 {
@@ -14,8 +14,23 @@ public partial class HyperLstm
     [State] partial Vec<Hidden> C { get; }
     [State, Output] partial Vec<Hidden> H { get; }
     [Hyper] public float ForgetBias { get; init; } = 1f;
-    /// <summary>Recurrent dropout without memory loss (Semeniuta et al. 2016) on the candidate j; the seed's keep probability 0.9 is 0.1 here.</summary>
+    /// <summary>The rate of dropout on the candidate; the seed's keep probability 0.9 is 0.1 here.</summary>
     [Hyper] public float RecurrentDropout { get; init; } = 0f;
+
+    /// <summary>hyper_norm: the product scaled row-wise by α(z_w), with z_w = W ĥ + b starting at 1 (weights 0, bias 1) and α's
+    /// weights at 0.1 / embedding size (0.025 for the default 4).</summary>
+    Vec<Hidden> HyperNorm(Vec<Hidden> product, Vec<HyperUnits> hyper)
+    {
+        var zw = Linear<Embed>(hyper, init: Init.Zeros, biasInit: Init.Ones);
+        return Linear<Hidden>(zw, bias: false, init: Init.Constant(0.025f)) * product;
+    }
+
+    /// <summary>hyper_bias: β(z_b), with z_b = W ĥ (small Gaussian, no bias) and β's weights at 0; plus the gate's own bias.</summary>
+    Vec<Hidden> HyperBias(Vec<HyperUnits> hyper) => Linear<Hidden>(Linear<Embed>(hyper, bias: false, init: Init.Normal(0.01f)), init: Init.Zeros);
+
+    /// <summary>One gate's layer-normalized pre-activation.</summary>
+    Vec<Hidden> Gate(Vec<HyperUnits> hyper) =>
+        LayerNorm(HyperNorm(Linear<Hidden>(X, bias: false), hyper) + HyperNorm(Linear<Hidden>(H, bias: false), hyper) + HyperBias(hyper));
 
     [Step]
     void Step()
@@ -28,33 +43,11 @@ public partial class HyperLstm
         Next(HyperC, hf * HyperC + hi * hg);
         Next(HyperH, ho * Tanh(HyperC.Next));
 
-        // Embeddings: z_w (weights 0, bias 1) scale a product, z_b (small Gaussian, no bias) make a bias.
-        var zix = Linear<Embed>(HyperH.Next, init: Init.Zeros, biasInit: Init.Ones);
-        var zih = Linear<Embed>(HyperH.Next, init: Init.Zeros, biasInit: Init.Ones);
-        var zib = Linear<Embed>(HyperH.Next, bias: false, init: Init.Normal(0.01f));
-        var zjx = Linear<Embed>(HyperH.Next, init: Init.Zeros, biasInit: Init.Ones);
-        var zjh = Linear<Embed>(HyperH.Next, init: Init.Zeros, biasInit: Init.Ones);
-        var zjb = Linear<Embed>(HyperH.Next, bias: false, init: Init.Normal(0.01f));
-        var zfx = Linear<Embed>(HyperH.Next, init: Init.Zeros, biasInit: Init.Ones);
-        var zfh = Linear<Embed>(HyperH.Next, init: Init.Zeros, biasInit: Init.Ones);
-        var zfb = Linear<Embed>(HyperH.Next, bias: false, init: Init.Normal(0.01f));
-        var zox = Linear<Embed>(HyperH.Next, init: Init.Zeros, biasInit: Init.Ones);
-        var zoh = Linear<Embed>(HyperH.Next, init: Init.Zeros, biasInit: Init.Ones);
-        var zob = Linear<Embed>(HyperH.Next, bias: false, init: Init.Normal(0.01f));
-
-        // The main LSTM: each product scaled by its α(z_w), plus β(z_b) and a bias; then layer norm per gate.
-        var i = Sigmoid(LayerNorm(Linear<Hidden>(zix, bias: false, init: Init.Constant(0.025f)) * Linear<Hidden>(X, bias: false)
-                                + Linear<Hidden>(zih, bias: false, init: Init.Constant(0.025f)) * Linear<Hidden>(H, bias: false)
-                                + Linear<Hidden>(zib, init: Init.Zeros)));
-        var j = Dropout(Tanh(LayerNorm(Linear<Hidden>(zjx, bias: false, init: Init.Constant(0.025f)) * Linear<Hidden>(X, bias: false)
-                             + Linear<Hidden>(zjh, bias: false, init: Init.Constant(0.025f)) * Linear<Hidden>(H, bias: false)
-                             + Linear<Hidden>(zjb, init: Init.Zeros))), RecurrentDropout);
-        var f = Sigmoid(LayerNorm(Linear<Hidden>(zfx, bias: false, init: Init.Constant(0.025f)) * Linear<Hidden>(X, bias: false)
-                                + Linear<Hidden>(zfh, bias: false, init: Init.Constant(0.025f)) * Linear<Hidden>(H, bias: false)
-                                + Linear<Hidden>(zfb, init: Init.Zeros)) + ForgetBias);
-        var o = Sigmoid(LayerNorm(Linear<Hidden>(zox, bias: false, init: Init.Constant(0.025f)) * Linear<Hidden>(X, bias: false)
-                                + Linear<Hidden>(zoh, bias: false, init: Init.Constant(0.025f)) * Linear<Hidden>(H, bias: false)
-                                + Linear<Hidden>(zob, init: Init.Zeros)));
+        // The main LSTM, its products scaled by the hyper LSTM's new output.
+        var i = Sigmoid(Gate(HyperH.Next));
+        var j = Dropout(Tanh(Gate(HyperH.Next)), RecurrentDropout);
+        var f = Sigmoid(Gate(HyperH.Next) + ForgetBias);
+        var o = Sigmoid(Gate(HyperH.Next));
         Next(C, f * C + i * j);
         Next(H, Tanh(LayerNorm(C.Next)) * o);
     }

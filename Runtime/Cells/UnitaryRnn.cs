@@ -13,43 +13,47 @@ public partial class UnitaryRnn
     [State] partial Vec<Hidden> Im { get; }
     [State, Output] partial Vec<Hidden> H { get; }
 
+    // Complex arithmetic on (re, im) pairs, one part per helper.
+    /// <summary>Re of e^{iθ} z.</summary>
+    Vec<Hidden> RotateRe(Vec<Hidden> theta, Vec<Hidden> re, Vec<Hidden> im) => Cos(theta) * re - Sin(theta) * im;
+    /// <summary>Im of e^{iθ} z.</summary>
+    Vec<Hidden> RotateIm(Vec<Hidden> theta, Vec<Hidden> re, Vec<Hidden> im) => Sin(theta) * re + Cos(theta) * im;
+    /// <summary>Re of (I − 2vv*/‖v‖²) z, with v*z = Σ (vr re + vi im) + i Σ (vr im − vi re).</summary>
+    Vec<Hidden> ReflectRe(Vec<Hidden> vr, Vec<Hidden> vi, Vec<Hidden> re, Vec<Hidden> im) =>
+        re - 2f / Sum(vr * vr + vi * vi) * (vr * Sum(vr * re + vi * im) - vi * Sum(vr * im - vi * re));
+    /// <summary>Im of (I − 2vv*/‖v‖²) z.</summary>
+    Vec<Hidden> ReflectIm(Vec<Hidden> vr, Vec<Hidden> vi, Vec<Hidden> re, Vec<Hidden> im) =>
+        im - 2f / Sum(vr * vr + vi * vi) * (vr * Sum(vr * im - vi * re) + vi * Sum(vr * re + vi * im));
+
     [Step]
     void Step()
     {
-        // D₁: rotate each component by its phase θ₁.
+        // D₁, F, R₁
         var theta1 = Bias<Hidden>(init: Init.Uniform(3.14159265f));
-        var ar = Cos(theta1) * Re - Sin(theta1) * Im;
-        var ai = Sin(theta1) * Re + Cos(theta1) * Im;
-
-        // F, then the reflection R₁ = I − 2 v₁v₁*/‖v₁‖².
+        var ar = RotateRe(theta1, Re, Im);
+        var ai = RotateIm(theta1, Re, Im);
         var br = DftRe(ar, ai);
         var bi = DftIm(ar, ai);
         var v1r = Bias<Hidden>(init: Init.Uniform(1f));
         var v1i = Bias<Hidden>(init: Init.Uniform(1f));
-        var k1 = 2f / Sum(v1r * v1r + v1i * v1i);
-        var p1r = Sum(v1r * br + v1i * bi);
-        var p1i = Sum(v1r * bi - v1i * br);
-        var cr = br - k1 * (v1r * p1r - v1i * p1i);
-        var ci = bi - k1 * (v1r * p1i + v1i * p1r);
+        var cr = ReflectRe(v1r, v1i, br, bi);
+        var ci = ReflectIm(v1r, v1i, br, bi);
 
         // D₂, then F⁻¹Π.
         var theta2 = Bias<Hidden>(init: Init.Uniform(3.14159265f));
-        var dr = Cos(theta2) * cr - Sin(theta2) * ci;
-        var di = Sin(theta2) * cr + Cos(theta2) * ci;
+        var dr = RotateRe(theta2, cr, ci);
+        var di = RotateIm(theta2, cr, ci);
         var er = IdftRe(dr, di, permute: true);
         var ei = IdftIm(dr, di, permute: true);
 
-        // R₂, then D₃.
+        // R₂, D₃, and the input.
         var v2r = Bias<Hidden>(init: Init.Uniform(1f));
         var v2i = Bias<Hidden>(init: Init.Uniform(1f));
-        var k2 = 2f / Sum(v2r * v2r + v2i * v2i);
-        var p2r = Sum(v2r * er + v2i * ei);
-        var p2i = Sum(v2r * ei - v2i * er);
-        var fr = er - k2 * (v2r * p2r - v2i * p2i);
-        var fi = ei - k2 * (v2r * p2i + v2i * p2r);
+        var fr = ReflectRe(v2r, v2i, er, ei);
+        var fi = ReflectIm(v2r, v2i, er, ei);
         var theta3 = Bias<Hidden>(init: Init.Uniform(3.14159265f));
-        var zr = Cos(theta3) * fr - Sin(theta3) * fi + Linear<Hidden>(X, bias: false);
-        var zi = Sin(theta3) * fr + Cos(theta3) * fi + Linear<Hidden>(X, bias: false);
+        var zr = RotateRe(theta3, fr, fi) + Linear<Hidden>(X, bias: false);
+        var zi = RotateIm(theta3, fr, fi) + Linear<Hidden>(X, bias: false);
 
         // modReLU (the small constant keeps |z| differentiable at 0). Its bias starts at −0.05, not the paper's ≈ 0: W keeps |h| and
         // the input adds to it every step, so over a stream carried for thousands of steps |h| would grow without bound (two stacked

@@ -99,6 +99,14 @@ public class AnalyzerTests
         Verify("[RnnCell] public partial class Cell { " + Ports + " [Step] void Step() => Next(H, Tanh({|RCR0007:Min(Linear<Hidden>(X), X)|})); }");
 
     [Fact]
+    public Task RCR0013_a_helper_that_calls_itself() =>
+        Verify("[RnnCell] public partial class Cell { " + Ports + " Vec<Hidden> G(Vec<Hidden> v) => Tanh({|RCR0013:G(v)|}); [Step] void Step() => Next(H, G(Linear<Hidden>(X))); }");
+
+    [Fact]
+    public Task RCR0013_a_helper_called_with_the_wrong_number_of_arguments() =>
+        Verify("[RnnCell] public partial class Cell { " + Ports + " Vec<Hidden> G(Vec<Hidden> v) => Tanh(v); [Step] void Step() => Next(H, {|RCR0013:G(Linear<Hidden>(X), H)|}); }");
+
+    [Fact]
     public Task RCR0013_hyper_default_that_is_not_a_number() =>
         Verify("[RnnCell] public partial class Cell { " + Ports + " [Hyper] public float Scale { get; init; } = {|RCR0013:System.MathF.PI / 2|}; [Step] void Step() => Next(H, Tanh(Linear<Hidden>(X)) * Scale); }");
 

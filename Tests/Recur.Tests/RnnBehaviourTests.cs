@@ -58,6 +58,15 @@ public class RnnBehaviourTests
     }
 
     [Fact]
+    public void A_helper_method_is_inlined_with_parameters_of_its_own_per_call()
+    {
+        using var rnn = new Rnn<HelperRnn, double>(D, 3, 4, seed: 2);
+        Assert.Equal(new[] { "H.Mix.X.weight", "H.Mix2.X.weight", "H.Mix.h.weight", "H.Mix2.h.weight", "H.Mix.X.bias", "H.Mix2.X.bias" },
+            rnn.Parameters.Select(p => p.Name).ToArray());
+        Assert.True(GradientCheckTests.CheckLayer(rnn, 3, 2, seed: 4) > 20);
+    }
+
+    [Fact]
     public void A_missing_dimension_size_is_a_clear_error()
     {
         var e = Assert.Throws<ArgumentException>(() => new Rnn<GatedRelu, double>(D, 3, 5));

@@ -67,3 +67,20 @@ public partial class PermutedIdftProbe
         Next(Im, IdftIm(X, Im, permute: true));
     }
 }
+
+/// <summary>A helper method inlined twice: each call gets parameters of its own.</summary>
+[RnnCell]
+public partial class HelperRnn
+{
+    [Input] partial Vec<In> X { get; }
+    [State, Output] partial Vec<Hidden> H { get; }
+
+    Vec<Hidden> Mix(Vec<Hidden> h)
+    {
+        var g = Sigmoid(Linear<Hidden>(X));
+        return g * Tanh(Linear<Hidden>(h, bias: false));
+    }
+
+    [Step]
+    void Step() => Next(H, Mix(H) - Mix(H * 0.5f));
+}

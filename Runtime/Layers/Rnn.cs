@@ -156,7 +156,14 @@ public class Rnn<TCell, T> : IDisposable where TCell : IRnnCell where T : unmana
     public ArrayView<T> GradientBuffer => ((ArrayView<T>)_grads.View).SubView(0, ParameterCount);
 
     public double GetHyper(string name) => Scalar<T>.ToDouble(_hypers[HyperIndex(name)]);
-    public void SetHyper(string name, double value) => _hypers[HyperIndex(name)] = Scalar<T>.From(value);
+    public void SetHyper(string name, double value)
+    {
+        int index = HyperIndex(name);
+        if (double.IsNaN(value)) throw new ArgumentOutOfRangeException(nameof(value), $"{Spec.Name}'s {name} must be a number, not NaN.");
+        if (Spec.Masks is { } masks && masks.Any(m => m.RateHyper == index) && value is < 0 or >= 1)
+            throw new ArgumentOutOfRangeException(nameof(value), $"{Spec.Name}'s {name} is a dropout rate and must be in [0, 1), not {value}.");
+        _hypers[index] = Scalar<T>.From(value);
+    }
 
     private int HyperIndex(string name)
     {
@@ -277,9 +284,8 @@ public class Rnn<TCell, T> : IDisposable where TCell : IRnnCell where T : unmana
         if (Spec.Masks is not { Length: > 0 } masks) return;
         for (int k = 0; k < masks.Length; k++)
         {
+            // In [0, 1): SetHyper checks a rate hyperparameter, the generator a literal one.
             double rate = masks[k].RateHyper >= 0 ? GetHyper(Spec.Hypers[masks[k].RateHyper].Name) : masks[k].Rate;
-            if (rate is < 0 or >= 1)
-                throw new ArgumentOutOfRangeException(nameof(rate), $"{Spec.Name}'s dropout rate{(masks[k].RateHyper >= 0 ? $" {Spec.Hypers[masks[k].RateHyper].Name}" : "")} must be in [0, 1), not {rate}.");
             var values = new T[ws.Masks[k].Length];
             T one = Scalar<T>.One, kept = Scalar<T>.From(1 / (1 - rate)), zero = Scalar<T>.Zero;
             if (!training || rate == 0) Array.Fill(values, one);

@@ -317,9 +317,9 @@ public class CellDropoutTests
         Assert.NotEqual(a, inference);
         rnn.SetHyper("RecurrentDropout", 0);
         Assert.Equal(inference, Run(true, 1));
-        rnn.SetHyper("RecurrentDropout", 1);
-        var e = Assert.Throws<ArgumentOutOfRangeException>(() => Run(true, 1));
-        Assert.Contains("RecurrentDropout must be in [0, 1)", e.Message);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => rnn.SetHyper("RecurrentDropout", 1));
+        Assert.Contains("RecurrentDropout is a dropout rate and must be in [0, 1)", e.Message);
+        Assert.Equal(inference, Run(true, 1)); // the refused value was not kept
     }
 }
 

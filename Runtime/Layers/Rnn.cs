@@ -185,6 +185,7 @@ public class Rnn<TCell, T> : IDisposable where TCell : IRnnCell where T : unmana
     {
         int index = IndexOf(name);
         var info = Parameters[index];
+        if (!info.Learned) throw new InvalidOperationException($"Parameter '{name}' of {Spec.Name} is a fixed matrix of the cell (a DFT), not a learned one; it cannot be set.");
         if (values.Length != info.Length)
             throw new ArgumentException($"Parameter '{name}' is [{string.Join(", ", info.Shape)}] ({info.Length} values), but {values.Length} were given.");
         _paramViews[index].CopyFromCPU(values);
@@ -193,10 +194,14 @@ public class Rnn<TCell, T> : IDisposable where TCell : IRnnCell where T : unmana
     public T[] GetAllParameters() { Device.Synchronize(); return ParameterBuffer.GetAsArray(); }
     public T[] GetAllGradients() { Device.Synchronize(); return GradientBuffer.GetAsArray(); }
 
+    /// <summary>Sets every parameter from one flat array in <see cref="Parameters"/> order; fixed matrices (not <c>Learned</c>) keep their values.</summary>
     public void SetAllParameters(T[] values)
     {
         if (values.Length != ParameterCount) throw new ArgumentException($"{Spec.Name} has {ParameterCount} parameter values, but {values.Length} were given.");
+        // Fixed matrices (a DFT) keep their values: they are part of the cell, not of what is learned.
+        var kept = Enumerable.Range(0, Parameters.Count).Where(i => !Parameters[i].Learned).Select(i => (Index: i, Values: _paramViews[i].GetAsArray())).ToList();
         ParameterBuffer.CopyFromCPU(values);
+        foreach (var (index, fixedValues) in kept) _paramViews[index].CopyFromCPU(fixedValues);
     }
 
     public void ZeroGrad() => _grads.MemSetToZero();

@@ -326,6 +326,19 @@ public class CellDropoutTests
 public class UnitaryRnnTests
 {
     [Fact]
+    public void Fixed_matrices_cannot_be_set()
+    {
+        using var rnn = new Rnn<UnitaryRnn>(TestDevices.Cpu, 3, 8);
+        var dft = rnn.Parameters.First(p => !p.Learned);
+        Assert.Throws<InvalidOperationException>(() => rnn.SetParameter(dft.Name, new float[dft.Length]));
+        var before = rnn.GetAllParameters();
+        rnn.SetAllParameters(new float[before.Length]);
+        var after = rnn.GetAllParameters();
+        Assert.Equal(before.Skip((int)dft.Offset).Take((int)dft.Length), after.Skip((int)dft.Offset).Take((int)dft.Length));
+        Assert.All(after.Skip((int)rnn.Parameters.First(p => p.Learned).Offset).Take(10), v => Assert.Equal(0f, v));
+    }
+
+    [Fact]
     public void Without_input_and_with_a_zero_modrelu_bias_the_recurrence_keeps_the_norm_of_the_state()
     {
         var d = TestDevices.Cpu;

@@ -57,6 +57,7 @@ public class Rnn<TCell, T> : IDisposable where TCell : IRnnCell where T : unmana
     private Tensor<T>? _lastInput;
     private bool _backwardReady;
     private readonly Rng _maskRng;
+    private T[] _maskHost = Array.Empty<T>(); // reused host copy of one mask buffer
 
     /// <param name="dims">Sizes of the cell's own dimensions, by name.</param>
     /// <param name="hypers">Hyperparameter values, by name, set before the parameters are initialized (some initializers read them).</param>
@@ -291,7 +292,8 @@ public class Rnn<TCell, T> : IDisposable where TCell : IRnnCell where T : unmana
         {
             // In [0, 1): SetHyper checks a rate hyperparameter, the generator a literal one.
             double rate = masks[k].RateHyper >= 0 ? GetHyper(Spec.Hypers[masks[k].RateHyper].Name) : masks[k].Rate;
-            var values = new T[ws.Masks[k].Length];
+            if (_maskHost.Length != ws.Masks[k].Length) _maskHost = new T[ws.Masks[k].Length];
+            var values = _maskHost;
             T one = Scalar<T>.One, kept = Scalar<T>.From(1 / (1 - rate)), zero = Scalar<T>.Zero;
             if (!training || rate == 0) Array.Fill(values, one);
             else for (int i = 0; i < values.Length; i++) values[i] = _maskRng.NextDouble() < rate ? zero : kept;

@@ -160,15 +160,13 @@ internal sealed class CellChecker
         if (dim.Length > 0 && !_dims.Contains(dim)) _dims.Add(dim);
     }
 
-    private int IndexOfHyper(string name)
-    {
-        for (int i = 0; i < _cell.Hypers.Count; i++) if (_cell.Hypers[i].Name == name) return i;
-        return -1;
-    }
+    private int IndexOfHyper(string name) => IndexOf(_cell.Hypers, h => h.Name == name);
 
-    private int IndexOfState(string name)
+    private int IndexOfState(string name) => IndexOf(_cell.States, s => s.Name == name);
+
+    private static int IndexOf<T>(EquatableArray<T> items, Func<T, bool> match) where T : IEquatable<T>
     {
-        for (int i = 0; i < _cell.States.Count; i++) if (_cell.States[i].Name == name) return i;
+        for (int i = 0; i < items.Count; i++) if (match(items[i])) return i;
         return -1;
     }
 
@@ -288,35 +286,28 @@ internal sealed class CellChecker
         foreach (var pair in _members) _env[pair.Key] = pair.Value;
         for (int k = 0; k < values.Count; k++) _env[helper.Parameters[k]] = values[k];
         _inlining.Add(helper.Name);
-        int result = -1;
-        bool ok = true;
-        foreach (var statement in helper.Statements)
-        {
-            if (statement is LetStatement let)
-            {
-                _equation = scope;
-                int value = Eval(let.Value);
-                if (value < 0) { ok = false; break; }
-                Declare(let.Name, value, let.Location);
-                Label(value, let.Name, let.Text);
-            }
-            else
-            {
-                Report(Descriptors.BadArgument, statement.Location, $"A helper holds only 'var name = expression;' statements and one 'return expression;'");
-                ok = false;
-                break;
-            }
-        }
-        if (ok)
-        {
-            _equation = scope;
-            result = Eval(helper.Result);
-        }
+        _equation = scope;
+        int result = helper.Statements.All(Let) ? Eval(helper.Result) : -1;
         _inlining.Remove(helper.Name);
         _env.Clear();
         foreach (var pair in callerEnv) _env[pair.Key] = pair.Value;
         _equation = callerEquation;
         return result;
+
+        // A helper's statement; false (after reporting) stops the inlining.
+        bool Let(Statement statement)
+        {
+            if (statement is not LetStatement let)
+            {
+                Report(Descriptors.BadArgument, statement.Location, "A helper holds only 'var name = expression;' statements and one 'return expression;'");
+                return false;
+            }
+            int value = Eval(let.Value);
+            if (value < 0) return false;
+            Declare(let.Name, value, let.Location);
+            Label(value, let.Name, let.Text);
+            return true;
+        }
     }
 
     private Expr? Positional(CallExpr call, int index, string? name = null)

@@ -65,13 +65,13 @@ public class Rnn<TCell, T> : IDisposable where TCell : IRnnCell where T : unmana
     {
         Device = device ?? throw new ArgumentNullException(nameof(device));
         Spec = TCell.Spec;
-        Sizes = Spec.Dims.Select(d => d switch
+        Sizes = Spec.Dims.Select((d, i) => d switch
         {
             "In" => inputSize,
             "Hidden" => hiddenSize,
             _ => dims is not null && dims.TryGetValue(d, out var n) ? n
                 // A dimension the equations index (λ[2]) defaults to the smallest size they allow.
-                : Spec.MinSizes is { } min && min[Array.IndexOf(Spec.Dims, d)] > 0 ? min[Array.IndexOf(Spec.Dims, d)]
+                : Spec.MinSizes is { } min && min[i] > 0 ? min[i]
                 : throw new ArgumentException($"{Spec.Name} has a dimension '{d}' with no size; pass dims: new Dictionary<string, int> {{ [\"{d}\"] = ... }}."),
         }).ToArray();
         for (int i = 0; i < Sizes.Length; i++)

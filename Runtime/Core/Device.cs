@@ -14,6 +14,7 @@ public sealed class Device : IDisposable
     private readonly Context _context;
     private readonly ConcurrentDictionary<(Type, Type), object> _programs = new();
     private readonly ConcurrentDictionary<Type, object> _gemms = new();
+    private readonly ConcurrentDictionary<Type, object> _ops = new();
 
     private Device(Context context, Accelerator accelerator, string kind, int threads = 1)
     {
@@ -23,6 +24,7 @@ public sealed class Device : IDisposable
         GroupSize = kind == "cuda" ? 128 : Math.Min(accelerator.MaxNumThreadsPerGroup, 64);
         Threads = threads;
         Workers = kind == "cpu" && threads > 1 ? new CpuWorkers(threads) : null;
+        Pool = new TensorPool(this);
     }
 
     public Accelerator Accelerator { get; }
@@ -117,9 +119,25 @@ public sealed class Device : IDisposable
     /// <summary>The GEMM backend this device uses for <typeparamref name="T"/>.</summary>
     public string GemmName<T>() where T : unmanaged => Gemm<T>().Name;
 
-    private IModelOps? _modelOps;
+    /// <summary>Buffers this device has allocated so far (tensors, pools, layer workspaces): constant over a training loop once it is
+    /// warmed up, since every step's buffers come back to <see cref="Pool"/>.</summary>
+    public long BuffersAllocated { get; private set; }
 
-    internal IModelOps ModelOps => _modelOps ??= IModelOps.Create(this);
+    internal TensorPool Pool { get; }
+
+    /// <summary>Allocates device memory, counted in <see cref="BuffersAllocated"/>.</summary>
+    internal MemoryBuffer1D<T, Stride1D.Dense> Allocate<T>(long length) where T : unmanaged
+    {
+        BuffersAllocated++;
+        return Accelerator.Allocate1D<T>(Math.Max(1, length));
+    }
+
+    /// <summary>Frees the pooled buffers nobody is using (after a large one-off computation, say).</summary>
+    public void TrimPool() => Pool.Trim();
+
+    /// <summary>The device's elementwise, row and loss operations in <typeparamref name="T"/>, created once per device.</summary>
+    internal TensorOps<T> Ops<T>() where T : unmanaged =>
+        (TensorOps<T>)_ops.GetOrAdd(typeof(T), _ => TensorOps<T>.Create(this));
 
     internal IGemm<T> Gemm<T>() where T : unmanaged =>
         (IGemm<T>)_gemms.GetOrAdd(typeof(T), _ => GemmBackends.Create<T>(this));
@@ -130,6 +148,8 @@ public sealed class Device : IDisposable
     {
         Workers?.Dispose();
         foreach (var g in _gemms.Values) (g as IDisposable)?.Dispose();
+        foreach (var o in _ops.Values) (o as IDisposable)?.Dispose();
+        Pool.Dispose();
         Accelerator.Dispose();
         _context.Dispose();
     }

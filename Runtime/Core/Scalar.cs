@@ -17,5 +17,7 @@ internal static class Scalar<T> where T : unmanaged
         _ => throw new NotSupportedException($"Recur computes in float or double, not {typeof(T).Name}."),
     };
 
+    public static bool IsZero(T x) => ToDouble(x) == 0;
+
     public static readonly T Zero = From(0), One = From(1);
 }

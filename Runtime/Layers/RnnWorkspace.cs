@@ -15,7 +15,7 @@ internal sealed class RnnWorkspace<T> : IDisposable where T : unmanaged
     // Input projections are computed for every step before the loop, so their buffer always holds all steps.
     private readonly bool[] _allSteps;
 
-    public RnnWorkspace(Accelerator acc, CellSpec spec, int[] sizes, int steps, int batch, bool training)
+    public RnnWorkspace(Device device, CellSpec spec, int[] sizes, int steps, int batch, bool training)
     {
         Steps = steps;
         Batch = batch;
@@ -27,7 +27,7 @@ internal sealed class RnnWorkspace<T> : IDisposable where T : unmanaged
 
         ArrayView<T> Alloc(long length)
         {
-            var buffer = acc.Allocate1D<T>(Math.Max(1, length));
+            var buffer = device.Allocate<T>(length);
             buffer.MemSetToZero();
             _owned.Add(buffer);
             return buffer.View;

@@ -74,7 +74,7 @@ public static class Program
         foreach (var name in AllCells)
         {
             using var layer = CellCatalog.Create(name, device, 128, 256, seed: 1);
-            long learned = layer.Parameters.Where(p => p.Learned).Sum(p => p.Length);
+            long learned = layer.Layout.Where(p => p.Learned).Sum(p => p.Length);
             var spec = layer.Spec;
             int perStep = spec.Groups.Count(g => g.Operand != GemmOperand.Input), once = spec.Groups.Length - perStep;
             Console.WriteLine(FormattableString.Invariant($"| {name} | {learned:N0} | {spec.Segments} | {perStep} / {once} |"));

@@ -1,7 +1,6 @@
 using System;
 using System.IO;
 using System.Linq;
-using ILGPU.Runtime;
 using Xunit;
 
 namespace Recur.Tests;
@@ -9,10 +8,29 @@ namespace Recur.Tests;
 /// <summary>The character model end to end: its gradient, checkpoints, exact resume, and learning on real text.</summary>
 public class CharModelTests
 {
-    private static string Text(int length) =>
+    internal static string Text(int length) =>
         File.ReadAllText(Path.Combine(GeneratorHarness.RepoRoot, "Examples", "data", "tinyshakespeare.txt"))[..length];
 
-    private static string TempDir() => Directory.CreateTempSubdirectory("recur-test-").FullName;
+    internal static string TempDir() => Directory.CreateTempSubdirectory("recur-test-").FullName;
+
+    /// <summary>A trainer for <paramref name="model"/> on <paramref name="data"/> with Adam.</summary>
+    internal static (Trainer<float> Trainer, CharTask Task, Optimizer<float> Optimizer) Trainer(CharModel model, CharData data, int steps, int seq, int batch,
+        double lr = 3e-3, int seed = 5, string optimizer = "adam", Schedule? schedule = null, string? dir = null)
+    {
+        var task = new CharTask(model, data, seq, batch);
+        var opt = Optimizer<float>.Create(optimizer, model, lr);
+        opt.ClipNorm = 5;
+        var options = new TrainerOptions { Steps = steps, LogEvery = 1, ValidateEvery = 1000, ValidationBatches = 2, CheckpointDir = dir, CheckpointMinutes = 0, StopOnSignal = false };
+        return (new Trainer<float>(task, opt, options, _ => { }, live: false, schedule, seed), task, opt);
+    }
+
+    private static double Loss(CharModel model, int[] ids, int[] targets, int steps, int batch, ulong dropSeed, bool backward)
+    {
+        using var tape = new Tape(training: true, new Rng(dropSeed));
+        var loss = Losses.CrossEntropy(model.Forward(tape, ids, steps, batch).Output, targets);
+        if (backward) tape.Backward(loss);
+        return loss.Item();
+    }
 
     [Theory]
     [InlineData("Gru", 0f)]
@@ -26,49 +44,40 @@ public class CharModelTests
         int steps = 4, batch = 2;
         var ids = Enumerable.Range(0, steps * batch).Select(_ => rng.Next(11)).ToArray();
         var targets = Enumerable.Range(0, steps * batch).Select(_ => rng.Next(11)).ToArray();
-        const ulong dropSeed = 99;
-        double Loss()
-        {
-            model.ResetState();
-            return model.Forward(ids, targets, steps, batch, training: true, new Rng(dropSeed));
-        }
         model.ZeroGrad();
-        Loss();
-        model.Backward();
-        foreach (var p in model.Parameters)
+        Loss(model, ids, targets, steps, batch, 99, backward: true);
+        foreach (var np in model.Parameters)
         {
-            var value = p.Value.GetAsArray();
-            var grad = p.Grad.GetAsArray();
-            var dir = TestData.Gaussian(new Random(p.Name.Length), value.Length).Select(v => (float)v).ToArray();
+            var p = (Parameter<float>)np.Parameter;
+            var value = p.GetValues();
+            var grad = p.GetGrad();
+            var dir = TestData.Gaussian(new Random(np.Name.Length), value.Length).Select(v => (float)v).ToArray();
             double analytic = grad.Zip(dir, (g, u) => (double)g * u).Sum();
             double At(float eps)
             {
-                p.Value.CopyFromCPU(value.Zip(dir, (v, u) => v + eps * u).ToArray());
-                double l = Loss();
-                p.Value.CopyFromCPU(value);
+                p.SetValues(value.Zip(dir, (v, u) => v + eps * u).ToArray());
+                double l = Loss(model, ids, targets, steps, batch, 99, backward: false);
+                p.SetValues(value);
                 return l;
             }
             double numeric = (At(1e-2f) - At(-1e-2f)) / 2e-2;
-            Assert.True(Math.Abs(numeric - analytic) <= 0.02 * Math.Max(0.05, Math.Abs(numeric)),
-                $"{p.Name}: backward {analytic}, finite differences {numeric}");
+            Assert.True(Math.Abs(numeric - analytic) <= 0.02 * Math.Max(0.05, Math.Abs(numeric)), $"{np.Name}: backward {analytic}, finite differences {numeric}");
         }
     }
 
     [Fact]
-    public void Dropout_masks_are_zero_or_rescaled_and_off_at_inference()
+    public void Dropout_masks_are_off_at_inference()
     {
         var d = TestDevices.Cpu;
         using var model = new CharModel(d, new CharModelConfig("Lstm", 7, 4, 5, 1, 0.5f), seed: 1);
         var ids = Enumerable.Range(0, 20).Select(i => i % 7).ToArray();
-        model.ResetState();
-        double eval1 = model.Forward(ids, ids, 10, 2, training: false);
-        model.ResetState();
-        double eval2 = model.Forward(ids, ids, 10, 2, training: false);
-        Assert.Equal(eval1, eval2);
-        model.ResetState();
-        double train = model.Forward(ids, ids, 10, 2, training: true, new Rng(5));
-        Assert.NotEqual(eval1, train);
-        model.Backward();
+        double Eval()
+        {
+            using var tape = new Tape();
+            return Losses.CrossEntropy(model.Forward(tape, ids, 10, 2).Output, ids).Item();
+        }
+        Assert.Equal(Eval(), Eval());
+        Assert.NotEqual(Eval(), Loss(model, ids, ids, 10, 2, 5, backward: true));
     }
 
     [Fact]
@@ -78,16 +87,18 @@ public class CharModelTests
         var dir = TempDir();
         var config = new CharModelConfig("LayerNormLstm", 9, 4, 6, 2, 0.1f);
         using var a = new CharModel(d, config, seed: 1);
-        Checkpoint.Save(dir, a, "abcdefghi", null, null);
+        Checkpoint.Save(dir, a, System.Text.Json.JsonSerializer.SerializeToNode(new CharTaskDescription("abcdefghi", config), Checkpoint.Json), null, null);
         using var b = new CharModel(d, config, seed: 2);
-        Assert.NotEqual(a.Parameters[1].Value.GetAsArray(), b.Parameters[1].Value.GetAsArray());
-        Checkpoint.LoadWeights(dir, b);
+        Assert.NotEqual(a.Parameters[1].Parameter.Read(), b.Parameters[1].Parameter.Read());
+        var checkpoint = Checkpoint.Open(dir);
+        checkpoint.LoadModel(b);
         foreach (var (pa, pb) in a.Parameters.Zip(b.Parameters))
-            Assert.Equal(pa.Value.GetAsArray().Select(BitConverter.SingleToInt32Bits), pb.Value.GetAsArray().Select(BitConverter.SingleToInt32Bits));
-        var (header, vocab, training) = Checkpoint.ReadHeader(dir);
-        Assert.Equal(config, header);
-        Assert.Equal("abcdefghi", vocab);
-        Assert.Null(training);
+            Assert.Equal(((float[])pa.Parameter.Read()).Select(BitConverter.SingleToInt32Bits), ((float[])pb.Parameter.Read()).Select(BitConverter.SingleToInt32Bits));
+        var task = checkpoint.ReadTask<CharTaskDescription>();
+        Assert.Equal(config, task.Model);
+        Assert.Equal("abcdefghi", task.Vocabulary);
+        Assert.Null(checkpoint.Training);
+        Assert.Contains("step-000000", checkpoint.ModelPath);
     }
 
     [Fact]
@@ -95,16 +106,15 @@ public class CharModelTests
     {
         var d = TestDevices.Cpu;
         var dir = TempDir();
-        var config = new CharModelConfig("Gru", 9, 4, 6, 1, 0f);
-        using var a = new CharModel(d, config, seed: 1);
-        Checkpoint.Save(dir, a, "abcdefghi", null, null);
-        var file = Path.Combine(dir, Checkpoint.ModelFile);
+        using var a = new CharModel(d, new CharModelConfig("Gru", 9, 4, 6, 1, 0f), seed: 1);
+        Checkpoint.Save(dir, a, null, null, null);
+        var file = Checkpoint.Open(dir).ModelPath;
         var bytes = File.ReadAllBytes(file);
         File.WriteAllBytes(file, bytes[..(bytes.Length - 10)]);
-        var e = Assert.Throws<InvalidDataException>(() => Checkpoint.LoadWeights(dir, a));
-        Assert.Contains("truncated", e.Message);
+        Assert.Contains("truncated", Assert.Throws<InvalidDataException>(() => Checkpoint.Open(dir).LoadModel(a)).Message);
         File.WriteAllBytes(file, bytes[..5]);
-        Assert.Contains("too short", Assert.Throws<InvalidDataException>(() => Checkpoint.LoadWeights(dir, a)).Message);
+        Assert.Contains("too short", Assert.Throws<InvalidDataException>(() => Checkpoint.Open(dir).LoadModel(a)).Message);
+        Assert.Throws<FileNotFoundException>(() => Checkpoint.Open(TempDir()));
     }
 
     [Fact]
@@ -113,14 +123,15 @@ public class CharModelTests
         var d = TestDevices.Cpu;
         var dir = TempDir();
         using var a = new CharModel(d, new CharModelConfig("Gru", 9, 4, 6, 1, 0f), seed: 1);
-        Checkpoint.Save(dir, a, "abcdefghi", null, null);
+        Checkpoint.Save(dir, a, null, null, null);
         using var wider = new CharModel(d, new CharModelConfig("Gru", 9, 4, 8, 1, 0f), seed: 1);
-        var e = Assert.Throws<InvalidDataException>(() => Checkpoint.LoadWeights(dir, wider));
+        var e = Assert.Throws<InvalidDataException>(() => Checkpoint.Open(dir).LoadModel(wider));
         Assert.Contains("[6, 4]", e.Message);
         Assert.Contains("[8, 4]", e.Message);
         using var lstm = new CharModel(d, new CharModelConfig("Lstm", 9, 4, 6, 1, 0f), seed: 1);
-        Assert.Contains("no tensor", Assert.Throws<InvalidDataException>(() => Checkpoint.LoadWeights(dir, lstm)).Message);
-        Assert.Throws<FileNotFoundException>(() => Checkpoint.ReadHeader(TempDir()));
+        var m = Assert.Throws<InvalidDataException>(() => Checkpoint.Open(dir).LoadModel(lstm)).Message;
+        Assert.Contains("missing: layers.0.i.X.weight", m);
+        Assert.Contains("unexpected: layers.0.n.H.bias", m);
     }
 
     [Theory]
@@ -132,29 +143,28 @@ public class CharModelTests
         var d = TestDevices.Cpu;
         var data = new CharData(Text(30_000));
         var config = new CharModelConfig(cell, data.Vocabulary.Length, 8, 16, 2, 0.2f, hypers);
-        var options = new TrainerOptions { Steps = 6, Seq = 20, Batch = 4, LearningRate = 3e-3f, Seed = 5, LogEvery = 1, ValidateEvery = 1000, ValidationWindows = 2 };
-
         double[] Losses(TrainingState s) => s.History.Where(p => p.ValLoss is null).Select(p => p.TrainLoss).ToArray();
 
         using var straight = new CharModel(d, config, seed: 5);
-        var t1 = new Trainer(straight, data, options, _ => { }, live: false);
-        t1.Run();
-        var expected = Losses(t1.State);
+        var t1 = Trainer(straight, data, 6, 20, 4);
+        t1.Trainer.Run();
+        var expected = Losses(t1.Trainer.State);
 
         var dir = TempDir();
         using (var first = new CharModel(d, config, seed: 5))
         {
-            var t2 = new Trainer(first, data, options with { Steps = 3 }, _ => { }, live: false);
-            t2.Run();
-            t2.Save(dir);
+            var t2 = Trainer(first, data, 3, 20, 4);
+            t2.Trainer.Run();
+            t2.Trainer.Save(dir);
         }
-        var (cfg, vocab, state) = Checkpoint.ReadHeader(dir);
-        using var resumed = new CharModel(d, cfg, seed: 123);
-        Checkpoint.LoadWeights(dir, resumed);
-        var t3 = new Trainer(resumed, new CharData(Text(30_000), vocab), options with { Steps = 3 }, _ => { }, live: false, state);
-        t3.LoadCheckpointState(dir);
-        t3.Run();
-        var actual = Losses(t3.State);
+        var checkpoint = Checkpoint.Open(dir);
+        var description = checkpoint.ReadTask<CharTaskDescription>();
+        using var resumed = new CharModel(d, description.Model, seed: 123);
+        checkpoint.LoadModel(resumed);
+        var t3 = Trainer(resumed, new CharData(Text(30_000), description.Vocabulary), 3, description.Seq, description.Batch);
+        t3.Trainer.Resume(checkpoint);
+        t3.Trainer.Run();
+        var actual = Losses(t3.Trainer.State);
         Assert.Equal(expected.Length, actual.Length);
         for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i], 9);
         Assert.True(File.Exists(Path.Combine(dir, "loss.svg")));
@@ -170,11 +180,10 @@ public class CharModelTests
         // means the model uses the context.
         double unigram = -text.GroupBy(c => c).Select(g => (double)g.Count() / text.Length).Sum(p => p * Math.Log(p));
         using var model = new CharModel(d, new CharModelConfig("Lstm", data.Vocabulary.Length, 16, 64, 1, 0f), seed: 1);
-        var trainer = new Trainer(model, data, new TrainerOptions { Steps = 150, Seq = 50, Batch = 16, LearningRate = 1e-2f, Seed = 1, LogEvery = 10, ValidateEvery = 1000, ValidationWindows = 2 }, _ => { }, live: false);
-        double initial = Math.Log(data.Vocabulary.Length);
+        var (trainer, _, _) = Trainer(model, data, 150, 50, 16, lr: 1e-2, seed: 1);
         trainer.Run();
         double final = trainer.State.History.Where(p => p.ValLoss is null).Last().TrainLoss;
-        Assert.True(final < unigram - 0.3, $"training loss {final:F3} after 150 steps; unigram entropy {unigram:F3}, start ≈ ln(vocab) = {initial:F3}");
+        Assert.True(final < unigram - 0.3, $"training loss {final:F3} after 150 steps; unigram entropy {unigram:F3}, start ≈ ln(vocab) = {Math.Log(data.Vocabulary.Length):F3}");
     }
 }
 
@@ -190,12 +199,30 @@ public class CharModelInferenceTests
         var d = TestDevices.Cpu;
         using var model = new CharModel(d, new CharModelConfig(cell, 9, 4, 40, layers, 0f), seed: 3);
         var ids = new[] { 1, 5, 2, 8, 0, 3 };
-        model.ResetState();
-        var once = model.NextLogits(ids, ids.Length, 1);
-        model.ResetState();
+        float[] once;
+        using (var tape = new Tape()) once = model.Forward(tape, ids, ids.Length, 1).Output.ToArray()[^9..];
+        Tensor<float>[]? state = null;
         float[] stepwise = Array.Empty<float>();
-        foreach (var id in ids) stepwise = model.NextLogits(new[] { id }, 1, 1);
+        foreach (var id in ids)
+        {
+            using var tape = new Tape();
+            var r = model.Forward(tape, new[] { id }, 1, 1, state?.Select(s => tape.Input(s)).ToArray());
+            stepwise = r.Output.ToArray();
+            if (state is not null) foreach (var s in state) tape.Hold(s);
+            state = r.FinalState.Select(f => f.Detach()).ToArray();
+        }
         for (int i = 0; i < once.Length; i++) Assert.Equal(stepwise[i], once[i], 4);
+    }
+
+    [Fact]
+    public void Generation_continues_the_prompt_and_is_deterministic_for_a_seed()
+    {
+        using var model = new CharModel(TestDevices.Cpu, new CharModelConfig("Lstm", 5, 4, 8, 1, 0f), seed: 3);
+        var a = model.Generate("\nabcd", "ab", 20, new SamplingOptions(0.8), new Rng(1));
+        Assert.StartsWith("ab", a);
+        Assert.Equal(22, a.Length);
+        Assert.Equal(a, model.Generate("\nabcd", "ab", 20, new SamplingOptions(0.8), new Rng(1)));
+        Assert.Contains("'x' is not in the model's vocabulary", Assert.Throws<ArgumentException>(() => model.Generate("\nabcd", "x", 5, new SamplingOptions(), new Rng(1))).Message);
     }
 }
 
@@ -205,9 +232,9 @@ public class CharModelHyperparameterTests
     public void Hyperparameters_in_the_config_reach_the_layers_before_initialization()
     {
         using var model = new CharModel(TestDevices.Cpu, new CharModelConfig("Irnn", 9, 4, 6, 1, 0f, "IdentityScale=0.25"), seed: 1);
-        var layer = (Rnn<Cells.Irnn>)model.Layers[0];
-        var p = layer.Parameters.Single(q => q.Shape.Length == 2 && q.Shape[0] == q.Shape[1]);
-        var w = layer.GetAllParameters().Skip((int)p.Offset).Take((int)p.Length).ToArray();
+        var layer = (RnnLayer<float>)model.Layers.Layers[0];
+        var p = layer.Layout.Single(q => q.Shape.Length == 2 && q.Shape[0] == q.Shape[1]);
+        var w = layer.GetParameter(p.Name);
         for (int i = 0; i < 6; i++)
             for (int j = 0; j < 6; j++) Assert.Equal(i == j ? 0.25f : 0f, w[i * 6 + j]);
     }

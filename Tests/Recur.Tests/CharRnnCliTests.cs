@@ -28,7 +28,7 @@ public class CharRnnCliTests
     {
         var (code, _, err) = Run("--hiden", "12");
         Assert.Equal(2, code);
-        Assert.Contains("Unknown option '--hiden'", err);
+        Assert.Contains("Unrecognized command or argument '--hiden'", err);
     }
 
     [Fact]
@@ -48,14 +48,42 @@ public class CharRnnCliTests
         Assert.Contains("empty", err);
     }
 
-    [Fact]
-    public void Bad_values_are_usage_errors()
+    [Theory]
+    [InlineData("--cell", "Transformer", "--cell takes one of BasicRnn, Lstm, Gru")]
+    [InlineData("--optimizer", "adagrad", "--optimizer takes one of adam, adamw, sgd, rmsprop, not 'adagrad'")]
+    [InlineData("--schedule", "linear", "--schedule takes one of constant, step, cosine, not 'linear'")]
+    [InlineData("--dropout", "1.5", "--dropout takes a number in [0, 1), not 1.5")]
+    [InlineData("--layers", "0", "--layers takes a whole number ≥ 1, not 0")]
+    [InlineData("--warmup", "-3", "--warmup takes a whole number ≥ 0, not -3")]
+    [InlineData("--weight-decay", "-1", "--weight-decay takes a number ≥ 0")]
+    [InlineData("--top-p", "0", "--top-p takes a number in (0, 1]")]
+    [InlineData("--hidden", "many", "'many' for option '--hidden'")]
+    public void A_bad_option_value_exits_2_naming_the_option_and_what_it_takes(string option, string value, string message)
     {
-        Assert.Equal(2, Run("--cell", "Transformer").Code);
-        Assert.Equal(2, Run("--dropout", "1.5").Code);
-        Assert.Equal(2, Run("--layers", "0").Code);
-        Assert.Equal(2, Run("--top-p", "0").Code);
-        Assert.Equal(2, Run("--generate", "/nonexistent/checkpoint").Code);
+        var (code, _, err) = Run(option, value);
+        Assert.Equal(2, code);
+        Assert.Contains(message, err);
+    }
+
+    [Fact]
+    public void Other_usage_mistakes_are_named()
+    {
+        Assert.Contains("--schedule cosine decays the learning rate over the run's steps; give --steps N", Run("--schedule", "cosine").Err);
+        Assert.Contains("--resume and --generate do not go together", Run("--resume", "a", "--generate", "b").Err);
+        var missing = Run("--generate", "/nonexistent/checkpoint");
+        Assert.Equal(2, missing.Code);
+        Assert.Contains("/nonexistent/checkpoint", missing.Err);
+    }
+
+    [Fact]
+    public void Help_lists_the_options_with_their_choices()
+    {
+        var (code, output, _) = Run("--help");
+        Assert.Equal(0, code);
+        Assert.Contains("--optimizer <adam|adamw|sgd|rmsprop>", output);
+        Assert.Contains("--schedule <constant|step|cosine>", output);
+        Assert.Contains("--warmup", output);
+        Assert.Contains("--weight-decay", output);
     }
 
     [Fact]
@@ -76,7 +104,7 @@ public class CharRnnCliTests
         Assert.Contains("train loss", output);
         Assert.Contains("val loss", output);
         Assert.Contains("ROMEO:", output);
-        Assert.True(File.Exists(Path.Combine(dir, "model.safetensors")));
+        Assert.True(File.Exists(Checkpoint.Open(dir).ModelPath));
         Assert.True(File.Exists(Path.Combine(dir, "loss.svg")));
         var sample = Run("--generate", dir, "--prompt", "JULIET:", "--length", "30", "--temperature", "0");
         Assert.Equal(0, sample.Code);
@@ -85,5 +113,21 @@ public class CharRnnCliTests
         var resumed = Run("--resume", dir, "--steps", "2", "--length", "10");
         Assert.True(resumed.Code == 0, resumed.Err);
         Assert.Contains("Resuming", resumed.Out);
+        Assert.Equal(6, Checkpoint.Open(dir).Training!.Step);
+    }
+
+    [Theory]
+    [InlineData("adamw", "cosine")]
+    [InlineData("sgd", "step")]
+    [InlineData("rmsprop", "constant")]
+    public void Every_optimizer_and_schedule_trains_from_the_command_line(string optimizer, string schedule)
+    {
+        var dir = Directory.CreateTempSubdirectory("recur-cli-").FullName;
+        var (code, output, err) = Run("--steps", "4", "--hidden", "16", "--embed", "8", "--layers", "1", "--seq", "20", "--batch", "4", "--out", dir, "--length", "5",
+            "--optimizer", optimizer, "--schedule", schedule, "--warmup", "2", "--weight-decay", "0.01", "--decay-every", "2", "--lr", "0.01");
+        Assert.True(code == 0, err);
+        Assert.Contains(optimizer + ", lr 0.01 (" + schedule + ", 2 warm-up steps)", output);
+        var settings = Checkpoint.Open(dir).Training!.Settings;
+        Assert.Equal((optimizer, 0.01, schedule, 2), (settings.Optimizer, settings.WeightDecay, settings.Schedule.Kind, settings.Schedule.Warmup));
     }
 }

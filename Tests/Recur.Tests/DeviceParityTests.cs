@@ -43,7 +43,7 @@ public class DeviceParityTests
             var theta = rnn.GetAllParameters();
             var noise = TestData.Gaussian(new Random(6), theta.Length, 0.2);
             // Fixed matrices (UnitaryRnn's DFTs) stay as they are: perturbed, they would no longer be unitary.
-            foreach (var p in rnn.Parameters.Where(p => p.Learned))
+            foreach (var p in rnn.Layout.Where(p => p.Learned))
                 for (long i = p.Offset; i < p.Offset + p.Length; i++) theta[i] += (float)noise[i];
             rnn.SetAllParameters(theta);
             using var xt = Tensor<float>.FromArray(d, x, steps, batch, input);

@@ -85,7 +85,7 @@ public class GradientCheckTests
     {
         using var rnn = new Rnn<TCell, double>(TestDevices.ByName(device), input, hidden, dims, seed: seed);
         int count = CheckLayer(rnn, steps, batch, seed);
-        _out.WriteLine($"{typeof(TCell).Name} on {device}: {count} gradient checks over {rnn.Parameters.Count} parameters, the input and {rnn.Spec.States.Length} state(s)");
+        _out.WriteLine($"{typeof(TCell).Name} on {device}: {count} gradient checks over {rnn.Layout.Count} parameters, the input and {rnn.Spec.States.Length} state(s)");
     }
 
     /// <summary>Checks every gradient of <paramref name="rnn"/> on random data; returns how many comparisons were made.</summary>
@@ -162,7 +162,7 @@ public class GradientCheckTests
             }
         }
 
-        foreach (var p in rnn.Parameters.Where(p => p.Learned))
+        foreach (var p in rnn.Layout.Where(p => p.Learned))
         {
             var value = theta.Skip((int)p.Offset).Take((int)p.Length).ToArray();
             var grad = dTheta.Skip((int)p.Offset).Take((int)p.Length).ToArray();

@@ -37,7 +37,7 @@ public class PyTorchGoldenTests
         var device = TestDevices.IlgpuCpu;
         int steps = g.Int("steps"), batch = g.Int("batch"), input = g.Int("input"), hidden = g.Int("hidden");
         using var rnn = new Rnn<TCell, T>(device, input, hidden);
-        foreach (var p in rnn.Parameters) rnn.SetParameter(p.Name, Cast<T>(g.Weight("weights", p.Name)));
+        foreach (var p in rnn.Layout) rnn.SetParameter(p.Name, Cast<T>(g.Weight("weights", p.Name)));
         foreach (var h in rnn.Spec.Hypers) rnn.SetHyper(h.Name, 0); // PyTorch has no forget-gate bias
 
         // Recur's states in spec order; PyTorch names them h and c.
@@ -57,7 +57,7 @@ public class PyTorchGoldenTests
         AssertClose("d input", g.Array("dx"), Back(grads.Input.ToArray()), tolerance);
         for (int s = 0; s < states.Length; s++)
             AssertClose($"d initial {states[s]}", g.Array("d" + Key(states[s]) + "0"), Back(grads.InitialState[s].ToArray()), tolerance);
-        foreach (var p in rnn.Parameters)
+        foreach (var p in rnn.Layout)
             AssertClose($"d {p.Name}", g.Weight("grads", p.Name), Back(rnn.GetGradient(p.Name)), tolerance);
         foreach (var t in init.Concat(dFinal)) t.Dispose();
     }

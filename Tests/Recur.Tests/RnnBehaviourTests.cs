@@ -29,7 +29,7 @@ public class RnnBehaviourTests
     public void Linear_of_several_operands_is_one_affine_map_of_their_concatenation()
     {
         using var rnn = new Rnn<ConcatRnn, double>(D, 3, 4, seed: 2);
-        Assert.Equal(new[] { "H.cat.X.weight", "H.cat.H.weight", "H.cat.bias" }, rnn.Parameters.Select(p => p.Name).ToArray());
+        Assert.Equal(new[] { "H.cat.X.weight", "H.cat.H.weight", "H.cat.bias" }, rnn.Layout.Select(p => p.Name).ToArray());
         Assert.True(GradientCheckTests.CheckLayer(rnn, 3, 2, seed: 4) > 10);
     }
 
@@ -62,7 +62,7 @@ public class RnnBehaviourTests
     {
         using var rnn = new Rnn<HelperRnn, double>(D, 3, 4, seed: 2);
         Assert.Equal(new[] { "H.Mix.X.weight", "H.Mix2.X.weight", "H.Mix.h.weight", "H.Mix2.h.weight", "H.Mix.X.bias", "H.Mix2.X.bias" },
-            rnn.Parameters.Select(p => p.Name).ToArray());
+            rnn.Layout.Select(p => p.Name).ToArray());
         Assert.True(GradientCheckTests.CheckLayer(rnn, 3, 2, seed: 4) > 20);
     }
 
@@ -109,14 +109,14 @@ public class RnnBehaviourTests
     public void Parameters_are_named_after_the_equations()
     {
         using var rnn = new Rnn<Lstm>(D, 3, 4);
-        var names = rnn.Parameters.Select(p => p.Name).ToHashSet();
+        var names = rnn.Layout.Select(p => p.Name).ToHashSet();
         foreach (var gate in new[] { "i", "f", "g", "o" })
             foreach (var operand in new[] { "X", "H" })
             {
                 Assert.Contains($"{gate}.{operand}.weight", names);
                 Assert.Contains($"{gate}.{operand}.bias", names);
             }
-        Assert.Equal(new[] { 4, 3 }, rnn.Parameters.First(p => p.Name == "i.X.weight").Shape);
+        Assert.Equal(new[] { 4, 3 }, rnn.Layout.First(p => p.Name == "i.X.weight").Shape);
         Assert.Equal(4 * (4 * 3 + 4 * 4 + 4 + 4), rnn.ParameterCount);
     }
 
@@ -255,7 +255,7 @@ public class FourierTests
         void Check<TCell>(bool inverse, int[]? perm) where TCell : IRnnCell
         {
             using var rnn = new Rnn<TCell, double>(d, n, 1);
-            Assert.All(rnn.Parameters, p => Assert.False(p.Learned));
+            Assert.All(rnn.Layout, p => Assert.False(p.Learned));
             using var xt = Tensor<double>.FromArray(d, x, 1, 2, n);
             using var s0 = Tensor<double>.FromArray(d, im, 2, n);
             var stateOrder = rnn.Spec.States.Select(s => s.Name).ToArray();
@@ -286,9 +286,9 @@ public class FourierTests
     {
         using var model = new CharModel(TestDevices.Cpu, new CharModelConfig("UnitaryRnn", 9, 4, 6, 1, 0f), seed: 1);
         Assert.DoesNotContain(model.Parameters, p => p.Name.Contains("dft"));
-        var layer = (Rnn<UnitaryRnn>)model.Layers[0];
-        Assert.Equal(8, layer.Parameters.Count(p => !p.Learned));
-        Assert.Equal(model.ParameterCount, 9 * 4 + 9 * 6 + 9 + layer.Parameters.Where(p => p.Learned).Sum(p => p.Length));
+        var layer = (Rnn<UnitaryRnn, float>)model.Layers.Layers[0];
+        Assert.Equal(8, layer.Layout.Count(p => !p.Learned));
+        Assert.Equal(model.ParameterCount, 9 * 4 + 9 * 6 + 9 + layer.Layout.Where(p => p.Learned).Sum(p => p.Length));
     }
 }
 
@@ -329,13 +329,13 @@ public class UnitaryRnnTests
     public void Fixed_matrices_cannot_be_set()
     {
         using var rnn = new Rnn<UnitaryRnn>(TestDevices.Cpu, 3, 8);
-        var dft = rnn.Parameters.First(p => !p.Learned);
+        var dft = rnn.Layout.First(p => !p.Learned);
         Assert.Throws<InvalidOperationException>(() => rnn.SetParameter(dft.Name, new float[dft.Length]));
         var before = rnn.GetAllParameters();
         rnn.SetAllParameters(new float[before.Length]);
         var after = rnn.GetAllParameters();
         Assert.Equal(before.Skip((int)dft.Offset).Take((int)dft.Length), after.Skip((int)dft.Offset).Take((int)dft.Length));
-        Assert.All(after.Skip((int)rnn.Parameters.First(p => p.Learned).Offset).Take(10), v => Assert.Equal(0f, v));
+        Assert.All(after.Skip((int)rnn.Layout.First(p => p.Learned).Offset).Take(10), v => Assert.Equal(0f, v));
     }
 
     [Fact]
@@ -343,7 +343,7 @@ public class UnitaryRnnTests
     {
         var d = TestDevices.Cpu;
         using var rnn = new Rnn<UnitaryRnn, double>(d, 3, 16, seed: 4);
-        foreach (var p in rnn.Parameters.Where(p => p.Name is "zr.X.weight" or "zi.X.weight" or "modrelu_bias"))
+        foreach (var p in rnn.Layout.Where(p => p.Name is "zr.X.weight" or "zi.X.weight" or "modrelu_bias"))
             rnn.SetParameter(p.Name, new double[p.Length]);
         var rng = new Random(5);
         var re0 = TestData.Gaussian(rng, 2 * 16);

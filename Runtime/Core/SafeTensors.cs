@@ -9,11 +9,25 @@ using System.Text.Json;
 namespace Recur;
 
 /// <summary>The safetensors format (what PyTorch's <c>safetensors.torch.load_file</c> reads): an 8-byte little-endian header length,
-/// a JSON header naming each tensor's dtype, shape and byte range, then the raw little-endian data. Float32 tensors only.
+/// a JSON header naming each tensor's dtype, shape and byte range, then the raw little-endian data. F32 (float) and F64 (double).
 /// Files are written to a temporary name and renamed, so a crash never leaves a half-written file under the real name.</summary>
 public static class SafeTensors
 {
-    public sealed record Entry(string Name, int[] Shape, float[] Data);
+    /// <summary>A named tensor; <see cref="Data"/> is a float[] (F32) or a double[] (F64).</summary>
+    public sealed record Entry(string Name, int[] Shape, Array Data)
+    {
+        public string DType => Data switch
+        {
+            float[] => "F32",
+            double[] => "F64",
+            _ => throw new ArgumentException($"Tensor '{Name}' holds {Data.GetType().Name}; safetensors entries here are float[] or double[]."),
+        };
+
+        internal int ElementSize => DType == "F32" ? 4 : 8;
+
+        /// <summary>The values as floats (converted from F64).</summary>
+        public float[] AsFloats() => Data as float[] ?? ((double[])Data).Select(v => (float)v).ToArray();
+    }
 
     public static void Write(string path, IEnumerable<Entry> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
@@ -25,8 +39,9 @@ public static class SafeTensors
         {
             long expected = t.Shape.Aggregate(1L, (a, d) => a * d);
             if (expected != t.Data.Length) throw new ArgumentException($"Tensor '{t.Name}' has shape [{string.Join(", ", t.Shape)}] but {t.Data.Length} values.");
-            header[t.Name] = new Dictionary<string, object> { ["dtype"] = "F32", ["shape"] = t.Shape, ["data_offsets"] = new[] { offset, offset + 4L * t.Data.Length } };
-            offset += 4L * t.Data.Length;
+            long bytes = (long)t.ElementSize * t.Data.Length;
+            header[t.Name] = new Dictionary<string, object> { ["dtype"] = t.DType, ["shape"] = t.Shape, ["data_offsets"] = new[] { offset, offset + bytes } };
+            offset += bytes;
         }
         var json = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(header));
         int pad = (8 - json.Length % 8) % 8; // the format lets the header be padded with spaces; aligning the data helps readers
@@ -35,7 +50,8 @@ public static class SafeTensors
             stream.Write(BitConverter.GetBytes((ulong)(json.Length + pad)));
             stream.Write(json);
             for (int i = 0; i < pad; i++) stream.WriteByte((byte)' ');
-            foreach (var t in list) stream.Write(MemoryMarshal.AsBytes(t.Data.AsSpan()));
+            foreach (var t in list)
+                stream.Write(t.Data is float[] f ? MemoryMarshal.AsBytes(f.AsSpan()) : MemoryMarshal.AsBytes(((double[])t.Data).AsSpan()));
         });
     }
 
@@ -61,44 +77,20 @@ public static class SafeTensors
                 continue;
             }
             var dtype = p.Value.GetProperty("dtype").GetString();
-            if (dtype != "F32") throw new InvalidDataException($"'{path}': tensor '{p.Name}' is {dtype}; Recur reads F32 only.");
+            if (dtype is not ("F32" or "F64")) throw new InvalidDataException($"'{path}': tensor '{p.Name}' is {dtype}; Recur reads F32 and F64.");
+            int size = dtype == "F32" ? 4 : 8;
             var shape = p.Value.GetProperty("shape").EnumerateArray().Select(e => e.GetInt32()).ToArray();
             var offsets = p.Value.GetProperty("data_offsets").EnumerateArray().Select(e => e.GetInt64()).ToArray();
             long count = shape.Aggregate(1L, (a, d) => a * d);
-            if (offsets.Length != 2 || offsets[1] - offsets[0] != 4 * count || offsets[0] < 0)
+            if (offsets.Length != 2 || offsets[1] - offsets[0] != size * count || offsets[0] < 0)
                 throw new InvalidDataException($"'{path}': tensor '{p.Name}' of shape [{string.Join(", ", shape)}] has byte range [{string.Join(", ", offsets)}], which does not fit its size.");
             if (offsets[1] > dataLength)
                 throw new InvalidDataException($"'{path}' is truncated: tensor '{p.Name}' ends at byte {offsets[1]} of the data, but the file holds {dataLength}.");
-            var data = new float[count];
-            Buffer.BlockCopy(bytes, (int)(dataStart + offsets[0]), data, 0, (int)(4 * count));
+            Array data = size == 4 ? new float[count] : new double[count];
+            Buffer.BlockCopy(bytes, (int)(dataStart + offsets[0]), data, 0, (int)(size * count));
             tensors[p.Name] = new Entry(p.Name, shape, data);
         }
         return (tensors, metadata);
     }
 }
 
-/// <summary>Writes a file whole or not at all: to a temporary file in the same folder, flushed to disk, then renamed over the target.</summary>
-public static class AtomicFile
-{
-    public static void Write(string path, Action<Stream> write)
-    {
-        var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var temp = full + ".tmp-" + Environment.ProcessId;
-        try
-        {
-            using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
-            {
-                write(stream);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
-    }
-
-    public static void WriteText(string path, string text) => Write(path, s => s.Write(Encoding.UTF8.GetBytes(text)));
-}

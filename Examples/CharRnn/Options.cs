@@ -1,0 +1,150 @@
+using System;
+using System.Collections.Generic;
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.IO;
+using System.Linq;
+using Recur;
+
+namespace Recur.Examples.CharRnn;
+
+/// <summary>What a run was asked to do, after parsing and checking.</summary>
+internal sealed record Settings
+{
+    public string Cell { get; init; } = "Lstm";
+    public int Layers { get; init; }
+    public int Hidden { get; init; }
+    public int Embed { get; init; }
+    public float Dropout { get; init; }
+    public int Seq { get; init; }
+    public int Batch { get; init; }
+    public double Lr { get; init; }
+    public string Optimizer { get; init; } = "adam";
+    public double WeightDecay { get; init; }
+    public Schedule Schedule { get; init; } = Schedule.Constant();
+    public double Clip { get; init; }
+    public double? Minutes { get; init; }
+    public int? Steps { get; init; }
+    public double CheckpointMinutes { get; init; }
+    public string Device { get; init; } = "cpu";
+    public string? Data { get; init; }
+    public string Out { get; init; } = "";
+    public string? ResumeDir { get; init; }
+    public string? GenerateDir { get; init; }
+    public string Prompt { get; init; } = "";
+    public int Length { get; init; }
+    public double Temperature { get; init; }
+    public int TopK { get; init; }
+    public double TopP { get; init; }
+    public int Seed { get; init; }
+    public string? Hypers { get; init; }
+    /// <summary>The options given on the command line (a resumed run takes the others from its checkpoint).</summary>
+    public IReadOnlySet<string> GivenOptions { get; init; } = new HashSet<string>();
+    public bool Given(string option) => GivenOptions.Contains(option);
+}
+
+/// <summary>CharRnn's options as System.CommandLine options, each with its default, its allowed values and a check whose message
+/// names the option and what it takes.</summary>
+internal sealed class Options
+{
+    private readonly Option<string> _cell = Choice("--cell", "recurrent cell", "Lstm", CellCatalog.Names.ToArray(), ignoreCase: true);
+    private readonly Option<int> _layers = Whole("--layers", "stacked layers", 2);
+    private readonly Option<int> _hidden = Whole("--hidden", "hidden size", 256);
+    private readonly Option<int> _embed = Whole("--embed", "character embedding size", 64);
+    private readonly Option<double> _dropout = Number("--dropout", "dropout between layers, in [0, 1)", 0.1, v => v >= 0 && v < 1, "a number in [0, 1)");
+    private readonly Option<int> _seq = Whole("--seq", "characters per truncated-BPTT window", 100);
+    private readonly Option<int> _batch = Whole("--batch", "parallel streams", 32);
+    private readonly Option<double> _lr = Number("--lr", "learning rate", 2e-3, v => v > 0, "a positive number");
+    private readonly Option<string> _optimizer = Choice("--optimizer", "optimizer", "adam", Optimizer<float>.Names);
+    private readonly Option<double> _weightDecay = Number("--weight-decay", "weight decay (L2 for adam, sgd and rmsprop; decoupled for adamw)", 0, v => v >= 0, "a number ≥ 0");
+    private readonly Option<string> _schedule = Choice("--schedule", "learning-rate schedule (cosine decays over --steps)", "constant", Schedule.Kinds);
+    private readonly Option<int> _warmup = Whole("--warmup", "linear warm-up steps", 0, min: 0);
+    private readonly Option<int> _decayEvery = Whole("--decay-every", "steps between decays of the step schedule", 1000);
+    private readonly Option<double> _decayFactor = Number("--decay-factor", "factor of each decay of the step schedule", 0.5, v => v > 0 && v <= 1, "a number in (0, 1]");
+    private readonly Option<double> _clip = Number("--clip", "global gradient-norm clip (0: off)", 5, v => v >= 0, "0 (off) or a positive number");
+    private readonly Option<double?> _minutes = new("--minutes") { Description = "training budget in minutes (default 3, unless --steps is given)" };
+    private readonly Option<int?> _steps = new("--steps") { Description = "training budget in steps" };
+    private readonly Option<double> _checkpointMinutes = Number("--checkpoint-minutes", "minutes between checkpoints during training (0: only at the end and on Ctrl-C)", 2, v => v >= 0, "a number ≥ 0");
+    private readonly Option<string> _device = new("--device") { Description = "cpu, ilgpu-cpu, cuda or cuda:N", DefaultValueFactory = _ => "cpu" };
+    private readonly Option<string?> _data = new("--data") { Description = "training text (default Examples/data/tinyshakespeare.txt)" };
+    private readonly Option<string> _out = new("--out") { Description = "checkpoint folder", DefaultValueFactory = _ => Path.Combine("checkpoints", "charrnn") };
+    private readonly Option<string?> _resume = new("--resume") { Description = "continue training from a checkpoint folder" };
+    private readonly Option<string?> _generate = new("--generate") { Description = "only sample from a checkpoint folder" };
+    private readonly Option<string> _prompt = new("--prompt") { Description = "text to start sampling from", DefaultValueFactory = _ => "ROMEO:" };
+    private readonly Option<int> _length = Whole("--length", "characters to generate", 300, min: 0);
+    private readonly Option<double> _temperature = Number("--temperature", "sampling temperature; 0 is greedy", 0.8, v => v >= 0, "a number ≥ 0");
+    private readonly Option<int> _topK = Whole("--top-k", "sample among the N likeliest characters (0: all)", 0, min: 0);
+    private readonly Option<double> _topP = Number("--top-p", "nucleus sampling mass", 1, v => v > 0 && v <= 1, "a number in (0, 1]");
+    private readonly Option<int> _seed = Whole("--seed", "random seed", 1, min: 0);
+    private readonly Option<string?> _hyper = new("--hyper") { Description = "the cell's hyperparameters, e.g. IdentityScale=0.5 for Irnn or CellClip=3 for PeepholeLstm" };
+
+    public Options()
+    {
+        Root = new RootCommand("Trains a character language model with Recur and samples from it.");
+        foreach (var o in new Option[] { _cell, _layers, _hidden, _embed, _dropout, _seq, _batch, _lr, _optimizer, _weightDecay, _schedule, _warmup,
+                     _decayEvery, _decayFactor, _clip, _minutes, _steps, _checkpointMinutes, _device, _data, _out, _resume, _generate, _prompt, _length,
+                     _temperature, _topK, _topP, _seed, _hyper })
+            Root.Add(o);
+        _minutes.Validators.Add(r => { if (r.GetValueOrDefault<double?>() is { } m && !(m > 0)) r.AddError($"--minutes takes a positive number, not {m}."); });
+        _steps.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is { } s && s < 1) r.AddError($"--steps takes a whole number ≥ 1, not {s}."); });
+        Root.Validators.Add(r =>
+        {
+            if (r.GetResult(_resume) is { Implicit: false } && r.GetResult(_generate) is { Implicit: false }) r.AddError("--resume and --generate do not go together.");
+            if (r.GetValue(_schedule) == "cosine" && r.GetValue(_steps) is null)
+                r.AddError("--schedule cosine decays the learning rate over the run's steps; give --steps N.");
+        });
+    }
+
+    public RootCommand Root { get; }
+
+    public Settings Read(ParseResult p)
+    {
+        var given = Root.Options.Where(o => p.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToHashSet();
+        var resume = p.GetValue(_resume);
+        int? steps = p.GetValue(_steps);
+        string kind = p.GetValue(_schedule)!;
+        var schedule = kind switch
+        {
+            "step" => Schedule.Step(p.GetValue(_decayEvery), p.GetValue(_decayFactor), p.GetValue(_warmup)),
+            "cosine" => Schedule.Cosine(steps!.Value, 0, p.GetValue(_warmup)),
+            _ => Schedule.Constant(p.GetValue(_warmup)),
+        };
+        return new Settings
+        {
+            Cell = CellCatalog.Canonical(p.GetValue(_cell)!),
+            Layers = p.GetValue(_layers), Hidden = p.GetValue(_hidden), Embed = p.GetValue(_embed), Dropout = (float)p.GetValue(_dropout),
+            Seq = p.GetValue(_seq), Batch = p.GetValue(_batch), Lr = p.GetValue(_lr), Optimizer = p.GetValue(_optimizer)!,
+            WeightDecay = p.GetValue(_weightDecay), Schedule = schedule, Clip = p.GetValue(_clip),
+            Minutes = p.GetValue(_minutes), Steps = steps, CheckpointMinutes = p.GetValue(_checkpointMinutes),
+            Device = p.GetValue(_device)!, Data = p.GetValue(_data), Out = resume ?? p.GetValue(_out)!, ResumeDir = resume, GenerateDir = p.GetValue(_generate),
+            Prompt = p.GetValue(_prompt)!, Length = p.GetValue(_length), Temperature = p.GetValue(_temperature), TopK = p.GetValue(_topK), TopP = p.GetValue(_topP),
+            Seed = p.GetValue(_seed), Hypers = p.GetValue(_hyper), GivenOptions = given,
+        };
+    }
+
+    private static Option<int> Whole(string name, string description, int fallback, int min = 1)
+    {
+        var o = new Option<int>(name) { Description = $"{description} (default {fallback})", DefaultValueFactory = _ => fallback };
+        o.Validators.Add(r => { if (r.GetValueOrDefault<int>() < min) r.AddError($"{name} takes a whole number ≥ {min}, not {r.GetValueOrDefault<int>()}."); });
+        return o;
+    }
+
+    private static Option<double> Number(string name, string description, double fallback, Func<double, bool> valid, string what)
+    {
+        var o = new Option<double>(name) { Description = $"{description} (default {fallback})", DefaultValueFactory = _ => fallback };
+        o.Validators.Add(r => { var v = r.GetValueOrDefault<double>(); if (!double.IsFinite(v) || !valid(v)) r.AddError($"{name} takes {what}, not {v}."); });
+        return o;
+    }
+
+    private static Option<string> Choice(string name, string description, string fallback, string[] allowed, bool ignoreCase = false)
+    {
+        var o = new Option<string>(name) { Description = $"{description} (default {fallback})", DefaultValueFactory = _ => fallback, HelpName = string.Join("|", allowed) };
+        var comparison = ignoreCase ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+        o.Validators.Add(r =>
+        {
+            var v = r.GetValueOrDefault<string>();
+            if (!allowed.Any(a => string.Equals(a, v, comparison))) r.AddError($"{name} takes one of {string.Join(", ", allowed)}, not '{v}'.");
+        });
+        return o;
+    }
+}

@@ -1,0 +1,57 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+
+namespace Recur;
+
+/// <summary>The shipped cells by name, for command lines, checkpoints and benchmarks, with the sizes of their own dimensions.</summary>
+public static class CellCatalog
+{
+    private static readonly Dictionary<string, (Type Cell, Func<int, Dictionary<string, int>?> Dims)> Cells = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["BasicRnn"] = (typeof(Cells.BasicRnn), _ => null),
+        ["Lstm"] = (typeof(Cells.Lstm), _ => null),
+        ["Gru"] = (typeof(Cells.Gru), _ => null),
+        ["LayerNormLstm"] = (typeof(Cells.LayerNormLstm), _ => null),
+        ["Jzs1"] = (typeof(Cells.Jzs1), _ => null),
+        ["Jzs2"] = (typeof(Cells.Jzs2), _ => null),
+        ["Jzs3"] = (typeof(Cells.Jzs3), _ => null),
+        ["Irnn"] = (typeof(Cells.Irnn), _ => null),
+        ["GruNoBias"] = (typeof(Cells.GruNoBias), _ => null),
+        ["LstmNoBias"] = (typeof(Cells.LstmNoBias), _ => null),
+        ["LayerNormGru"] = (typeof(Cells.LayerNormGru), _ => null),
+        ["PeepholeLstm"] = (typeof(Cells.PeepholeLstm), _ => null),
+        // Projection to half the hidden size, as LSTMP models usually do.
+        ["ProjectedPeepholeLstm"] = (typeof(Cells.ProjectedPeepholeLstm), h => new() { ["Proj"] = Math.Max(1, h / 2) }),
+        ["SkipGru"] = (typeof(Cells.SkipGru), _ => null),
+        ["MultiTransformGru"] = (typeof(Cells.MultiTransformGru), _ => null),
+        ["UnitaryRnn"] = (typeof(Cells.UnitaryRnn), _ => null),
+        // Ha et al.'s sizes: 128 hyper units, embeddings of 4.
+        ["HyperLstm"] = (typeof(Cells.HyperLstm), _ => new() { ["HyperUnits"] = 128, ["Embed"] = 4 }),
+    };
+
+    public static IReadOnlyCollection<string> Names => Cells.Keys;
+
+    /// <summary>A layer of the named cell in <typeparamref name="T"/>, with hyperparameters set before its parameters are initialized;
+    /// throws naming the shipped cells when there is no such cell.</summary>
+    public static RnnLayer<T> Create<T>(string cell, Device device, int? inputSize, int hiddenSize, int seed, IReadOnlyDictionary<string, double>? hypers = null)
+        where T : unmanaged
+    {
+        var (type, dims) = Cells.TryGetValue(cell, out var c) ? c : throw Unknown(cell);
+        var layer = typeof(Rnn<,>).MakeGenericType(type, typeof(T));
+        try
+        {
+            return (RnnLayer<T>)Activator.CreateInstance(layer, device, inputSize, hiddenSize, dims(hiddenSize), seed, hypers, false)!;
+        }
+        catch (System.Reflection.TargetInvocationException e) when (e.InnerException is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerException).Throw();
+            throw;
+        }
+    }
+
+    /// <summary>The catalogue's spelling of a cell name (names match case-insensitively).</summary>
+    public static string Canonical(string cell) => Cells.Keys.FirstOrDefault(n => string.Equals(n, cell, StringComparison.OrdinalIgnoreCase)) ?? throw Unknown(cell);
+
+    private static ArgumentException Unknown(string cell) => new($"Unknown cell '{cell}'; the shipped cells are: {string.Join(", ", Cells.Keys)}.");
+}

@@ -1,0 +1,48 @@
+using System;
+using System.Linq;
+
+namespace Recur;
+
+/// <summary>How to pick the next token: temperature (≤ 0: greedy), top-k (0: all) and top-p nucleus (1: all).</summary>
+public sealed record SamplingOptions(double Temperature = 1.0, int TopK = 0, double TopP = 1.0)
+{
+    public void Validate()
+    {
+        if (double.IsNaN(Temperature)) throw new ArgumentException("Temperature must be a number.");
+        if (TopK < 0) throw new ArgumentException($"top-k must be 0 (off) or positive, not {TopK}.");
+        if (TopP is <= 0 or > 1) throw new ArgumentException($"top-p must be in (0, 1], not {TopP}.");
+    }
+}
+
+/// <summary>Sampling from a model's next-token logits.</summary>
+public static class Sampler
+{
+    /// <summary>Samples an index from logits under the options (deterministic for a given generator state).</summary>
+    public static int Pick(float[] logits, SamplingOptions o, Rng rng)
+    {
+        if (o.Temperature <= 0) return Array.IndexOf(logits, logits.Max());
+        double max = logits.Max();
+        var p = logits.Select(l => Math.Exp((l - max) / o.Temperature)).ToArray();
+        var order = Enumerable.Range(0, p.Length).OrderByDescending(i => p[i]).ToArray();
+        double total = p.Sum();
+        int keep = o.TopK > 0 ? Math.Min(o.TopK, p.Length) : p.Length;
+        if (o.TopP < 1)
+        {
+            double cumulative = 0;
+            for (int k = 0; k < keep; k++)
+            {
+                cumulative += p[order[k]] / total;
+                if (cumulative >= o.TopP) { keep = k + 1; break; }
+            }
+        }
+        double kept = 0;
+        for (int k = 0; k < keep; k++) kept += p[order[k]];
+        double u = rng.NextDouble() * kept;
+        for (int k = 0; k < keep; k++)
+        {
+            u -= p[order[k]];
+            if (u <= 0) return order[k];
+        }
+        return order[keep - 1];
+    }
+}

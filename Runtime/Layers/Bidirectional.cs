@@ -1,0 +1,45 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+
+namespace Recur;
+
+/// <summary>How a bidirectional layer joins its two directions' outputs.</summary>
+public enum Merge { Concat, Sum }
+
+/// <summary>Two recurrent parts over one sequence, one reading it forward and one backward; the backward one reads each sequence
+/// reversed within its own length (padding stays at the end), and its outputs are put back in time order before the two are
+/// concatenated or summed. The state is the forward part's, then the backward part's; their parameters are named <c>forward.…</c>
+/// and <c>backward.…</c>.</summary>
+public sealed class Bidirectional<T> : Part, IRecurrent<T> where T : unmanaged
+{
+    private readonly IRecurrent<T> _forward, _backward;
+
+    public Bidirectional(IRecurrent<T> forward, IRecurrent<T> backward, Merge merge = Merge.Concat) : base(null)
+    {
+        _forward = forward;
+        _backward = backward;
+        if (merge == Merge.Sum && forward.OutputSize != backward.OutputSize)
+            throw new ArgumentException($"Summing needs two directions of one width, but the forward part gives {forward.OutputSize} features and the backward part {backward.OutputSize}.", nameof(merge));
+        Add("forward", forward as Part ?? throw new ArgumentException("The forward direction is not a Part.", nameof(forward)));
+        Add("backward", backward as Part ?? throw new ArgumentException("The backward direction is not a Part.", nameof(backward)));
+        Merge = merge;
+    }
+
+    public Merge Merge { get; }
+    public int OutputSize => Merge == Merge.Concat ? _forward.OutputSize + _backward.OutputSize : _forward.OutputSize;
+    public int StateCount => _forward.StateCount + _backward.StateCount;
+
+    public RecurrentOutput<T> Forward(Var<T> input, IReadOnlyList<Var<T>>? initialState, int[]? lengths = null)
+    {
+        if (initialState is not null && initialState.Count != StateCount)
+            throw new ArgumentException($"This bidirectional layer's state is {StateCount} tensors ({_forward.StateCount} forward + {_backward.StateCount} backward), but {initialState.Count} were given.", nameof(initialState));
+        var ahead = _forward.Forward(input, initialState?.Take(_forward.StateCount).ToArray(), lengths);
+        var back = _backward.Forward(Ops.ReverseSequences(input, lengths), initialState?.Skip(_forward.StateCount).ToArray(), lengths);
+        var backOutput = Ops.ReverseSequences(back.Output, lengths);
+        var output = Merge == Merge.Concat ? Ops.Concat(ahead.Output, backOutput) : Ops.Add(ahead.Output, backOutput);
+        return new RecurrentOutput<T>(output, ahead.FinalState.Concat(back.FinalState).ToArray());
+    }
+
+    public Var<T> Forward(Var<T> x) => Forward(x, null).Output;
+}

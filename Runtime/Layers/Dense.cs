@@ -1,0 +1,53 @@
+using System;
+
+namespace Recur;
+
+/// <summary>An affine map of the last axis with an optional activation: y = f(x·Wᵀ + b), W [outputs, inputs] as PyTorch's
+/// <c>nn.Linear</c> lays it out. The input size may be left to the first call.</summary>
+public sealed class Dense<T> : Part, ILayer<T> where T : unmanaged
+{
+    private readonly bool _bias;
+    private readonly Init _init, _biasInit;
+    private readonly int _seed;
+    private Parameter<T>? _weight, _b;
+
+    /// <param name="outputs">Features of the output.</param>
+    /// <param name="inputs">Features of the input; null to take them from the first call.</param>
+    /// <param name="init">Initializer of the weight (default uniform ±√(3/inputs): unit variance).</param>
+    /// <param name="biasInit">Initializer of the bias (default zeros).</param>
+    public Dense(Device device, int outputs, int? inputs = null, Activation activation = Activation.Identity, bool bias = true,
+        Init? init = null, Init? biasInit = null, int seed = 0) : base(device)
+    {
+        if (outputs < 1) throw new ArgumentOutOfRangeException(nameof(outputs), $"A dense layer needs at least one output, not {outputs}.");
+        if (inputs is < 1) throw new ArgumentOutOfRangeException(nameof(inputs), $"A dense layer needs at least one input, not {inputs}.");
+        Outputs = outputs;
+        Activation = activation;
+        _bias = bias;
+        _init = init ?? Init.UniformUnitScaling();
+        _biasInit = biasInit ?? Init.Zeros;
+        _seed = seed;
+        if (inputs is { } n) Build(n);
+    }
+
+    public int Outputs { get; }
+    public int? Inputs => _weight?.Shape[1];
+    public Activation Activation { get; }
+    public Parameter<T> Weight => _weight ?? throw new InvalidOperationException("This dense layer takes its input size from its first call; run it once or give inputs.");
+    public Parameter<T>? Bias => _b;
+
+    private void Build(int inputs)
+    {
+        _weight = AddParameter<T>("weight", new[] { Outputs, inputs }, _init, _seed);
+        if (_bias) _b = AddParameter<T>("bias", new[] { Outputs }, _biasInit, _seed + 1);
+    }
+
+    public Var<T> Forward(Var<T> x)
+    {
+        x = Ops.To(x, Device!);
+        if (_weight is null) Build(x.Features);
+        if (x.Features != _weight!.Shape[1])
+            throw new ArgumentException($"This dense layer takes {_weight.Shape[1]} input features, but got {x.Value.ShapeText}.", nameof(x));
+        var tape = x.Tape;
+        return Ops.Linear(x, tape.Parameter(_weight), _b is null ? null : tape.Parameter(_b), Activation);
+    }
+}

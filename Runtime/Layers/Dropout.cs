@@ -1,0 +1,20 @@
+using System;
+
+namespace Recur;
+
+/// <summary>Dropout on training tapes (the identity on inference tapes): standard, a mask per element, or locked/variational
+/// (Gal &amp; Ghahramani 2016), one mask per sequence and feature shared by every time step of [T, B, F].</summary>
+public sealed class Dropout<T> : Part, ILayer<T> where T : unmanaged
+{
+    public Dropout(double rate, bool locked = false) : base(null)
+    {
+        if (!(rate >= 0 && rate < 1)) throw new ArgumentOutOfRangeException(nameof(rate), $"A dropout rate is in [0, 1), not {rate}.");
+        Rate = rate;
+        Locked = locked;
+    }
+
+    public double Rate { get; }
+    public bool Locked { get; }
+
+    public Var<T> Forward(Var<T> x) => Ops.Dropout(x, Rate, Locked);
+}

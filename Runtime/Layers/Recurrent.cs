@@ -1,0 +1,29 @@
+using System.Collections.Generic;
+
+namespace Recur;
+
+/// <summary>A part that maps a value to a value: what <see cref="Residual{T}"/>, <see cref="Highway{T}"/> and
+/// <see cref="Sequential{T}"/> compose.</summary>
+public interface ILayer<T> where T : unmanaged
+{
+    Var<T> Forward(Var<T> x);
+}
+
+/// <summary>A part that runs over sequences [T, B, F] time-major, from an initial state (zeros, learned, or given) to a final state:
+/// a recurrent layer, a stack of them, or a bidirectional pair.</summary>
+public interface IRecurrent<T> : ILayer<T> where T : unmanaged
+{
+    /// <summary>Features of the output at every step.</summary>
+    int OutputSize { get; }
+
+    /// <summary>How many [B, d] tensors the state is (a stack's is its layers' in order).</summary>
+    int StateCount { get; }
+
+    /// <summary>Runs over <paramref name="input"/> [T, B, F]. With <paramref name="lengths"/>, sequence b is lengths[b] steps long
+    /// (padded after that): its final state is the one after its last real step, and outputs past its length are not meaningful
+    /// (mask them in the loss).</summary>
+    RecurrentOutput<T> Forward(Var<T> input, IReadOnlyList<Var<T>>? initialState, int[]? lengths = null);
+}
+
+/// <summary>The output at every step [T, B, F] and the final state.</summary>
+public sealed record RecurrentOutput<T>(Var<T> Output, IReadOnlyList<Var<T>> FinalState) where T : unmanaged;

@@ -1,0 +1,188 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace Recur;
+
+public partial class RnnLayer<T>
+{
+    /// <summary>Backpropagates through the last training <see cref="Forward"/>: <paramref name="outputGrad"/> is dL/dOutput [T, B, H],
+    /// <paramref name="finalStateGrad"/> optionally dL/dFinalState. Adds the parameter gradients into the layer's gradient buffer.</summary>
+    public RnnGradients<T> Backward(Tensor<T> outputGrad, IReadOnlyList<Tensor<T>>? finalStateGrad = null)
+    {
+        var context = _last is { Used: false } last ? last : throw new InvalidOperationException(
+            "Backward needs a Forward with training: true first (and at most one Backward per Forward, before its result is disposed).");
+        _last = null;
+        var (dInput, dInitial) = Backward(context, outputGrad, finalStateGrad, wantInput: true, wantInitial: true);
+        return new RnnGradients<T>(dInput!, dInitial.Select(t => t!).ToArray());
+    }
+
+    /// <summary>The backward pass of one training forward (its <paramref name="context"/>). Null final-state gradients are zeros.
+    /// Returns the input and initial-state gradients that were asked for, as tensors from the pool.</summary>
+    internal (Tensor<T>? Input, Tensor<T>?[] Initial) Backward(RnnContext<T> context, Tensor<T> outputGrad, IReadOnlyList<Tensor<T>?>? finalStateGrad,
+        bool wantInput, bool wantInitial)
+    {
+        if (context.Used) throw new InvalidOperationException("This forward pass was backpropagated already (at most one Backward per Forward).");
+        context.Used = true;
+        var ws = context.Workspace;
+        var views = context.Views;
+        int steps = ws.Steps, batch = ws.Batch, outState = Spec.OutputState, outWidth = ws.StateWidth[outState];
+        CheckTensor(outputGrad, "output gradient");
+        if (outputGrad.Shape.Length != 3 || outputGrad.Shape[0] != steps || outputGrad.Shape[1] != batch || outputGrad.Shape[2] != outWidth)
+            throw new ArgumentException($"The output gradient must have the output's shape [{steps}, {batch}, {outWidth}], but got {outputGrad.ShapeText}.", nameof(outputGrad));
+        if (finalStateGrad is not null && finalStateGrad.Count != Spec.States.Length)
+            throw new ArgumentException($"{Spec.Name} has {Spec.States.Length} states, but {finalStateGrad.Count} final-state gradients were given.", nameof(finalStateGrad));
+        for (int s = 0; s < Spec.States.Length; s++)
+        {
+            if (finalStateGrad?[s] is not { } g) continue;
+            CheckTensor(g, $"final-state gradient {Spec.States[s].Name}");
+            if (g.Shape.Length != 2 || g.Shape[0] != batch || g.Shape[1] != ws.StateWidth[s])
+                throw new ArgumentException($"Final-state gradient {Spec.States[s].Name} must be [{batch}, {ws.StateWidth[s]}], but got {g.ShapeText}.", nameof(finalStateGrad));
+        }
+
+        PackWeights(ws, backward: true);
+        for (int g = 0; g < Spec.Groups.Length; g++)
+            if (!Spec.Groups[g].GradientAssigned) ws.GemmOutGrad[g].MemSetToZero();
+        foreach (var b in ws.InputGrad) b.MemSetToZero();
+        views.SetOutputGrad(outputGrad.View, outWidth);
+        views.Flip = false;
+        var lengths = context.Lengths;
+        for (int s = 0; s < Spec.States.Length; s++)
+        {
+            var next = views.NextStateGrad(s);
+            if (lengths is null && finalStateGrad?[s] is { } g) g.View.CopyTo(next);
+            else next.MemSetToZero();
+        }
+
+        var ops = Device.Ops<T>();
+        for (int t = steps - 1; t >= 0; t--)
+        {
+            views.Step = t;
+            // A sequence that ends at step t takes its final state's gradient here: that state is the one after step t.
+            if (lengths is not null && finalStateGrad is not null)
+                for (int b = 0; b < batch; b++)
+                {
+                    if (lengths[b] != t + 1) continue;
+                    for (int s = 0; s < Spec.States.Length; s++)
+                        if (finalStateGrad[s] is { } g)
+                        {
+                            int w = ws.StateWidth[s];
+                            ops.Axpy(1, g.View.SubView((long)b * w, w), views.NextStateGrad(s).SubView((long)b * w, w));
+                        }
+                }
+            for (int s = 0; s < Spec.States.Length; s++) views.StateGrad(s).MemSetToZero();
+            for (int k = Spec.Segments - 1; k >= 0; k--)
+            {
+                // Gradients of the operands this segment wrote, through the GEMMs that read them (all later segments are done).
+                for (int i = 0; i < Spec.Intermediates.Length; i++)
+                {
+                    if (Spec.Intermediates[i].Segment != k) continue;
+                    bool first = true;
+                    for (int g = 0; g < Spec.Groups.Length; g++)
+                    {
+                        var group = Spec.Groups[g];
+                        if (group.Operand != GemmOperand.Intermediate || group.Index != i) continue;
+                        int width = ws.IntermediateWidth[i];
+                        if (_packedGemm is not null) PackedProduct(views.GemmOutGrad(g), batch, ws.GroupWidth[g], _backwardPacks[g], views.IntermediateGrad(i), width, first ? 0f : 1f);
+                        else _gemm!.Run(false, false, batch, width, ws.GroupWidth[g], Scalar<T>.One, views.GemmOutGrad(g), ws.GroupWidth[g],
+                            Weights(group), width, first ? Scalar<T>.Zero : Scalar<T>.One, views.IntermediateGrad(i), width);
+                        first = false;
+                    }
+                }
+                _program!.Backward(k, views);
+            }
+            // Recurrent products: dState += dP · W.
+            for (int g = 0; g < Spec.Groups.Length; g++)
+            {
+                var group = Spec.Groups[g];
+                if (group.Operand != GemmOperand.State) continue;
+                int width = ws.StateWidth[group.Index];
+                if (_packedGemm is not null) PackedProduct(views.GemmOutGrad(g), batch, ws.GroupWidth[g], _backwardPacks[g], views.StateGrad(group.Index), width, 1f);
+                else _gemm!.Run(false, false, batch, width, ws.GroupWidth[g], Scalar<T>.One, views.GemmOutGrad(g), ws.GroupWidth[g],
+                    Weights(group), width, Scalar<T>.One, views.StateGrad(group.Index), width);
+            }
+            views.Flip = !views.Flip;
+        }
+
+        // Weight gradients for all steps at once, and the input gradient through the input projections.
+        int rows = steps * batch;
+        for (int g = 0; g < Spec.Groups.Length; g++)
+        {
+            var group = Spec.Groups[g];
+            int n = ws.GroupWidth[g];
+            ArrayView<T> operand;
+            int width;
+            switch (group.Operand)
+            {
+                case GemmOperand.Input:
+                    width = Sizes[Spec.Inputs[group.Index].Dim];
+                    operand = context.Input.View;
+                    _gemm!.Run(false, false, rows, width, n, Scalar<T>.One, ws.GemmOutGrad[g], n, Weights(group), width, Scalar<T>.One, ws.InputGrad[group.Index], width);
+                    break;
+                case GemmOperand.State:
+                    width = ws.StateWidth[group.Index];
+                    operand = ws.States[group.Index].SubView(0, (long)rows * width);
+                    break;
+                default:
+                    width = ws.IntermediateWidth[group.Index];
+                    operand = ws.Intermediates[group.Index];
+                    break;
+            }
+            // Fixed matrices (a DFT) and frozen weights get no gradient.
+            if (Enumerable.Range(group.FirstParam, group.ParamCount).All(p => Spec.Params[p].Frozen || IsFrozen(p))) continue;
+            _gemm!.Run(true, false, n, width, rows, Scalar<T>.One, ws.GemmOutGrad[g], n, operand, width, Scalar<T>.One, WeightGrads(group), width);
+        }
+
+        ReducePartialGradients();
+        // Frozen parameters get no gradient, whatever the fused kernels added for them.
+        foreach (var p in _learned) if (p.Frozen) p.ZeroGrad();
+
+        Tensor<T>? dInput = null;
+        if (wantInput)
+        {
+            dInput = Tensor<T>.Rent(Device, false, steps, batch, InputSize);
+            ws.InputGrad[0].CopyTo(dInput.View);
+        }
+        views.Flip = !views.Flip; // the last swap moved dL/dS0 into the "next" buffers
+        var dInitial = new Tensor<T>?[Spec.States.Length];
+        if (wantInitial)
+            for (int s = 0; s < dInitial.Length; s++)
+            {
+                dInitial[s] = Tensor<T>.Rent(Device, false, batch, ws.StateWidth[s]);
+                views.StateGrad(s).CopyTo(dInitial[s]!.View);
+            }
+        context.Dispose();
+        return (dInput, dInitial);
+    }
+
+    private bool IsFrozen(int layoutIndex)
+    {
+        var name = Layout[layoutIndex].Name;
+        foreach (var p in _learned) if (p.Name == name) return p.Frozen;
+        return true;
+    }
+
+    /// <summary>Adds the other threads' vector-parameter gradients into the gradient buffer and clears them.</summary>
+    private unsafe void ReducePartialGradients()
+    {
+        if (_partialGrads is null || LayoutLength == _vectorOffset) return;
+        Device.Synchronize();
+        long total = LayoutLength, count = total - _vectorOffset;
+        var grads = new Span<T>((T*)((ArrayView<T>)_grads!.View).SubView(_vectorOffset, count).LoadEffectiveAddressAsPtr(), (int)count);
+        for (int w = 1; w < _gradShifts!.Length; w++)
+        {
+            var partial = new Span<T>((T*)((ArrayView<T>)_partialGrads.View).SubView((w - 1) * total + _vectorOffset, count).LoadEffectiveAddressAsPtr(), (int)count);
+            if (typeof(T) == typeof(float))
+                System.Numerics.Tensors.TensorPrimitives.Add(
+                    System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(grads), System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(partial),
+                    System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(grads));
+            else
+                System.Numerics.Tensors.TensorPrimitives.Add(
+                    System.Runtime.InteropServices.MemoryMarshal.Cast<T, double>(grads), System.Runtime.InteropServices.MemoryMarshal.Cast<T, double>(partial),
+                    System.Runtime.InteropServices.MemoryMarshal.Cast<T, double>(grads));
+            partial.Clear();
+        }
+    }
+}

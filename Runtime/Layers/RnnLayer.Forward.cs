@@ -1,0 +1,156 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace Recur;
+
+public partial class RnnLayer<T>
+{
+    /// <summary>Runs the layer over <paramref name="input"/> [T, B, In] from <paramref name="initialState"/> (one [B, d] tensor per
+    /// state, or zeros). With <paramref name="training"/> the activations of every step are kept for <see cref="Backward"/>; without,
+    /// only the current step's (inference). With <paramref name="lengths"/>, each sequence's final state is taken after its own last
+    /// step. The result's tensors come from the device's pool: dispose the result when done.</summary>
+    public RnnResult<T> Forward(Tensor<T> input, IReadOnlyList<Tensor<T>>? initialState = null, bool training = true, int[]? lengths = null)
+    {
+        var result = Run(input, initialState, training, lengths);
+        if (result.Context is not null) _last = result.Context;
+        return result;
+    }
+
+    internal RnnResult<T> Run(Tensor<T> input, IReadOnlyList<Tensor<T>>? initialState, bool training, int[]? lengths)
+    {
+        CheckTensor(input, "input");
+        if (!IsBuilt && input.Shape.Length == 3) { Sizes[Spec.Inputs[0].Dim] = input.Shape[2]; Build(); }
+        if (input.Shape.Length != 3 || input.Shape[2] != InputSize)
+            throw new ArgumentException($"{Spec.Name} expects input [T, B, {(IsBuilt ? InputSize.ToString() : "In")}] (steps, batch, {Spec.Dims[Spec.Inputs[0].Dim]}), but got {input.ShapeText}.", nameof(input));
+        int steps = input.Shape[0], batch = input.Shape[1];
+        bool full = lengths is null || lengths.All(l => l == steps);
+        if (lengths is not null) Ops.CheckLengths(lengths, steps, batch);
+        if (initialState is not null)
+        {
+            if (initialState.Count != Spec.States.Length)
+                throw new ArgumentException($"{Spec.Name} has {Spec.States.Length} states ({string.Join(", ", Spec.States.Select(s => s.Name))}), but {initialState.Count} initial states were given.", nameof(initialState));
+            for (int s = 0; s < initialState.Count; s++)
+            {
+                CheckTensor(initialState[s], $"initial state {Spec.States[s].Name}");
+                int width = Sizes[Spec.States[s].Dim];
+                if (initialState[s].Shape.Length != 2 || initialState[s].Shape[0] != batch || initialState[s].Shape[1] != width)
+                    throw new ArgumentException($"Initial state {Spec.States[s].Name} must be [{batch}, {width}] (batch, {Spec.Dims[Spec.States[s].Dim]}), but got {initialState[s].ShapeText}.", nameof(initialState));
+            }
+        }
+
+        var ws = TakeWorkspace(steps, batch, training);
+        // Rows per thread: below this a step's pointwise work is too small to be worth waking another thread.
+        int rowsPerWorker = Math.Max(1, Device.MinElementsPerThread / Sizes.Max());
+        var views = new StepViews<T>(ws, Sizes, _hypers, _paramViews, _gradViews, new[] { input.View }, Device.GroupSize, Device.Workers, _gradShifts, rowsPerWorker);
+        FillMasks(ws, training);
+        for (int s = 0; s < Spec.States.Length; s++)
+        {
+            var slot0 = ws.Slot(ws.States[s], 0, ws.StateWidth[s]);
+            if (initialState is null) slot0.MemSetToZero();
+            else initialState[s].View.CopyTo(slot0);
+        }
+
+        // Input projections for all steps: one GEMM per input group.
+        for (int g = 0; g < Spec.Groups.Length; g++)
+        {
+            var group = Spec.Groups[g];
+            if (group.Operand != GemmOperand.Input) continue;
+            int width = Sizes[Spec.Inputs[group.Index].Dim];
+            _gemm!.Run(false, true, steps * batch, ws.GroupWidth[g], width, Scalar<T>.One, input.View, width, Weights(group), width, Scalar<T>.Zero, ws.GemmOut[g], ws.GroupWidth[g]);
+        }
+
+        PackWeights(ws, backward: false);
+        int outState = Spec.OutputState, outWidth = ws.StateWidth[outState];
+        var output = Tensor<T>.Rent(Device, false, steps, batch, outWidth);
+        var final = Enumerable.Range(0, Spec.States.Length).Select(s => Tensor<T>.Rent(Device, false, batch, ws.StateWidth[s])).ToArray();
+        for (int t = 0; t < steps; t++)
+        {
+            views.Step = t;
+            RunGroups(views, ws, segment: 0, includeState: true);
+            for (int k = 0; k < Spec.Segments; k++)
+            {
+                _program!.Forward(k, views);
+                RunGroups(views, ws, segment: k + 1, includeState: false);
+            }
+            if (!training) views.NextState(outState).CopyTo(ws.Slot(output.View, t, outWidth));
+            if (!full) TakeFinalRows(views, ws, lengths!, t, final);
+        }
+        if (training) ws.States[outState].SubView((long)batch * outWidth, (long)steps * batch * outWidth).CopyTo(output.View);
+        if (full)
+        {
+            views.Step = steps - 1;
+            for (int s = 0; s < final.Length; s++) views.NextState(s).CopyTo(final[s].View);
+        }
+        var context = training ? new RnnContext<T>(this, ws, views, input, full ? null : lengths!.ToArray()) : null;
+        return new RnnResult<T>(output, final, context);
+    }
+
+    /// <summary>Copies the states of the sequences that end at step <paramref name="t"/> into the final state.</summary>
+    private static void TakeFinalRows(StepViews<T> views, RnnWorkspace<T> ws, int[] lengths, int t, Tensor<T>[] final)
+    {
+        for (int b = 0; b < lengths.Length; b++)
+        {
+            if (lengths[b] != t + 1) continue;
+            for (int s = 0; s < final.Length; s++)
+            {
+                int w = ws.StateWidth[s];
+                views.NextState(s).SubView((long)b * w, w).CopyTo(final[s].View.SubView((long)b * w, w));
+            }
+        }
+    }
+
+    /// <summary>Draws every step's dropout masks for a training pass (0, or 1/(1 − rate)); inference and rate 0 give ones.</summary>
+    private void FillMasks(RnnWorkspace<T> ws, bool training)
+    {
+        if (Spec.Masks is not { Length: > 0 } masks) return;
+        for (int k = 0; k < masks.Length; k++)
+        {
+            // In [0, 1): SetHyper checks a rate hyperparameter, the generator a literal one.
+            double rate = masks[k].RateHyper >= 0 ? GetHyper(Spec.Hypers[masks[k].RateHyper].Name) : masks[k].Rate;
+            if (_maskHost.Length != ws.Masks[k].Length) _maskHost = new T[ws.Masks[k].Length];
+            var values = _maskHost;
+            T one = Scalar<T>.One, kept = Scalar<T>.From(1 / (1 - rate)), zero = Scalar<T>.Zero;
+            if (!training || rate == 0) Array.Fill(values, one);
+            else for (int i = 0; i < values.Length; i++) values[i] = _maskRng.NextDouble() < rate ? zero : kept;
+            ws.Masks[k].CopyFromCPU(values);
+        }
+    }
+
+    /// <summary>The per-step GEMMs that feed segment <paramref name="segment"/>: recurrent products (state operands) and products of intermediates.</summary>
+    private void RunGroups(StepViews<T> views, RnnWorkspace<T> ws, int segment, bool includeState)
+    {
+        for (int g = 0; g < Spec.Groups.Length; g++)
+        {
+            var group = Spec.Groups[g];
+            if (group.Segment != segment || group.Operand == GemmOperand.Input) continue;
+            if (group.Operand == GemmOperand.State && !includeState) continue;
+            var (operand, width) = group.Operand == GemmOperand.State
+                ? (views.State(group.Index), ws.StateWidth[group.Index])
+                : (views.Intermediate(group.Index), ws.IntermediateWidth[group.Index]);
+            if (_packedGemm is not null) PackedProduct(operand, ws.Batch, width, _forwardPacks[g], views.GemmOut(g), ws.GroupWidth[g], 0f);
+            else _gemm!.Run(false, true, ws.Batch, ws.GroupWidth[g], width, Scalar<T>.One, operand, width, Weights(group), width, Scalar<T>.Zero, views.GemmOut(g), ws.GroupWidth[g]);
+        }
+    }
+
+    /// <summary>Packs the weights of the per-step products once for the whole sequence: Wᵀ for forward (output = operand·Wᵀ),
+    /// W for backward (dOperand = dOutput·W).</summary>
+    private unsafe void PackWeights(RnnWorkspace<T> ws, bool backward)
+    {
+        if (_packedGemm is null) return;
+        for (int g = 0; g < Spec.Groups.Length; g++)
+        {
+            var group = Spec.Groups[g];
+            if (group.Operand == GemmOperand.Input) continue;
+            int width = group.Operand == GemmOperand.State ? ws.StateWidth[group.Index] : ws.IntermediateWidth[group.Index];
+            var w = (float*)Weights(group).LoadEffectiveAddressAsPtr();
+            if (backward) PackedGemm.Pack(_backwardPacks[g], w, ws.GroupWidth[g], width, width, transposed: false);
+            else PackedGemm.Pack(_forwardPacks[g], w, width, ws.GroupWidth[g], width, transposed: true);
+        }
+    }
+
+    private unsafe void PackedProduct(ArrayView<T> a, int m, int lda, PackedGemm.Packed b, ArrayView<T> c, int ldc, float beta) =>
+        _packedGemm!.Multiply((float*)a.LoadEffectiveAddressAsPtr(), m, lda, b, (float*)c.LoadEffectiveAddressAsPtr(), ldc, beta);
+}

@@ -1,0 +1,114 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+
+using ILGPU.Runtime;
+
+namespace Recur;
+
+/// <summary>What a character model is: its cell, sizes, dropout and the cell's hyperparameters ("Name=value,Name=value"; empty: defaults).</summary>
+public sealed record CharModelConfig(string Cell, int Vocab, int Embed, int Hidden, int Layers, float Dropout, string? Hypers = null)
+{
+    /// <summary>The hyperparameters by name; throws naming the text when it is not "Name=number,…".</summary>
+    public IReadOnlyDictionary<string, double> HyperValues()
+    {
+        var values = new Dictionary<string, double>();
+        foreach (var part in (Hypers ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var kv = part.Split('=', 2, StringSplitOptions.TrimEntries);
+            if (kv.Length != 2 || kv[0].Length == 0 || !double.TryParse(kv[1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v))
+                throw new ArgumentException($"Hyperparameters are written Name=number, separated by commas (e.g. IdentityScale=0.5); '{part}' is not.");
+            values[kv[0]] = v;
+        }
+        return values;
+    }
+
+    public void Validate()
+    {
+        HyperValues();
+        if (Vocab < 2) throw new ArgumentException($"A character model needs at least 2 distinct characters, not {Vocab}.");
+        if (Embed <= 0 || Hidden <= 0 || Layers <= 0) throw new ArgumentException($"Embed ({Embed}), hidden ({Hidden}) and layers ({Layers}) must be positive.");
+        if (Dropout is < 0 or >= 1) throw new ArgumentException($"Dropout must be in [0, 1), not {Dropout}.");
+        CellCatalog.Canonical(Cell);
+    }
+}
+
+/// <summary>A character language model made of parts: embedding → dropout → a stack of recurrent layers with dropout between them →
+/// dropout → a dense projection to the vocabulary. Dropout (Zaremba et al. 2014) is only on the non-recurrent connections.
+/// Parameters: <c>embedding.weight</c>, <c>layers.0.i.X.weight</c>, …, <c>output.weight</c>, <c>output.bias</c>.</summary>
+public sealed class CharModel : Part
+{
+    public CharModel(Device device, CharModelConfig config, int seed) : base(device)
+    {
+        config.Validate();
+        Config = config with { Cell = CellCatalog.Canonical(config.Cell) };
+        var hypers = config.HyperValues();
+        Embedding = Add("embedding", new Embedding<float>(device, config.Vocab, config.Embed));
+        var layers = new List<RnnLayer<float>>();
+        for (int k = 0; k < config.Layers; k++)
+            layers.Add(CellCatalog.Create<float>(Config.Cell, device, k == 0 ? config.Embed : layers[k - 1].OutputSize, config.Hidden, seed * 31 + k, hypers));
+        Layers = Add("layers", new LayerStack<float>(layers, config.Dropout));
+        // A layer's output can be narrower than its hidden state (a projected LSTM): the head reads the top layer's output.
+        Output = Add("output", new Dense<float>(device, config.Vocab, Layers.OutputSize));
+        // Embedding N(0, 1/√E) and output weight U(±√(3/top)), both from the model's own generator: its first initialization, kept.
+        var rng = new Rng((ulong)seed * 7919 + 17);
+        double std = 1.0 / Math.Sqrt(config.Embed), limit = Math.Sqrt(3.0 / Layers.OutputSize);
+        Embedding.Weight.SetValues(Enumerable.Range(0, config.Vocab * config.Embed)
+            .Select(_ => (float)(std * Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble()))).ToArray());
+        Output.Weight.SetValues(Enumerable.Range(0, config.Vocab * Layers.OutputSize).Select(_ => (float)((rng.NextDouble() * 2 - 1) * limit)).ToArray());
+    }
+
+    public CharModelConfig Config { get; }
+    public Embedding<float> Embedding { get; }
+    public LayerStack<float> Layers { get; }
+    public Dense<float> Output { get; }
+
+    /// <summary>Logits [T, B, V] for ids [T·B] (time-major) from <paramref name="state"/> (null: zeros), and the final state.</summary>
+    public RecurrentOutput<float> Forward(Tape tape, int[] ids, int steps, int batch, IReadOnlyList<Var<float>>? state = null)
+    {
+        var x = Ops.Dropout(Embedding.Forward(tape, ids, steps, batch), Config.Dropout);
+        var layers = Layers.Forward(x, state);
+        var logits = Output.Forward(Ops.Dropout(layers.Output, Config.Dropout));
+        return new RecurrentOutput<float>(logits, layers.FinalState);
+    }
+
+    /// <summary>Generates <paramref name="length"/> characters after <paramref name="prompt"/>, one at a time with the state carried
+    /// (inference: nothing kept for a backward pass). A newline (when the vocabulary has one) is fed first, unshown: with truncated
+    /// BPTT the model almost never sees the zero state in training, and from it a prompt's first characters would be read poorly.</summary>
+    public string Generate(string vocabulary, string prompt, int length, SamplingOptions options, Rng rng)
+    {
+        options.Validate();
+        if (vocabulary.Length != Config.Vocab) throw new ArgumentException($"The vocabulary has {vocabulary.Length} characters but the model {Config.Vocab}.", nameof(vocabulary));
+        var primer = vocabulary.Contains('\n') ? "\n" : "";
+        var ids = (primer + prompt).Select(c => vocabulary.IndexOf(c) is var i and >= 0 ? i
+            : throw new ArgumentException($"The prompt's character {CharData.Describe(c)} is not in the model's vocabulary.")).ToArray();
+        if (ids.Length == 0) throw new ArgumentException("Give a prompt: the vocabulary has no newline to start from.");
+        var sb = new StringBuilder(prompt);
+        Tensor<float>[]? state = null;
+        try
+        {
+            for (int n = 0; n < length; n++)
+            {
+                float[] logits;
+                using (var tape = new Tape(training: false))
+                {
+                    var r = Forward(tape, ids, ids.Length, 1, state?.Select(s => tape.Input(s)).ToArray());
+                    Device!.Synchronize();
+                    logits = r.Output.Value.View.SubView((long)(ids.Length - 1) * Config.Vocab, Config.Vocab).GetAsArray();
+                    var next = r.FinalState.Select(f => f.Detach()).ToArray();
+                    if (state is not null) foreach (var s in state) s.Dispose();
+                    state = next;
+                }
+                int id = Sampler.Pick(logits, options, rng);
+                sb.Append(vocabulary[id]);
+                ids = new[] { id };
+            }
+        }
+        finally
+        {
+            if (state is not null) foreach (var s in state) s.Dispose();
+        }
+        return sb.ToString();
+    }
+}

@@ -1,0 +1,115 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Recur;
+
+/// <summary>What a character-model checkpoint describes: the vocabulary, the model, and the window and batch sizes it trains with.</summary>
+public sealed record CharTaskDescription(string Vocabulary, CharModelConfig Model, int Seq = 100, int Batch = 32);
+
+/// <summary>Training a <see cref="CharModel"/> with truncated BPTT, as in the r2rt tutorial's <c>train_network</c>: the text is cut
+/// into <c>batch</c> contiguous streams, each window continues where the last one stopped, and the final state of one window is
+/// carried (detached) into the next. Each epoch starts from zeros. The loss is the mean cross-entropy in nats per character.</summary>
+public sealed class CharTask : ITrainingTask<float>, IDisposable
+{
+    private readonly CharModel _model;
+    private readonly StreamBatches _train, _val;
+    private Tensor<float>[]? _carried;
+
+    public CharTask(CharModel model, CharData data, int seq, int batch)
+    {
+        _model = model;
+        Data = data;
+        if (data.Vocabulary.Length != model.Config.Vocab)
+            throw new ArgumentException($"The data has {data.Vocabulary.Length} distinct characters but the model a vocabulary of {model.Config.Vocab}.");
+        _train = new StreamBatches(data.Train, seq, batch);
+        _val = new StreamBatches(data.Validation, seq, Math.Max(1, Math.Min(batch, (data.Validation.Length - 1) / (seq + 2))));
+    }
+
+    public CharData Data { get; }
+    public Part Model => _model;
+    public int Seq => _train.Seq;
+    public int Batch => _train.Batch;
+    public int BatchesPerEpoch => _train.Windows;
+    public string LossUnit => "nats/char";
+
+    public void BeginEpoch(int epoch) => Carry(null);
+
+    public Var<float> Loss(Tape tape, int batch, out int tokens)
+    {
+        var (x, y) = _train.Window(batch);
+        tokens = x.Length;
+        return Loss(tape, x, y, _train.Seq, _train.Batch);
+    }
+
+    /// <summary>The window's loss from the carried state, which then advances to the window's final state.</summary>
+    private Var<float> Loss(Tape tape, int[] x, int[] y, int seq, int batch)
+    {
+        var r = _model.Forward(tape, x, seq, batch, _carried?.Select(s => tape.Input(s)).ToArray());
+        // The old state was copied into the layers' workspaces; the tape lets it go with everything else.
+        if (_carried is not null) foreach (var s in _carried) tape.Hold(s);
+        _carried = r.FinalState.Select(f => f.Detach()).ToArray();
+        return Losses.CrossEntropy(r.Output, y);
+    }
+
+    private void Carry(Tensor<float>[]? state)
+    {
+        if (_carried is not null) foreach (var s in _carried) s.Dispose();
+        _carried = state;
+    }
+
+    /// <summary>Mean loss over validation windows, from a zero state carried across them, without dropout; training's carried state is
+    /// kept aside meanwhile.</summary>
+    public double Validate(int maxBatches)
+    {
+        var saved = _carried;
+        _carried = null;
+        try
+        {
+            int windows = Math.Min(maxBatches, _val.Windows);
+            double total = 0;
+            for (int w = 0; w < windows; w++)
+            {
+                var (x, y) = _val.Window(w);
+                using var tape = new Tape(training: false);
+                total += Loss(tape, x, y, _val.Seq, _val.Batch).Item();
+            }
+            return total / windows;
+        }
+        finally
+        {
+            Carry(saved);
+        }
+    }
+
+    private IEnumerable<(string Name, int Index)> StateNames()
+    {
+        int index = 0;
+        for (int k = 0; k < _model.Layers.Layers.Count; k++)
+            foreach (var s in ((RnnLayer<float>)_model.Layers.Layers[k]).Spec.States)
+                yield return ($"state.layers.{k}.{s.Name}", index++);
+    }
+
+    public IEnumerable<SafeTensors.Entry> SaveState() => _carried is null ? Array.Empty<SafeTensors.Entry>()
+        : StateNames().Select(n => new SafeTensors.Entry(n.Name, _carried[n.Index].Shape, _carried[n.Index].ToArray())).ToList();
+
+    public void LoadState(IReadOnlyDictionary<string, SafeTensors.Entry> tensors)
+    {
+        var names = StateNames().ToList();
+        if (!tensors.ContainsKey(names[0].Name)) { Carry(null); return; }
+        var state = new Tensor<float>[names.Count];
+        foreach (var (name, index) in names)
+        {
+            if (!tensors.TryGetValue(name, out var t)) throw new InvalidDataException($"{Checkpoint.TrainingFile} has no tensor '{name}': the checkpoint does not match this model.");
+            state[index] = Tensor<float>.FromArray(_model.Device!, t.AsFloats(), t.Shape);
+        }
+        Carry(state);
+    }
+
+    public JsonNode Describe() => JsonSerializer.SerializeToNode(new CharTaskDescription(Data.Vocabulary, _model.Config, Seq, Batch), Checkpoint.Json)!;
+
+    public void Dispose() => Carry(null);
+}

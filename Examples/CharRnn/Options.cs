@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using System.Globalization;
 using System.IO;
 using System.Linq;
 using Recur;
@@ -62,8 +63,16 @@ internal sealed class Options
     private readonly Option<int> _decayEvery = Whole("--decay-every", "steps between decays of the step schedule", 1000);
     private readonly Option<double> _decayFactor = Number("--decay-factor", "factor of each decay of the step schedule", 0.5, v => v > 0 && v <= 1, "a number in (0, 1]");
     private readonly Option<double> _clip = Number("--clip", "global gradient-norm clip (0: off)", 5, v => v >= 0, "0 (off) or a positive number");
-    private readonly Option<double?> _minutes = new("--minutes") { Description = "training budget in minutes (default 3, unless --steps is given)" };
-    private readonly Option<int?> _steps = new("--steps") { Description = "training budget in steps" };
+    private readonly Option<double?> _minutes = new("--minutes")
+    {
+        Description = "training budget in minutes (default 3, unless --steps is given)",
+        CustomParser = r => Parse<double?>(r, "--minutes", "a positive number", (string text, out double? v) => (v = double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var m) && m > 0 && double.IsFinite(m) ? m : null) is not null),
+    };
+    private readonly Option<int?> _steps = new("--steps")
+    {
+        Description = "training budget in steps",
+        CustomParser = r => Parse<int?>(r, "--steps", "a whole number ≥ 1", (string text, out int? v) => (v = int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var s) && s >= 1 ? s : null) is not null),
+    };
     private readonly Option<double> _checkpointMinutes = Number("--checkpoint-minutes", "minutes between checkpoints during training (0: only at the end and on Ctrl-C)", 2, v => v >= 0, "a number ≥ 0");
     private readonly Option<string> _device = new("--device") { Description = "cpu, ilgpu-cpu, cuda or cuda:N", DefaultValueFactory = _ => "cpu" };
     private readonly Option<string?> _data = new("--data") { Description = "training text (default Examples/data/tinyshakespeare.txt)" };
@@ -85,8 +94,6 @@ internal sealed class Options
                      _decayEvery, _decayFactor, _clip, _minutes, _steps, _checkpointMinutes, _device, _data, _out, _resume, _generate, _prompt, _length,
                      _temperature, _topK, _topP, _seed, _hyper })
             Root.Add(o);
-        _minutes.Validators.Add(r => { if (r.GetValueOrDefault<double?>() is { } m && !(m > 0)) r.AddError($"--minutes takes a positive number, not {m}."); });
-        _steps.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is { } s && s < 1) r.AddError($"--steps takes a whole number ≥ 1, not {s}."); });
         Root.Validators.Add(r =>
         {
             if (r.GetResult(_resume) is { Implicit: false } && r.GetResult(_generate) is { Implicit: false }) r.AddError("--resume and --generate do not go together.");
@@ -122,18 +129,29 @@ internal sealed class Options
         };
     }
 
-    private static Option<int> Whole(string name, string description, int fallback, int min = 1)
+    private static Option<int> Whole(string name, string description, int fallback, int min = 1) => new(name)
     {
-        var o = new Option<int>(name) { Description = $"{description} (default {fallback})", DefaultValueFactory = _ => fallback };
-        o.Validators.Add(r => { if (r.GetValueOrDefault<int>() < min) r.AddError($"{name} takes a whole number ≥ {min}, not {r.GetValueOrDefault<int>()}."); });
-        return o;
-    }
+        Description = $"{description} (default {fallback})",
+        DefaultValueFactory = _ => fallback,
+        CustomParser = r => Parse(r, name, $"a whole number ≥ {min}", (string text, out int v) => int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out v) && v >= min),
+    };
 
-    private static Option<double> Number(string name, string description, double fallback, Func<double, bool> valid, string what)
+    private static Option<double> Number(string name, string description, double fallback, Func<double, bool> valid, string what) => new(name)
     {
-        var o = new Option<double>(name) { Description = $"{description} (default {fallback})", DefaultValueFactory = _ => fallback };
-        o.Validators.Add(r => { var v = r.GetValueOrDefault<double>(); if (!double.IsFinite(v) || !valid(v)) r.AddError($"{name} takes {what}, not {v}."); });
-        return o;
+        Description = $"{description} (default {fallback.ToString(CultureInfo.InvariantCulture)})",
+        DefaultValueFactory = _ => fallback,
+        CustomParser = r => Parse(r, name, what, (string text, out double v) => double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out v) && double.IsFinite(v) && valid(v)),
+    };
+
+    private delegate bool TryParse<T>(string text, out T value);
+
+    /// <summary>The option's one value, or an error naming the option, what it takes and what it got.</summary>
+    private static T Parse<T>(ArgumentResult r, string name, string what, TryParse<T> tryParse)
+    {
+        var text = r.Tokens.Count == 1 ? r.Tokens[0].Value : "";
+        if (tryParse(text, out var value)) return value;
+        r.AddError($"{name} takes {what}, not '{text}'.");
+        return default!;
     }
 
     private static Option<string> Choice(string name, string description, string fallback, string[] allowed, bool ignoreCase = false)

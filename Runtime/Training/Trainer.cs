@@ -139,6 +139,7 @@ public sealed class Trainer<T> where T : unmanaged
                 Save(dir);
                 sinceSave.Restart();
             }
+            if (interrupted) break;
         }
         if (_live) _log("\n");
         if (interrupted)

@@ -9,6 +9,7 @@ using System.Text;
 namespace Recur.Benchmarks;
 
 /// <summary>Recur against libtorch (TorchSharp) on the CPU, same sizes, same thread count, same run.
+///   dotnet run -c Release --project Tests/Benchmarks -- --charmodel  (a training step of the README's character model)
 /// Each side runs in its own child process, so its peak memory is its own and the two thread pools never meet.
 ///   dotnet run -c Release --project Tests/Benchmarks -- --quick     (configuration S only)
 ///   dotnet run -c Release --project Tests/Benchmarks                 (S and M)
@@ -27,6 +28,7 @@ public static class Program
         {
             if (args.Length > 0 && args[0] == "--gemm") { GemmProbe.Run(args.Length > 1 ? int.Parse(args[1]) : 2); return 0; }
             if (args.Length > 0 && args[0] == "--params") { PrintCellTable(); return 0; }
+            if (args.Length > 0 && args[0] == "--charmodel") return RunCharModel(Options.Parse(args.Skip(1).ToArray()));
             var o = Options.Parse(args);
             return o.Child is { } side ? RunChild(side, o) : RunParent(o);
         }
@@ -73,7 +75,7 @@ public static class Program
         Console.WriteLine("| --- | ---: | ---: | --- |");
         foreach (var name in AllCells)
         {
-            using var layer = CellCatalog.Create(name, device, 128, 256, seed: 1);
+            using var layer = CellCatalog.Create<float>(name, device, 128, 256, seed: 1);
             long learned = layer.Layout.Where(p => p.Learned).Sum(p => p.Length);
             var spec = layer.Spec;
             int perStep = spec.Groups.Count(g => g.Operand != GemmOperand.Input), once = spec.Groups.Length - perStep;
@@ -89,7 +91,13 @@ public static class Program
             Console.WriteLine(FormattableString.Invariant($"measure {side} {cell} {mode} {config.Name} {ms:F2}"));
             Console.Out.Flush();
         }
-        if (side == "recur") RecurSide.Run(config, o.Cells, o.Threads, o.Reps, Report);
+        if (side == "recur-charmodel") Report("CharModel", "train", CharModelBench.Recur(o.Threads, o.Reps));
+        else if (side == "torch-charmodel")
+        {
+            Console.Error.WriteLine(TorchSharpLoadFix.Apply());
+            Report("CharModel", "train", CharModelBench.Torch(o.Threads, o.Reps));
+        }
+        else if (side == "recur") RecurSide.Run(config, o.Cells, o.Threads, o.Reps, Report);
         else if (side == "torch")
         {
             Console.Error.WriteLine(TorchSharpLoadFix.Apply());
@@ -101,6 +109,26 @@ public static class Program
     }
 
     private sealed record Measurement(string Side, string Cell, string Mode, string Config, double Ms);
+
+    /// <summary>Tokens per second of a training step of the README's character model: Recur's (built from parts on the tape) against
+    /// libtorch's in the same run, and against the hand-wired model it replaced (a figure recorded before the rebuild).</summary>
+    private static int RunCharModel(Options o)
+    {
+        var machine = $"{Environment.ProcessorCount} cores, {CpuName()}, {DateTime.UtcNow:yyyy-MM-dd}";
+        Console.WriteLine($"Character model training step (2×{CharModelBench.Hidden} LSTM, {CharModelBench.Seq}×{CharModelBench.Batch} characters): {machine}; {o.Threads} threads each; median of {Math.Max(20, o.Reps)} steps after {CharModelBench.Warmup}.");
+        var measurements = new List<Measurement>();
+        var peaks = new Dictionary<(string, string), long>();
+        var notes = new List<string>();
+        foreach (var side in new[] { "recur-charmodel", "torch-charmodel" })
+            if (!RunChildProcess(side, Config.S, o with { Reps = Math.Max(20, o.Reps) }, measurements, peaks, notes)) return 1;
+        double tokens = CharModelBench.Seq * CharModelBench.Batch;
+        double recur = measurements.Single(m => m.Side == "recur-charmodel").Ms, torchMs = measurements.Single(m => m.Side == "torch-charmodel").Ms;
+        Console.WriteLine();
+        Console.WriteLine(FormattableString.Invariant($"charmodel recur {recur:F1} ms/step {tokens / recur * 1000:F0} tokens/s"));
+        Console.WriteLine(FormattableString.Invariant($"charmodel libtorch {torchMs:F1} ms/step {tokens / torchMs * 1000:F0} tokens/s; libtorch/recur = {torchMs / recur:F2}"));
+        Console.WriteLine(FormattableString.Invariant($"charmodel before the rebuild {CharModelBench.OldMsPerStep:F1} ms/step {tokens / CharModelBench.OldMsPerStep * 1000:F0} tokens/s (recorded 2026-11-24); old/new = {CharModelBench.OldMsPerStep / recur:F2}"));
+        return 0;
+    }
 
     private static int RunParent(Options o)
     {
@@ -154,7 +182,7 @@ public static class Program
         var self = Environment.ProcessPath!;
         var psi = new ProcessStartInfo(self) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         if (Path.GetFileNameWithoutExtension(self) == "dotnet") psi.ArgumentList.Add(typeof(Program).Assembly.Location);
-        var cells = side == "torch" ? o.Cells.Where(TorchSide.Cells.Contains) : o.Cells;
+        var cells = side == "torch" ? o.Cells.Where(TorchSide.Cells.Contains) : side.EndsWith("charmodel") ? new[] { "Lstm" } : o.Cells;
         foreach (var a in new[] { "--child", side, "--config", c.Name, "--threads", o.Threads.ToString(), "--reps", o.Reps.ToString(), "--cells", string.Join(",", cells) })
             psi.ArgumentList.Add(a);
         psi.Environment["OMP_NUM_THREADS"] = o.Threads.ToString();

@@ -22,7 +22,7 @@ internal static class RecurSide
     private static void Measure(Device device, string cell, Config c, int reps, Action<string, string, double> report)
     {
         var rng = new Random(1);
-        using var rnn = CellCatalog.Create(cell, device, c.Input, c.Hidden, seed: 1);
+        using var rnn = CellCatalog.Create<float>(cell, device, c.Input, c.Hidden, seed: 1);
         using var x = Tensor<float>.FromArray(device, Enumerable.Range(0, c.Steps * c.Batch * c.Input).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray(), c.Steps, c.Batch, c.Input);
         using var dy = Tensor<float>.FromArray(device, Enumerable.Range(0, c.Steps * c.Batch * rnn.OutputSize).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray(), c.Steps, c.Batch, rnn.OutputSize);
         var name = CellCatalog.Canonical(cell);

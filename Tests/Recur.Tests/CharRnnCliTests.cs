@@ -8,7 +8,7 @@ namespace Recur.Tests;
 /// <summary>The example's command line: mistakes give a message and exit code 2; a short run trains, saves and samples.</summary>
 public class CharRnnCliTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
+    internal static (int Code, string Out, string Err) Run(params string[] args)
     {
         var (oldOut, oldErr) = (Console.Out, Console.Error);
         using var o = new StringWriter();
@@ -52,12 +52,14 @@ public class CharRnnCliTests
     [InlineData("--cell", "Transformer", "--cell takes one of BasicRnn, Lstm, Gru")]
     [InlineData("--optimizer", "adagrad", "--optimizer takes one of adam, adamw, sgd, rmsprop, not 'adagrad'")]
     [InlineData("--schedule", "linear", "--schedule takes one of constant, step, cosine, not 'linear'")]
-    [InlineData("--dropout", "1.5", "--dropout takes a number in [0, 1), not 1.5")]
-    [InlineData("--layers", "0", "--layers takes a whole number ≥ 1, not 0")]
-    [InlineData("--warmup", "-3", "--warmup takes a whole number ≥ 0, not -3")]
+    [InlineData("--dropout", "1.5", "--dropout takes a number in [0, 1), not '1.5'")]
+    [InlineData("--layers", "0", "--layers takes a whole number ≥ 1, not '0'")]
+    [InlineData("--warmup", "-3", "--warmup takes a whole number ≥ 0, not '-3'")]
+    [InlineData("--steps", "0", "--steps takes a whole number ≥ 1, not '0'")]
+    [InlineData("--minutes", "-2", "--minutes takes a positive number, not '-2'")]
     [InlineData("--weight-decay", "-1", "--weight-decay takes a number ≥ 0")]
     [InlineData("--top-p", "0", "--top-p takes a number in (0, 1]")]
-    [InlineData("--hidden", "many", "'many' for option '--hidden'")]
+    [InlineData("--hidden", "many", "--hidden takes a whole number ≥ 1, not 'many'")]
     public void A_bad_option_value_exits_2_naming_the_option_and_what_it_takes(string option, string value, string message)
     {
         var (code, _, err) = Run(option, value);

@@ -22,19 +22,23 @@ public static class LossCurve
         if (points.Count == 0) return sb.Append("</svg>\n").ToString();
 
         var all = points.Select(p => p.TrainLoss).Concat(points.Where(p => p.ValLoss.HasValue).Select(p => p.ValLoss!.Value)).Where(double.IsFinite).DefaultIfEmpty(0).ToList();
-        double minY = Math.Floor(all.Min() * 10) / 10, maxY = Math.Ceiling(all.Max() * 10) / 10;
-        if (maxY - minY < 0.1) maxY = minY + 0.1;
+        double yStep = NiceStep(Math.Max(all.Max() - all.Min(), 0.05) / 4);
+        double minY = Math.Floor(all.Min() / yStep) * yStep, maxY = Math.Ceiling(all.Max() / yStep) * yStep;
+        if (maxY - minY < yStep) maxY = minY + yStep;
         int maxX = Math.Max(1, points.Max(p => p.Step));
+        double xStep = Math.Max(1, NiceStep(maxX / 4.0));
         double X(double step) => L + plotW * step / maxX;
         double Y(double loss) => T + plotH * (maxY - loss) / (maxY - minY);
 
-        // Grid, ticks and axes.
-        for (int i = 0; i <= 4; i++)
+        // Grid, ticks at round numbers, and axes.
+        for (double v = minY; v <= maxY + yStep / 2; v += yStep)
         {
-            double v = minY + (maxY - minY) * i / 4, y = Y(v);
+            double y = Y(v);
             sb.Append($"<line x1=\"{L}\" y1=\"{F(y)}\" x2=\"{W - R}\" y2=\"{F(y)}\" stroke=\"#e4e4e4\"/>");
-            sb.Append($"<text x=\"{L - 6}\" y=\"{F(y + 4)}\" text-anchor=\"end\">{v.ToString("F2", CultureInfo.InvariantCulture)}</text>\n");
-            int step = (int)Math.Round(maxX * i / 4.0);
+            sb.Append($"<text x=\"{L - 6}\" y=\"{F(y + 4)}\" text-anchor=\"end\">{v.ToString("0.0##", CultureInfo.InvariantCulture)}</text>\n");
+        }
+        for (double step = 0; step <= maxX; step += xStep)
+        {
             sb.Append($"<line x1=\"{F(X(step))}\" y1=\"{T + plotH}\" x2=\"{F(X(step))}\" y2=\"{T + plotH + 5}\" stroke=\"black\"/>");
             sb.Append($"<text x=\"{F(X(step))}\" y=\"{T + plotH + 20}\" text-anchor=\"middle\">{step.ToString("N0", CultureInfo.InvariantCulture)}</text>\n");
         }
@@ -58,6 +62,15 @@ public static class LossCurve
         sb.Append($"<line x1=\"{lx + 10}\" y1=\"{ly + 15}\" x2=\"{lx + 34}\" y2=\"{ly + 15}\" stroke=\"#1f77b4\" stroke-width=\"2\"/><text x=\"{lx + 42}\" y=\"{ly + 19}\">training (smoothed)</text>\n");
         sb.Append($"<line x1=\"{lx + 10}\" y1=\"{ly + 33}\" x2=\"{lx + 34}\" y2=\"{ly + 33}\" stroke=\"#d62728\" stroke-width=\"2\"/><circle cx=\"{lx + 22}\" cy=\"{ly + 33}\" r=\"3\" fill=\"#d62728\"/><text x=\"{lx + 42}\" y=\"{ly + 37}\">validation</text>\n");
         return sb.Append("</svg>\n").ToString();
+    }
+
+    /// <summary>1, 2 or 5 times a power of ten, at least <paramref name="rough"/>.</summary>
+    private static double NiceStep(double rough)
+    {
+        double power = Math.Pow(10, Math.Floor(Math.Log10(rough)));
+        foreach (var m in new[] { 1.0, 2, 5, 10 })
+            if (m * power >= rough) return m * power;
+        return 10 * power;
     }
 
     private static string Escape(string s) => s.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");

@@ -248,3 +248,27 @@ public class CharModelHyperparameterTests
         Assert.Contains(message, e.Message);
     }
 }
+
+public class LossCurveTests
+{
+    [Fact]
+    public void Loss_curve_labels_and_legend_fit_inside_the_picture()
+    {
+        var points = Enumerable.Range(1, 50).Select(i => new LossPoint(i * 137, 4.2 / Math.Sqrt(i), i % 10 == 0 ? 4.3 / Math.Sqrt(i) : null)).ToList();
+        var svg = LossCurve.Svg(points, "Lstm 2×512 on 1,115,394 characters", "nats/char");
+        int width = int.Parse(System.Text.RegularExpressions.Regex.Match(svg, "<svg [^>]*width=\"(\\d+)\"").Groups[1].Value);
+        int height = int.Parse(System.Text.RegularExpressions.Regex.Match(svg, "<svg [^>]*height=\"(\\d+)\"").Groups[1].Value);
+        var texts = System.Text.RegularExpressions.Regex.Matches(svg, "<text x=\"([\\d.]+)\" y=\"([\\d.]+)\"([^>]*)>([^<]*)</text>");
+        Assert.True(texts.Count > 10);
+        foreach (System.Text.RegularExpressions.Match t in texts)
+        {
+            double x = double.Parse(t.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), y = double.Parse(t.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture);
+            string attributes = t.Groups[3].Value, text = t.Groups[4].Value;
+            double w = 0.62 * 13 * text.Length; // a generous width for 13px sans-serif
+            var (left, right) = attributes.Contains("text-anchor=\"end\"") ? (x - w, x) : attributes.Contains("text-anchor=\"middle\"") ? (x - w / 2, x + w / 2) : (x, x + w);
+            Assert.True(left >= 0 && right <= width && y <= height && y >= 10, $"'{text}' spans x {left:F0}–{right:F0}, y {y:F0} in a {width}×{height} picture");
+        }
+        Assert.Contains("loss (nats/char)", svg);
+        Assert.Contains("training steps", svg);
+    }
+}

@@ -21,8 +21,8 @@ public sealed class Bidirectional<T> : Part, IRecurrent<T> where T : unmanaged
         _backward = backward;
         if (merge == Merge.Sum && forward.OutputSize != backward.OutputSize)
             throw new ArgumentException($"Summing needs two directions of one width, but the forward part gives {forward.OutputSize} features and the backward part {backward.OutputSize}.", nameof(merge));
-        Add("forward", forward as Part ?? throw new ArgumentException("The forward direction is not a Part.", nameof(forward)));
-        Add("backward", backward as Part ?? throw new ArgumentException("The backward direction is not a Part.", nameof(backward)));
+        AddLayer("forward", forward);
+        AddLayer("backward", backward);
         Merge = merge;
     }
 

@@ -14,7 +14,7 @@ public sealed class Highway<T> : Part, ILayer<T> where T : unmanaged
     {
         _gate = Add("gate", new Dense<T>(device, features, features, Activation.Sigmoid, biasInit: Init.Constant((float)gateBias), seed: seed));
         _transform = transform ?? new Dense<T>(device, features, features, Activation.Relu, seed: seed + 2);
-        Add("transform", _transform as Part ?? throw new ArgumentException($"{_transform.GetType().Name} is not a Part.", nameof(transform)));
+        AddLayer("transform", _transform);
     }
 
     public Var<T> Forward(Var<T> x)

@@ -16,9 +16,7 @@ public sealed class LayerStack<T> : Part, IRecurrent<T> where T : unmanaged
         _layers = layers.ToArray();
         if (_layers.Length == 0) throw new ArgumentException("A stack needs at least one layer.", nameof(layers));
         if (!(dropout >= 0 && dropout < 1)) throw new ArgumentOutOfRangeException(nameof(dropout), $"A dropout rate is in [0, 1), not {dropout}.");
-        for (int k = 0; k < _layers.Length; k++)
-            Add(k.ToString(System.Globalization.CultureInfo.InvariantCulture), _layers[k] as Part
-                ?? throw new ArgumentException($"Layer {k} ({_layers[k].GetType().Name}) is not a Part, so its parameters could not be listed or saved.", nameof(layers)));
+        AddLayers(_layers);
         Dropout = dropout;
         LockedDropout = lockedDropout;
     }

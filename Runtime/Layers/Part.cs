@@ -47,6 +47,17 @@ public abstract class Part : IDisposable
         return part;
     }
 
+    /// <summary>Adds a layer known by its interface (<see cref="ILayer{T}"/>, <see cref="IRecurrent{T}"/>) as a child; it must be a
+    /// part, so that its parameters can be listed and saved.</summary>
+    protected void AddLayer(string name, object layer) =>
+        Add(name, layer as Part ?? throw new ArgumentException($"{layer.GetType().Name} is not a Part, so its parameters could not be listed or saved.", nameof(layer)));
+
+    /// <summary>Adds layers as children named by their position: 0, 1, …</summary>
+    protected void AddLayers<TLayer>(IReadOnlyList<TLayer> layers)
+    {
+        for (int k = 0; k < layers.Count; k++) AddLayer(k.ToString(System.Globalization.CultureInfo.InvariantCulture), layers[k]!);
+    }
+
     /// <summary>Adds a parameter with buffers of its own, initialized by <paramref name="init"/> from <paramref name="seed"/>.</summary>
     protected Parameter<T> AddParameter<T>(string name, int[] shape, Init init, int seed) where T : unmanaged
     {

@@ -11,7 +11,7 @@ public sealed class Residual<T> : Part, ILayer<T> where T : unmanaged
     public Residual(ILayer<T> inner) : base(null)
     {
         _inner = inner ?? throw new ArgumentNullException(nameof(inner));
-        Add("", inner as Part ?? throw new ArgumentException($"{inner.GetType().Name} is not a Part.", nameof(inner)));
+        AddLayer("", inner);
     }
 
     public Var<T> Forward(Var<T> x)

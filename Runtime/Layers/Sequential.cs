@@ -12,8 +12,7 @@ public sealed class Sequential<T> : Part, ILayer<T> where T : unmanaged
     public Sequential(params ILayer<T>[] layers) : base(null)
     {
         _layers = layers.ToArray();
-        for (int k = 0; k < _layers.Length; k++)
-            Add(k.ToString(System.Globalization.CultureInfo.InvariantCulture), _layers[k] as Part ?? throw new ArgumentException($"Layer {k} is not a Part.", nameof(layers)));
+        AddLayers(_layers);
     }
 
     public IReadOnlyList<ILayer<T>> Layers => _layers;

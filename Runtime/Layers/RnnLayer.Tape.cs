@@ -24,10 +24,18 @@ public partial class RnnLayer<T>
         // The cell's own masks come from the tape's generator, so a resumed run draws what an uninterrupted one would.
         if (training && Spec.Masks is { Length: > 0 }) SeedMasks(tape.Rng.NextUInt64());
         bool requiresGrad = training && (input.RequiresGrad || init?.Any(s => s.RequiresGrad) == true || _learned.Any(p => !p.Frozen));
-        var result = Run(input.Value, init?.Select(s => s.Value).ToArray(), requiresGrad, lengths);
+        // A training pass keeps every step's activations for the backward pass, and draws the cell's dropout masks for every step:
+        // so does a frozen layer's, which needs no backward pass but still drops out.
+        bool dropsOut = training && Spec.Masks is { Length: > 0 };
+        var result = Run(input.Value, init?.Select(s => s.Value).ToArray(), requiresGrad || dropsOut, lengths);
         var output = tape.Result(result.Output, requiresGrad);
         var final = result.FinalState.Select(f => tape.Result(f, requiresGrad)).ToArray();
         if (result.Context is not { } context) return new RecurrentOutput<T>(output, final);
+        if (!requiresGrad)
+        {
+            context.Dispose();
+            return new RecurrentOutput<T>(output, final);
+        }
 
         tape.Record(() =>
         {

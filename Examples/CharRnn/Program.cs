@@ -48,7 +48,7 @@ public static class Program
         if (o.ResumeDir is { } dir)
         {
             checkpoint = Checkpoint.Open(dir);
-            var saved = checkpoint.Training ?? throw new InvalidDataException($"'{dir}' holds weights only (no training state); it can be sampled (--generate), not resumed.");
+            var saved = checkpoint.Training ?? throw new InvalidDataException($"'{dir}' holds no training state (weights only, or written by an earlier Recur); it can be sampled (--generate), not resumed.");
             var task = checkpoint.ReadTask<CharTaskDescription>();
             // Unless given again, the run continues with the checkpoint's own settings.
             var s = saved.Settings;

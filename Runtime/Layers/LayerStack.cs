@@ -4,9 +4,10 @@ using System.Linq;
 
 namespace Recur;
 
-/// <summary>Recurrent layers one above the other (named LayerStack, not Stack, so it never collides with System.Collections.Generic.Stack): each runs over the whole sequence before the next starts, reading the output of
+/// <summary>Recurrent layers one above the other: each runs over the whole sequence before the next starts, reading the output of
 /// the one below, with optional dropout between them (standard, or locked: one mask per sequence shared by its steps). The state is
-/// every layer's, in order; the layers' parameters are named by position (<c>0.i.X.weight</c>, <c>1.…</c>).</summary>
+/// every layer's, in order; the layers' parameters are named by position (<c>0.i.X.weight</c>, <c>1.…</c>). (LayerStack, not Stack:
+/// that name would collide with System.Collections.Generic.Stack in every project with implicit usings.)</summary>
 public sealed class LayerStack<T> : Part, IRecurrent<T> where T : unmanaged
 {
     private readonly IRecurrent<T>[] _layers;

@@ -69,7 +69,7 @@ public sealed class Trainer<T> where T : unmanaged
     /// <summary>Continues from a checkpoint: its position, generator, optimizer state and what the task carried.</summary>
     public void Resume(CheckpointReader checkpoint)
     {
-        var saved = checkpoint.Training ?? throw new InvalidDataException($"'{checkpoint.Dir}' holds weights only (no training state); it can be sampled, not resumed.");
+        var saved = checkpoint.Training ?? throw new InvalidDataException($"'{checkpoint.Dir}' holds no training state (weights only, or written by an earlier Recur); it can be sampled, not resumed.");
         var tensors = checkpoint.TrainingTensors();
         _optimizer.Step = saved.Step;
         _optimizer.LoadState(tensors, Checkpoint.TrainingFile);

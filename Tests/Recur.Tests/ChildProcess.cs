@@ -17,7 +17,8 @@ internal sealed class ChildProcess : IDisposable
 
     public ChildProcess(string program, params string[] args)
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        // The SDK tells child processes which dotnet runs them; a plain "dotnet" from PATH otherwise.
+        var psi = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, program + ".dll"));
         foreach (var a in args) psi.ArgumentList.Add(a);
         _process = Process.Start(psi)!;

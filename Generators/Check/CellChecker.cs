@@ -53,7 +53,7 @@ internal sealed class CellChecker
         if (c.IsGeneric) Report(Descriptors.BadClassShape, c.Location, c.ClassName, "is generic");
         if (c.HasBaseType) Report(Descriptors.BadClassShape, c.Location, c.ClassName, "has a base class");
         if (!c.HasStep) { Report(Descriptors.MissingStep, c.Location, c.ClassName); return null; }
-        if (c.Inputs.Count != 1) Report(Descriptors.NoInput, c.Location, c.ClassName, c.Inputs.Count.ToString());
+        if (c.Inputs.Count == 0) Report(Descriptors.NoInput, c.Location, c.ClassName, c.Inputs.Count.ToString());
         int outputs = c.States.Count(s => s.IsOutput);
         if (outputs != 1) Report(Descriptors.OutputCount, c.Location, c.ClassName, outputs.ToString());
 

@@ -83,8 +83,8 @@ internal static class Descriptors
         "'{0}' is not an [Input], [State], [Hyper] or an earlier equation of this cell");
 
     public static readonly DiagnosticDescriptor NoInput = Error("RCR0017",
-        "A cell needs exactly one input",
-        "The cell '{0}' has {1} properties marked [Input]; declare exactly one, e.g. '[Input] partial Vec<In> X {{ get; }}'");
+        "A cell needs an input",
+        "The cell '{0}' has {1} properties marked [Input]; declare at least one, e.g. '[Input] partial Vec<In> X {{ get; }}'");
 
     public static readonly DiagnosticDescriptor NotAVector = Error("RCR0018",
         "Inputs and states must be vectors",

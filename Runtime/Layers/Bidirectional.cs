@@ -30,15 +30,19 @@ public sealed class Bidirectional<T> : Part, IRecurrent<T> where T : unmanaged
     public int OutputSize => Merge == Merge.Concat ? _forward.OutputSize + _backward.OutputSize : _forward.OutputSize;
     public int StateCount => _forward.StateCount + _backward.StateCount;
 
-    public RecurrentOutput<T> Forward(Var<T> input, IReadOnlyList<Var<T>>? initialState, int[]? lengths = null)
+    public IReadOnlyList<string> StateNames => _forward.StateNames.Select(n => "forward." + n).Concat(_backward.StateNames.Select(n => "backward." + n)).ToArray();
+
+    public RecurrentOutput<T> Forward(Var<T> input, IReadOnlyList<Var<T>>? initialState, int[]? lengths = null, bool stateSequences = false)
     {
         if (initialState is not null && initialState.Count != StateCount)
             throw new ArgumentException($"This bidirectional layer's state is {StateCount} tensors ({_forward.StateCount} forward + {_backward.StateCount} backward), but {initialState.Count} were given.", nameof(initialState));
-        var ahead = _forward.Forward(input, initialState?.Take(_forward.StateCount).ToArray(), lengths);
-        var back = _backward.Forward(Ops.ReverseSequences(input, lengths), initialState?.Skip(_forward.StateCount).ToArray(), lengths);
+        var ahead = _forward.Forward(input, initialState?.Take(_forward.StateCount).ToArray(), lengths, stateSequences);
+        var back = _backward.Forward(Ops.ReverseSequences(input, lengths), initialState?.Skip(_forward.StateCount).ToArray(), lengths, stateSequences);
         var backOutput = Ops.ReverseSequences(back.Output, lengths);
         var output = Merge == Merge.Concat ? Ops.Concat(ahead.Output, backOutput) : Ops.Add(ahead.Output, backOutput);
-        return new RecurrentOutput<T>(output, ahead.FinalState.Concat(back.FinalState).ToArray());
+        // The backward part's states, put back in time order like its output.
+        var states = stateSequences ? ahead.States!.Concat(back.States!.Select(s => ReferenceEquals(s, back.Output) ? backOutput : Ops.ReverseSequences(s, lengths))).ToArray() : null;
+        return new RecurrentOutput<T>(output, ahead.FinalState.Concat(back.FinalState).ToArray(), states);
     }
 
     public Var<T> Forward(Var<T> x) => Forward(x, null).Output;

@@ -21,9 +21,13 @@ public interface IRecurrent<T> : ILayer<T> where T : unmanaged
 
     /// <summary>Runs over <paramref name="input"/> [T, B, F]. With <paramref name="lengths"/>, sequence b is lengths[b] steps long
     /// (padded after that): its final state is the one after its last real step, and outputs past its length are not meaningful
-    /// (mask them in the loss).</summary>
-    RecurrentOutput<T> Forward(Var<T> input, IReadOnlyList<Var<T>>? initialState, int[]? lengths = null);
+    /// (mask them in the loss). With <paramref name="stateSequences"/> the result holds every state at every step too.</summary>
+    RecurrentOutput<T> Forward(Var<T> input, IReadOnlyList<Var<T>>? initialState, int[]? lengths = null, bool stateSequences = false);
+
+    /// <summary>The state's names, in state order (a stack's are its layers', prefixed with the layer: <c>0.C</c>, <c>0.H</c>, …).</summary>
+    IReadOnlyList<string> StateNames { get; }
 }
 
-/// <summary>The output at every step [T, B, F] and the final state.</summary>
-public sealed record RecurrentOutput<T>(Var<T> Output, IReadOnlyList<Var<T>> FinalState) where T : unmanaged;
+/// <summary>The output at every step [T, B, F], the final state, and, when asked for, every state at every step [T, B, d] in state
+/// order (the output state's sequence is <see cref="Output"/> itself).</summary>
+public sealed record RecurrentOutput<T>(Var<T> Output, IReadOnlyList<Var<T>> FinalState, IReadOnlyList<Var<T>>? States = null) where T : unmanaged;

@@ -32,58 +32,66 @@ public class Rnn<TCell> : Rnn<TCell, float> where TCell : IRnnCell
 /// training forward kept).</summary>
 public sealed class RnnResult<T> : IDisposable where T : unmanaged
 {
-    internal RnnResult(Tensor<T> output, Tensor<T>[] finalState, RnnContext<T>? context)
+    internal RnnResult(Tensor<T> output, Tensor<T>[] finalState, RnnContext<T>? context, Tensor<T>?[]? stateSequences = null)
     {
         Output = output;
         FinalState = finalState;
         Context = context;
+        StateSequences = stateSequences;
     }
 
     public Tensor<T> Output { get; }
     public Tensor<T>[] FinalState { get; }
+    /// <summary>When asked for: every state at every step [T, B, d], in state order; null for the output state (that is
+    /// <see cref="Output"/>).</summary>
+    public Tensor<T>?[]? StateSequences { get; }
     internal RnnContext<T>? Context { get; }
 
     public void Dispose()
     {
         Output.Dispose();
         foreach (var s in FinalState) s.Dispose();
+        if (StateSequences is not null) foreach (var s in StateSequences) s?.Dispose();
         Context?.Dispose();
     }
 }
 
-/// <summary>The gradients a backward pass returns: with respect to the input sequence and to every initial state.
+/// <summary>The gradients a backward pass returns: with respect to the input sequences and to every initial state.
 /// Parameter gradients accumulate in the layer until <see cref="Part.ZeroGrad"/>.</summary>
 public sealed class RnnGradients<T> : IDisposable where T : unmanaged
 {
-    internal RnnGradients(Tensor<T> input, Tensor<T>[] initialState) { Input = input; InitialState = initialState; }
-    public Tensor<T> Input { get; }
+    internal RnnGradients(Tensor<T>[] inputs, Tensor<T>[] initialState) { Inputs = inputs; InitialState = initialState; }
+    /// <summary>The gradient of the (first) input.</summary>
+    public Tensor<T> Input => Inputs[0];
+    /// <summary>The gradient of every input, in declaration order.</summary>
+    public Tensor<T>[] Inputs { get; }
     public Tensor<T>[] InitialState { get; }
     public void Dispose()
     {
-        Input.Dispose();
+        foreach (var i in Inputs) i.Dispose();
         foreach (var s in InitialState) s.Dispose();
     }
 }
 
 /// <summary>What one training forward keeps for its backward pass: the workspace with every step's activations, the views over it,
-/// the input, and the sequence lengths (null: all full). Disposing it hands the workspace back to the layer.</summary>
+/// the inputs, and the sequence lengths (null: all full). Disposing it hands the workspace back to the layer.</summary>
 internal sealed class RnnContext<T> : IDisposable where T : unmanaged
 {
     private readonly RnnLayer<T> _layer;
     private bool _returned;
 
-    public RnnContext(RnnLayer<T> layer, RnnWorkspace<T> workspace, StepViews<T> views, Tensor<T> input, int[]? lengths)
+    public RnnContext(RnnLayer<T> layer, RnnWorkspace<T> workspace, StepViews<T> views, Tensor<T>[] inputs, int[]? lengths)
     {
         _layer = layer;
         Workspace = workspace;
         Views = views;
-        Input = input;
+        Inputs = inputs;
         Lengths = lengths;
     }
 
     public RnnWorkspace<T> Workspace { get; }
     public StepViews<T> Views { get; }
-    public Tensor<T> Input { get; }
+    public Tensor<T>[] Inputs { get; }
     public int[]? Lengths { get; }
     public bool Used { get; set; }
 

@@ -15,14 +15,15 @@ public partial class RnnLayer<T>
         var context = _last is { Used: false } last ? last : throw new InvalidOperationException(
             "Backward needs a Forward with training: true first (and at most one Backward per Forward, before its result is disposed).");
         _last = null;
-        var (dInput, dInitial) = Backward(context, outputGrad, finalStateGrad, wantInput: true, wantInitial: true);
-        return new RnnGradients<T>(dInput!, dInitial.Select(t => t!).ToArray());
+        var (dInputs, dInitial) = Backward(context, outputGrad, finalStateGrad, null, Spec.Inputs.Select(_ => true).ToArray(), wantInitial: true);
+        return new RnnGradients<T>(dInputs.Select(t => t!).ToArray(), dInitial.Select(t => t!).ToArray());
     }
 
-    /// <summary>The backward pass of one training forward (its <paramref name="context"/>). Null final-state gradients are zeros.
-    /// Returns the input and initial-state gradients that were asked for, as tensors from the pool.</summary>
-    internal (Tensor<T>? Input, Tensor<T>?[] Initial) Backward(RnnContext<T> context, Tensor<T> outputGrad, IReadOnlyList<Tensor<T>?>? finalStateGrad,
-        bool wantInput, bool wantInitial)
+    /// <summary>The backward pass of one training forward (its <paramref name="context"/>). Null final-state gradients are zeros;
+    /// <paramref name="sequenceGrad"/>, when given, holds gradients of states other than the output at every step [T, B, d] (null where
+    /// none). Returns the input and initial-state gradients that were asked for, as tensors from the pool.</summary>
+    internal (Tensor<T>?[] Inputs, Tensor<T>?[] Initial) Backward(RnnContext<T> context, Tensor<T> outputGrad, IReadOnlyList<Tensor<T>?>? finalStateGrad,
+        IReadOnlyList<Tensor<T>?>? sequenceGrad, bool[] wantInputs, bool wantInitial)
     {
         if (context.Used) throw new InvalidOperationException("This forward pass was backpropagated already (at most one Backward per Forward).");
         context.Used = true;
@@ -40,6 +41,15 @@ public partial class RnnLayer<T>
             CheckTensor(g, $"final-state gradient {Spec.States[s].Name}");
             if (g.Shape.Length != 2 || g.Shape[0] != batch || g.Shape[1] != ws.StateWidth[s])
                 throw new ArgumentException($"Final-state gradient {Spec.States[s].Name} must be [{batch}, {ws.StateWidth[s]}], but got {g.ShapeText}.", nameof(finalStateGrad));
+        }
+
+        for (int s = 0; s < Spec.States.Length; s++)
+        {
+            if (sequenceGrad?[s] is not { } g) continue;
+            if (s == outState) throw new ArgumentException($"The gradient of {Spec.Name}'s output state comes as the output gradient, not as a state sequence.", nameof(sequenceGrad));
+            CheckTensor(g, $"gradient of state sequence {Spec.States[s].Name}");
+            if (g.Shape.Length != 3 || g.Shape[0] != steps || g.Shape[1] != batch || g.Shape[2] != ws.StateWidth[s])
+                throw new ArgumentException($"The gradient of state sequence {Spec.States[s].Name} must be [{steps}, {batch}, {ws.StateWidth[s]}], but got {g.ShapeText}.", nameof(sequenceGrad));
         }
 
         PackWeights(ws, backward: true);
@@ -60,6 +70,10 @@ public partial class RnnLayer<T>
         for (int t = steps - 1; t >= 0; t--)
         {
             views.Step = t;
+            // A state read at every step (by a layer above) takes that step's gradient: the state after step t.
+            if (sequenceGrad is not null)
+                for (int s = 0; s < Spec.States.Length; s++)
+                    if (sequenceGrad[s] is { } g) ops.Axpy(1, ws.Slot(g.View, t, ws.StateWidth[s]), views.NextStateGrad(s));
             // A sequence that ends at step t takes its final state's gradient here: that state is the one after step t.
             if (lengths is not null && finalStateGrad is not null)
                 for (int b = 0; b < batch; b++)
@@ -118,7 +132,7 @@ public partial class RnnLayer<T>
             {
                 case GemmOperand.Input:
                     width = Sizes[Spec.Inputs[group.Index].Dim];
-                    operand = context.Input.View;
+                    operand = context.Inputs[group.Index].View;
                     _gemm!.Run(false, false, rows, width, n, Scalar<T>.One, ws.GemmOutGrad[g], n, Weights(group), width, Scalar<T>.One, ws.InputGrad[group.Index], width);
                     break;
                 case GemmOperand.State:
@@ -139,11 +153,12 @@ public partial class RnnLayer<T>
         // Frozen parameters get no gradient, whatever the fused kernels added for them.
         foreach (var p in _learned) if (p.Frozen) p.ZeroGrad();
 
-        Tensor<T>? dInput = null;
-        if (wantInput)
+        var dInputs = new Tensor<T>?[Spec.Inputs.Length];
+        for (int k = 0; k < dInputs.Length; k++)
         {
-            dInput = Tensor<T>.Rent(Device, false, steps, batch, InputSize);
-            ws.InputGrad[0].CopyTo(dInput.View);
+            if (!wantInputs[k]) continue;
+            dInputs[k] = Tensor<T>.Rent(Device, false, steps, batch, Sizes[Spec.Inputs[k].Dim]);
+            ws.InputGrad[k].CopyTo(dInputs[k]!.View);
         }
         views.Flip = !views.Flip; // the last swap moved dL/dS0 into the "next" buffers
         var dInitial = new Tensor<T>?[Spec.States.Length];
@@ -154,7 +169,7 @@ public partial class RnnLayer<T>
                 views.StateGrad(s).CopyTo(dInitial[s]!.View);
             }
         context.Dispose();
-        return (dInput, dInitial);
+        return (dInputs, dInitial);
     }
 
     private bool IsFrozen(int layoutIndex)

@@ -9,23 +9,38 @@ namespace Recur;
 public partial class RnnLayer<T>
 {
     /// <summary>Runs the layer over <paramref name="input"/> [T, B, In] from <paramref name="initialState"/> (one [B, d] tensor per
-    /// state, or zeros). With <paramref name="training"/> the activations of every step are kept for <see cref="Backward"/>; without,
+    /// state, or zeros). With <paramref name="training"/> the activations of every step are kept for <see cref="Backward(Tensor{T}, IReadOnlyList{Tensor{T}}?)"/>; without,
     /// only the current step's (inference). With <paramref name="lengths"/>, each sequence's final state is taken after its own last
     /// step. The result's tensors come from the device's pool: dispose the result when done.</summary>
-    public RnnResult<T> Forward(Tensor<T> input, IReadOnlyList<Tensor<T>>? initialState = null, bool training = true, int[]? lengths = null)
+    public RnnResult<T> Forward(Tensor<T> input, IReadOnlyList<Tensor<T>>? initialState = null, bool training = true, int[]? lengths = null) =>
+        Forward(new[] { input }, initialState, training, lengths);
+
+    /// <summary>The same for a cell with several [Input]s, one [T, B, width] tensor each, in declaration order. With
+    /// <paramref name="stateSequences"/> the result also holds every state other than the output at every step.</summary>
+    public RnnResult<T> Forward(IReadOnlyList<Tensor<T>> inputs, IReadOnlyList<Tensor<T>>? initialState = null, bool training = true, int[]? lengths = null,
+        bool stateSequences = false)
     {
-        var result = Run(input, initialState, training, lengths);
+        var result = Run(inputs, initialState, training, lengths, stateSequences);
         if (result.Context is not null) _last = result.Context;
         return result;
     }
 
-    internal RnnResult<T> Run(Tensor<T> input, IReadOnlyList<Tensor<T>>? initialState, bool training, int[]? lengths)
+    internal RnnResult<T> Run(IReadOnlyList<Tensor<T>> inputs, IReadOnlyList<Tensor<T>>? initialState, bool training, int[]? lengths, bool stateSequences = false)
     {
-        CheckTensor(input, "input");
-        if (!IsBuilt && input.Shape.Length == 3) { Sizes[Spec.Inputs[0].Dim] = input.Shape[2]; Build(); }
-        if (input.Shape.Length != 3 || input.Shape[2] != InputSize)
-            throw new ArgumentException($"{Spec.Name} expects input [T, B, {(IsBuilt ? InputSize.ToString() : "In")}] (steps, batch, {Spec.Dims[Spec.Inputs[0].Dim]}), but got {input.ShapeText}.", nameof(input));
-        int steps = input.Shape[0], batch = input.Shape[1];
+        if (inputs.Count != Spec.Inputs.Length)
+            throw new ArgumentException($"{Spec.Name} reads {Spec.Inputs.Length} input(s) ({string.Join(", ", Spec.Inputs.Select(p => p.Name))}), but {inputs.Count} were given.", nameof(inputs));
+        for (int k = 0; k < inputs.Count; k++)
+        {
+            var input = inputs[k];
+            var port = Spec.Inputs[k];
+            string name = Spec.Inputs.Length > 1 ? " " + port.Name : "";
+            CheckTensor(input, "input" + name);
+            int width = Sizes[port.Dim];
+            if (input.Shape.Length != 3 || (width > 0 && input.Shape[2] != width) || input.Shape[0] != inputs[0].Shape[0] || input.Shape[1] != inputs[0].Shape[1])
+                throw new ArgumentException($"{Spec.Name} expects input{name} [T, B, {(width > 0 ? width.ToString() : port.Dim == 0 ? "In" : Spec.Dims[port.Dim])}] (steps, batch, {Spec.Dims[port.Dim]}), but got {input.ShapeText}.", nameof(inputs));
+        }
+        if (!IsBuilt) TakeInputSizes(inputs.Select(i => i.Shape[2]).ToArray());
+        int steps = inputs[0].Shape[0], batch = inputs[0].Shape[1];
         bool full = lengths is null || lengths.All(l => l == steps);
         if (lengths is not null) Ops.CheckLengths(lengths, steps, batch);
         if (initialState is not null)
@@ -44,7 +59,7 @@ public partial class RnnLayer<T>
         var ws = TakeWorkspace(steps, batch, training);
         // Rows per thread: below this a step's pointwise work is too small to be worth waking another thread.
         int rowsPerWorker = Math.Max(1, Device.MinElementsPerThread / Sizes.Max());
-        var views = new StepViews<T>(ws, Sizes, _hypers, _paramViews, _gradViews, new[] { input.View }, Device.GroupSize, Device.Workers, _gradShifts, rowsPerWorker);
+        var views = new StepViews<T>(ws, Sizes, _hypers, _paramViews, _gradViews, inputs.Select(i => i.View).ToArray(), Device.GroupSize, Device.Workers, _gradShifts, rowsPerWorker);
         FillMasks(ws, training);
         for (int s = 0; s < Spec.States.Length; s++)
         {
@@ -59,13 +74,17 @@ public partial class RnnLayer<T>
             var group = Spec.Groups[g];
             if (group.Operand != GemmOperand.Input) continue;
             int width = Sizes[Spec.Inputs[group.Index].Dim];
-            _gemm!.Run(false, true, steps * batch, ws.GroupWidth[g], width, Scalar<T>.One, input.View, width, Weights(group), width, Scalar<T>.Zero, ws.GemmOut[g], ws.GroupWidth[g]);
+            _gemm!.Run(false, true, steps * batch, ws.GroupWidth[g], width, Scalar<T>.One, inputs[group.Index].View, width, Weights(group), width, Scalar<T>.Zero, ws.GemmOut[g], ws.GroupWidth[g]);
         }
 
         PackWeights(ws, backward: false);
         int outState = Spec.OutputState, outWidth = ws.StateWidth[outState];
         var output = Tensor<T>.Rent(Device, false, steps, batch, outWidth);
         var final = Enumerable.Range(0, Spec.States.Length).Select(s => Tensor<T>.Rent(Device, false, batch, ws.StateWidth[s])).ToArray();
+        // Every state but the output at every step, when asked (the output is that state's sequence already).
+        var sequences = stateSequences
+            ? Enumerable.Range(0, Spec.States.Length).Select(s => s == outState ? null : Tensor<T>.Rent(Device, false, steps, batch, ws.StateWidth[s])).ToArray()
+            : null;
         for (int t = 0; t < steps; t++)
         {
             views.Step = t;
@@ -75,17 +94,29 @@ public partial class RnnLayer<T>
                 _program!.Forward(k, views);
                 RunGroups(views, ws, segment: k + 1, includeState: false);
             }
-            if (!training) views.NextState(outState).CopyTo(ws.Slot(output.View, t, outWidth));
+            if (!training)
+            {
+                views.NextState(outState).CopyTo(ws.Slot(output.View, t, outWidth));
+                if (sequences is not null)
+                    for (int s = 0; s < sequences.Length; s++)
+                        if (sequences[s] is { } seq) views.NextState(s).CopyTo(ws.Slot(seq.View, t, ws.StateWidth[s]));
+            }
             if (!full) TakeFinalRows(views, ws, lengths!, t, final);
         }
-        if (training) ws.States[outState].SubView((long)batch * outWidth, (long)steps * batch * outWidth).CopyTo(output.View);
+        if (training)
+        {
+            ws.States[outState].SubView((long)batch * outWidth, (long)steps * batch * outWidth).CopyTo(output.View);
+            if (sequences is not null)
+                for (int s = 0; s < sequences.Length; s++)
+                    if (sequences[s] is { } seq) ws.States[s].SubView((long)batch * ws.StateWidth[s], seq.Length).CopyTo(seq.View);
+        }
         if (full)
         {
             views.Step = steps - 1;
             for (int s = 0; s < final.Length; s++) views.NextState(s).CopyTo(final[s].View);
         }
-        var context = training ? new RnnContext<T>(this, ws, views, input, full ? null : lengths!.ToArray()) : null;
-        return new RnnResult<T>(output, final, context);
+        var context = training ? new RnnContext<T>(this, ws, views, inputs.ToArray(), full ? null : lengths!.ToArray()) : null;
+        return new RnnResult<T>(output, final, context, sequences);
     }
 
     /// <summary>Copies the states of the sequences that end at step <paramref name="t"/> into the final state.</summary>

@@ -9,49 +9,62 @@ public partial class RnnLayer<T>
     /// <summary>The layer as one tape operation: the whole sequence runs fused, and on a training tape the backward pass through
     /// time is recorded as one entry (its activations stay in the layer's workspace until then). The input and a given initial state
     /// are copied to the layer's device if they are elsewhere. Without an initial state the layer starts from zeros, or from its
-    /// learned state.</summary>
-    public RecurrentOutput<T> Forward(Var<T> input, IReadOnlyList<Var<T>>? initialState, int[]? lengths = null)
+    /// learned state. With <paramref name="stateSequences"/> the result also holds every state at every step.</summary>
+    public RecurrentOutput<T> Forward(Var<T> input, IReadOnlyList<Var<T>>? initialState, int[]? lengths = null, bool stateSequences = false)
     {
-        var tape = input.Tape;
-        input = Ops.To(input, Device);
-        if (input.Shape.Length != 3) throw new ArgumentException($"{Spec.Name} runs over sequences [T, B, features], not {input.Value.ShapeText}.", nameof(input));
-        if (!IsBuilt) { Sizes[Spec.Inputs[0].Dim] = input.Features; Build(); }
-        int batch = input.Shape[1];
+        if (Spec.Inputs.Length > 1)
+            throw new ArgumentException($"{Spec.Name} reads {Spec.Inputs.Length} inputs ({string.Join(", ", Spec.Inputs.Select(p => p.Name))}); give them all: Forward(new[] {{ … }}, state).", nameof(input));
+        return Forward(new[] { input }, initialState, lengths, stateSequences);
+    }
+
+    /// <summary>The layer over one sequence per [Input] of its cell (in declaration order), as one tape operation.</summary>
+    public RecurrentOutput<T> Forward(IReadOnlyList<Var<T>> inputs, IReadOnlyList<Var<T>>? initialState, int[]? lengths = null, bool stateSequences = false)
+    {
+        if (inputs.Count == 0) throw new ArgumentException("Give the layer its input.", nameof(inputs));
+        var tape = inputs[0].Tape;
+        var xs = inputs.Select(x => Ops.To(x, Device)).ToArray();
+        foreach (var x in xs)
+            if (x.Shape.Length != 3) throw new ArgumentException($"{Spec.Name} runs over sequences [T, B, features], not {x.Value.ShapeText}.", nameof(inputs));
+        if (!IsBuilt) TakeInputSizes(xs.Select(x => x.Features).ToArray());
+        int batch = xs[0].Shape[1];
         var init = initialState?.Select(s => Ops.To(s, Device)).ToArray();
         if (init is null && LearnsInitialState) init = _initialState.Select(p => Ops.BroadcastRows(tape.Parameter(p), batch)).ToArray();
 
         bool training = tape.Training;
         // The cell's own masks come from the tape's generator, so a resumed run draws what an uninterrupted one would.
         if (training && Spec.Masks is { Length: > 0 }) SeedMasks(tape.Rng.NextUInt64());
-        bool requiresGrad = training && (input.RequiresGrad || init?.Any(s => s.RequiresGrad) == true || _learned.Any(p => !p.Frozen));
+        bool requiresGrad = training && (xs.Any(x => x.RequiresGrad) || init?.Any(s => s.RequiresGrad) == true || _learned.Any(p => !p.Frozen));
         // A training pass keeps every step's activations for the backward pass, and draws the cell's dropout masks for every step:
         // so does a frozen layer's, which needs no backward pass but still drops out.
         bool dropsOut = training && Spec.Masks is { Length: > 0 };
-        var result = Run(input.Value, init?.Select(s => s.Value).ToArray(), requiresGrad || dropsOut, lengths);
+        var result = Run(xs.Select(x => x.Value).ToArray(), init?.Select(s => s.Value).ToArray(), requiresGrad || dropsOut, lengths, stateSequences);
         var output = tape.Result(result.Output, requiresGrad);
         var final = result.FinalState.Select(f => tape.Result(f, requiresGrad)).ToArray();
-        if (result.Context is not { } context) return new RecurrentOutput<T>(output, final);
+        var sequences = result.StateSequences?.Select(s => s is null ? null : tape.Result(s, requiresGrad)).ToArray();
+        var states = sequences?.Select((s, k) => s ?? output).ToArray();
+        if (result.Context is not { } context) return new RecurrentOutput<T>(output, final, states);
         if (!requiresGrad)
         {
             context.Dispose();
-            return new RecurrentOutput<T>(output, final);
+            return new RecurrentOutput<T>(output, final, states);
         }
 
         tape.Record(() =>
         {
             var dOut = output.Grad ?? Tensor<T>.Rent(Device, true, output.Shape);
-            var (dInput, dInitial) = Backward(context, dOut, final.Select(f => f.Grad).ToArray(),
-                wantInput: input.RequiresGrad, wantInitial: init?.Any(s => s.RequiresGrad) == true);
+            var (dInputs, dInitial) = Backward(context, dOut, final.Select(f => f.Grad).ToArray(), sequences?.Select(s => s?.Grad).ToArray(),
+                xs.Select(x => x.RequiresGrad).ToArray(), wantInitial: init?.Any(s => s.RequiresGrad) == true);
             if (output.Grad is null) dOut.Dispose();
-            if (dInput is not null) input.AddGrad(dInput, adopt: true);
+            for (int k = 0; k < dInputs.Length; k++)
+                if (dInputs[k] is { } g) xs[k].AddGrad(g, adopt: true);
             for (int s = 0; s < dInitial.Length; s++)
                 if (dInitial[s] is { } g)
                 {
                     if (init![s].RequiresGrad) init[s].AddGrad(g, adopt: true);
                     else g.Dispose();
                 }
-        }, final.Prepend(output).Cast<ITracked>().ToArray(), context);
-        return new RecurrentOutput<T>(output, final);
+        }, final.Prepend(output).Concat(sequences?.Where(s => s is not null).Select(s => s!) ?? Enumerable.Empty<Var<T>>()).Cast<ITracked>().ToArray(), context);
+        return new RecurrentOutput<T>(output, final, states);
     }
 
     /// <summary>The output sequence, from zeros (or the learned initial state).</summary>

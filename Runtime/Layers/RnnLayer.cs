@@ -54,6 +54,8 @@ public partial class RnnLayer<T> : Part, IRecurrent<T> where T : unmanaged
         _loadProgram = loadProgram;
         _seed = seed;
         LearnsInitialState = learnInitialState;
+        // A dimension only inputs have (In, or the width of a second input) may be left to the first call.
+        var inputDims = Spec.Inputs.Select(p => p.Dim).ToHashSet();
         Sizes = Spec.Dims.Select((d, i) => d switch
         {
             "In" => inputSize ?? 0,
@@ -61,11 +63,12 @@ public partial class RnnLayer<T> : Part, IRecurrent<T> where T : unmanaged
             _ => dims is not null && dims.TryGetValue(d, out var n) ? n
                 // A dimension the equations index (λ[2]) defaults to the smallest size they allow.
                 : Spec.MinSizes is { } min && min[i] > 0 ? min[i]
+                : inputDims.Contains(i) ? 0
                 : throw new ArgumentException($"{Spec.Name} has a dimension '{d}' with no size; pass dims: new Dictionary<string, int> {{ [\"{d}\"] = ... }}."),
         }).ToArray();
         for (int i = 0; i < Sizes.Length; i++)
         {
-            if (Spec.Dims[i] == "In" && inputSize is null) continue;
+            if (Sizes[i] == 0 && inputDims.Contains(i) && (Spec.Dims[i] != "In" || inputSize is null)) continue;
             if (Spec.MinSizes is { } min && Sizes[i] < min[i])
                 throw new ArgumentOutOfRangeException(nameof(dims), $"{Spec.Name} reads element {min[i] - 1} of its {Spec.Dims[i]} vectors, so {Spec.Dims[i]} needs at least {min[i]} elements, not {Sizes[i]}.");
             if (Sizes[i] <= 0) throw new ArgumentOutOfRangeException(Spec.Dims[i] == "In" ? nameof(inputSize) : Spec.Dims[i] == "Hidden" ? nameof(hiddenSize) : nameof(dims),
@@ -74,17 +77,17 @@ public partial class RnnLayer<T> : Part, IRecurrent<T> where T : unmanaged
         _hypers = Spec.Hypers.Select(h => Scalar<T>.From(h.Default)).ToArray();
         if (hypers is not null) foreach (var (name, value) in hypers) SetHyper(name, value);
         _maskRng = new Rng((ulong)seed * 0x9E3779B97F4A7C15UL + 1);
-        if (inputSize is not null) Build();
+        if (Sizes.All(n => n > 0)) Build();
     }
 
     public new Device Device => base.Device!;
     public CellSpec Spec { get; }
 
-    /// <summary>The size of each of the cell's dimensions, in <see cref="CellSpec.Dims"/> order (In is 0 until the first call when
-    /// it was not given).</summary>
+    /// <summary>The size of each of the cell's dimensions, in <see cref="CellSpec.Dims"/> order (an input's dimension is 0 until the
+    /// first call when it was not given).</summary>
     public int[] Sizes { get; }
 
-    /// <summary>Whether the parameters exist (the input size is known).</summary>
+    /// <summary>Whether the parameters exist (every input's size is known).</summary>
     public bool IsBuilt => _params is not null;
 
     /// <summary>Whether each sequence starts from a learned state rather than zeros (when no initial state is given).</summary>
@@ -93,6 +96,7 @@ public partial class RnnLayer<T> : Part, IRecurrent<T> where T : unmanaged
     public int InputSize => Sizes[Spec.Inputs[0].Dim];
     public int OutputSize => Sizes[Spec.States[Spec.OutputState].Dim];
     public int StateCount => Spec.States.Length;
+    public IReadOnlyList<string> StateNames => Spec.States.Select(s => s.Name).ToArray();
 
     /// <summary>Every parameter in layout order, the cell's fixed matrices included, with its place in the flat buffers.</summary>
     public IReadOnlyList<ParameterInfo> Layout => _layout ?? throw NotBuilt();
@@ -107,6 +111,22 @@ public partial class RnnLayer<T> : Part, IRecurrent<T> where T : unmanaged
 
     private InvalidOperationException NotBuilt() => new(
         $"This {Spec.Name} layer takes its input size from its first call, so it has no parameters yet; run it once or give inputSize.");
+
+    /// <summary>Takes the sizes of the inputs' dimensions from the first call's inputs [T, B, width] and builds the parameters;
+    /// later calls must agree.</summary>
+    private void TakeInputSizes(IReadOnlyList<int> widths)
+    {
+        if (widths.Count != Spec.Inputs.Length)
+            throw new ArgumentException($"{Spec.Name} reads {Spec.Inputs.Length} input(s) ({string.Join(", ", Spec.Inputs.Select(p => p.Name))}), but {widths.Count} were given.");
+        for (int k = 0; k < widths.Count; k++)
+        {
+            int dim = Spec.Inputs[k].Dim;
+            if (Sizes[dim] == 0) Sizes[dim] = widths[k];
+            else if (Sizes[dim] != widths[k])
+                throw new ArgumentException($"{Spec.Name} expects input {Spec.Inputs[k].Name} [T, B, {Sizes[dim]}] (steps, batch, {Spec.Dims[dim]}), but got width {widths[k]}.");
+        }
+        if (!IsBuilt) Build();
+    }
 
     /// <summary>Allocates and initializes the parameters once the input size is known.</summary>
     private void Build()

@@ -28,6 +28,8 @@ public static class CellCatalog
         ["UnitaryRnn"] = (typeof(Cells.UnitaryRnn), _ => null),
         // Ha et al.'s sizes: 128 hyper units, embeddings of 4.
         ["HyperLstm"] = (typeof(Cells.HyperLstm), _ => new() { ["HyperUnits"] = 128, ["Embed"] = 4 }),
+        // Two inputs: in a stack, the layer below's output and its depth memory D (zeros under the first layer).
+        ["GridLstm"] = (typeof(Cells.GridLstm), _ => null),
     };
 
     public static IReadOnlyCollection<string> Names => Cells.Keys;

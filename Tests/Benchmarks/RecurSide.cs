@@ -23,14 +23,17 @@ internal static class RecurSide
     {
         var rng = new Random(1);
         using var rnn = CellCatalog.Create<float>(cell, device, c.Input, c.Hidden, seed: 1);
-        using var x = Tensor<float>.FromArray(device, Enumerable.Range(0, c.Steps * c.Batch * c.Input).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray(), c.Steps, c.Batch, c.Input);
-        using var dy = Tensor<float>.FromArray(device, Enumerable.Range(0, c.Steps * c.Batch * rnn.OutputSize).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray(), c.Steps, c.Batch, rnn.OutputSize);
+        Tensor<float> Random(int width) => Tensor<float>.FromArray(device, Enumerable.Range(0, c.Steps * c.Batch * width).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray(), c.Steps, c.Batch, width);
+        // A cell with several inputs (GridLstm) gets a random sequence for each, of its dimension's size.
+        var inputs = rnn.Spec.Inputs.Select((p, k) => Random(k == 0 ? c.Input : rnn.Sizes[p.Dim])).ToArray();
+        using var dy = Random(rnn.OutputSize);
         var name = CellCatalog.Canonical(cell);
-        report(name, "fwd", Timing.MedianMs(() => { using var r = rnn.Forward(x, training: false); }, 5, reps));
+        report(name, "fwd", Timing.MedianMs(() => { using var r = rnn.Forward(inputs, training: false); }, 5, reps));
         report(name, "fwdbwd", Timing.MedianMs(() =>
         {
-            using var r = rnn.Forward(x, training: true);
+            using var r = rnn.Forward(inputs, training: true);
             using var g = rnn.Backward(dy);
         }, 5, reps));
+        foreach (var x in inputs) x.Dispose();
     }
 }

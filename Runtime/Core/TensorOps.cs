@@ -51,6 +51,15 @@ internal abstract class TensorOps<T> where T : unmanaged
     public abstract void AxpyBy(ArrayView<T> s, ArrayView<T> x, ArrayView<T> y);
     public abstract void Fill(ArrayView<T> x, double value);
 
+    /// <summary>Zoneout's blend of a step's new state with the previous one, in place: next = k ⊙ prev + (1 − k) ⊙ next, where k is
+    /// <paramref name="keep"/> (1 where an element keeps its previous value) or, when that view is empty, the probability
+    /// <paramref name="p"/> (its expectation, for inference).</summary>
+    public abstract void ZoneoutForward(ArrayView<T> prev, ArrayView<T> next, ArrayView<T> keep, double p);
+    /// <summary>Zoneout's backward step. <paramref name="grad"/> holds dL/d(blended state) but for <paramref name="outputGrad"/> (the
+    /// step's output gradient, when the state is the output; empty otherwise), which the cell's kernel adds itself. With
+    /// full = grad + outputGrad: prevGrad += k ⊙ full, and grad = (1 − k) ⊙ full − outputGrad, so the kernel sees (1 − k) ⊙ full.</summary>
+    public abstract void ZoneoutBackward(ArrayView<T> grad, ArrayView<T> outputGrad, ArrayView<T> keep, ArrayView<T> prevGrad);
+
     /// <summary>y = f(x) (y may be x).</summary>
     public abstract void Activate(Activation f, ArrayView<T> x, ArrayView<T> y);
     /// <summary>dx (+)= dy·f′, with f′ written in terms of the output y = f(x).</summary>

@@ -52,6 +52,28 @@ internal sealed unsafe class CpuTensorOps<T> : TensorOps<T> where T : unmanaged,
 
     public override void Fill(ArrayView<T> x, double value) => S(x).Fill(C(value));
 
+    public override void ZoneoutForward(ArrayView<T> prev, ArrayView<T> next, ArrayView<T> keep, double p)
+    {
+        var a = S(prev); var n = S(next); var k = S(keep);
+        T pk = C(p);
+        for (int i = 0; i < n.Length; i++)
+        {
+            T ki = k.IsEmpty ? pk : k[i];
+            n[i] = ki * a[i] + (T.One - ki) * n[i];
+        }
+    }
+
+    public override void ZoneoutBackward(ArrayView<T> grad, ArrayView<T> outputGrad, ArrayView<T> keep, ArrayView<T> prevGrad)
+    {
+        var g = S(grad); var o = S(outputGrad); var k = S(keep); var pg = S(prevGrad);
+        for (int i = 0; i < g.Length; i++)
+        {
+            T step = o.IsEmpty ? T.Zero : o[i], full = g[i] + step;
+            pg[i] += k[i] * full;
+            g[i] = (T.One - k[i]) * full - step;
+        }
+    }
+
     public override void Activate(Activation f, ArrayView<T> x, ArrayView<T> y)
     {
         var xs = S(x); var ys = S(y);

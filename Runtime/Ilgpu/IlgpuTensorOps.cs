@@ -22,6 +22,8 @@ internal sealed class IlgpuTensorOps<T> : TensorOps<T> where T : unmanaged, IFlo
     private Action<Index1D, ArrayView<T>, ArrayView<T>>? _scaleBy;
     private Action<Index1D, ArrayView<T>, T>? _fill;
     private Action<Index1D, int, ArrayView<T>, ArrayView<T>>? _activate;
+    private Action<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>, int, T>? _zoneoutForward;
+    private Action<Index1D, ArrayView<T>, ArrayView<T>, int, ArrayView<T>, ArrayView<T>>? _zoneoutBackward;
     private Action<Index1D, int, ArrayView<T>, ArrayView<T>, ArrayView<T>, int>? _activationBackward;
     private Action<Index1D, ArrayView<T>, int, ArrayView<T>>? _addRowVector;
     private Action<Index1D, ArrayView<T>, int, int, ArrayView<T>>? _columnSumAdd;
@@ -70,6 +72,14 @@ internal sealed class IlgpuTensorOps<T> : TensorOps<T> where T : unmanaged, IFlo
 
     public override void Fill(ArrayView<T> x, double value) =>
         (_fill ??= _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<T>, T>(TensorKernels<T>.Fill))(Len(x), x, C(value));
+
+    public override void ZoneoutForward(ArrayView<T> prev, ArrayView<T> next, ArrayView<T> keep, double p) =>
+        (_zoneoutForward ??= _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>, int, T>(TensorKernels<T>.ZoneoutForward))(
+            Len(next), prev, next, keep.Length > 0 ? keep : next, keep.Length > 0 ? 1 : 0, C(p));
+
+    public override void ZoneoutBackward(ArrayView<T> grad, ArrayView<T> outputGrad, ArrayView<T> keep, ArrayView<T> prevGrad) =>
+        (_zoneoutBackward ??= _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<T>, ArrayView<T>, int, ArrayView<T>, ArrayView<T>>(TensorKernels<T>.ZoneoutBackward))(
+            Len(grad), grad, outputGrad.Length > 0 ? outputGrad : grad, outputGrad.Length > 0 ? 1 : 0, keep, prevGrad);
 
     public override void Activate(Activation f, ArrayView<T> x, ArrayView<T> y) =>
         (_activate ??= _acc.LoadAutoGroupedStreamKernel<Index1D, int, ArrayView<T>, ArrayView<T>>(TensorKernels<T>.Activate))(Len(y), (int)f, x, y);

@@ -40,6 +40,20 @@ public static class TensorKernels<T> where T : unmanaged, IFloatingPointIeee754<
 
     public static void Fill(Index1D i, ArrayView<T> x, T value) => x[i] = value;
 
+    /// <summary>next = k·prev + (1 − k)·next, k from the mask or, with useMask 0, the probability p.</summary>
+    public static void ZoneoutForward(Index1D i, ArrayView<T> prev, ArrayView<T> next, ArrayView<T> keep, int useMask, T p)
+    {
+        T k = useMask != 0 ? keep[i] : p;
+        next[i] = k * prev[i] + (T.One - k) * next[i];
+    }
+
+    public static void ZoneoutBackward(Index1D i, ArrayView<T> grad, ArrayView<T> outputGrad, int hasOutput, ArrayView<T> keep, ArrayView<T> prevGrad)
+    {
+        T o = hasOutput != 0 ? outputGrad[i] : T.Zero, full = grad[i] + o;
+        prevGrad[i] += keep[i] * full;
+        grad[i] = (T.One - keep[i]) * full - o;
+    }
+
     /// <summary>f: 0 identity, 1 sigmoid, 2 tanh, 3 relu (the order of <see cref="Activation"/>).</summary>
     public static void Activate(Index1D i, int f, ArrayView<T> x, ArrayView<T> y)
     {

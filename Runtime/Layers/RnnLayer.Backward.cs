@@ -87,6 +87,11 @@ public partial class RnnLayer<T>
                         }
                 }
             for (int s = 0; s < Spec.States.Length; s++) views.StateGrad(s).MemSetToZero();
+            // Zoneout: the part of each state's gradient that kept the previous value goes straight to it; the kernel sees the rest.
+            for (int s = 0; s < _zoneout.Length; s++)
+                if (_zoneout[s] > 0)
+                    ops.ZoneoutBackward(views.NextStateGrad(s), s == outState ? views.OutputGrad() : default,
+                        ws.Slot(ZoneMask(ws, s), t, ws.StateWidth[s]), views.StateGrad(s));
             for (int k = Spec.Segments - 1; k >= 0; k--)
             {
                 // Gradients of the operands this segment wrote, through the GEMMs that read them (all later segments are done).
@@ -101,7 +106,7 @@ public partial class RnnLayer<T>
                         int width = ws.IntermediateWidth[i];
                         if (_packedGemm is not null) PackedProduct(views.GemmOutGrad(g), batch, ws.GroupWidth[g], _backwardPacks[g], views.IntermediateGrad(i), width, first ? 0f : 1f);
                         else _gemm!.Run(false, false, batch, width, ws.GroupWidth[g], Scalar<T>.One, views.GemmOutGrad(g), ws.GroupWidth[g],
-                            Weights(group), width, first ? Scalar<T>.Zero : Scalar<T>.One, views.IntermediateGrad(i), width);
+                            Weights(g, ws), width, first ? Scalar<T>.Zero : Scalar<T>.One, views.IntermediateGrad(i), width);
                         first = false;
                     }
                 }
@@ -115,7 +120,7 @@ public partial class RnnLayer<T>
                 int width = ws.StateWidth[group.Index];
                 if (_packedGemm is not null) PackedProduct(views.GemmOutGrad(g), batch, ws.GroupWidth[g], _backwardPacks[g], views.StateGrad(group.Index), width, 1f);
                 else _gemm!.Run(false, false, batch, width, ws.GroupWidth[g], Scalar<T>.One, views.GemmOutGrad(g), ws.GroupWidth[g],
-                    Weights(group), width, Scalar<T>.One, views.StateGrad(group.Index), width);
+                    Weights(g, ws), width, Scalar<T>.One, views.StateGrad(group.Index), width);
             }
             views.Flip = !views.Flip;
         }
@@ -146,6 +151,15 @@ public partial class RnnLayer<T>
             }
             // Fixed matrices (a DFT) and frozen weights get no gradient.
             if (Enumerable.Range(group.FirstParam, group.ParamCount).All(p => Spec.Params[p].Frozen || IsFrozen(p))) continue;
+            if (ws.WeightsDropped && group.Operand == GemmOperand.State)
+            {
+                // Dropped weights: the gradient reaches a weight through its mask.
+                long length = WeightLength(group);
+                using var dropped = Tensor<T>.Rent(Device, false, checked((int)length));
+                _gemm!.Run(true, false, n, width, rows, Scalar<T>.One, ws.GemmOutGrad[g], n, operand, width, Scalar<T>.Zero, dropped.View, width);
+                ops.Multiply(dropped.View, ws.Extra("weightmask" + g, length), WeightGrads(group), accumulate: true);
+                continue;
+            }
             _gemm!.Run(true, false, n, width, rows, Scalar<T>.One, ws.GemmOutGrad[g], n, operand, width, Scalar<T>.One, WeightGrads(group), width);
         }
 

@@ -61,6 +61,7 @@ public partial class RnnLayer<T>
         int rowsPerWorker = Math.Max(1, Device.MinElementsPerThread / Sizes.Max());
         var views = new StepViews<T>(ws, Sizes, _hypers, _paramViews, _gradViews, inputs.Select(i => i.View).ToArray(), Device.GroupSize, Device.Workers, _gradShifts, rowsPerWorker);
         FillMasks(ws, training);
+        DropWeights(ws, training);
         for (int s = 0; s < Spec.States.Length; s++)
         {
             var slot0 = ws.Slot(ws.States[s], 0, ws.StateWidth[s]);
@@ -94,6 +95,7 @@ public partial class RnnLayer<T>
                 _program!.Forward(k, views);
                 RunGroups(views, ws, segment: k + 1, includeState: false);
             }
+            Zoneout(views, ws, training);
             if (!training)
             {
                 views.NextState(outState).CopyTo(ws.Slot(output.View, t, outWidth));
@@ -133,9 +135,53 @@ public partial class RnnLayer<T>
         }
     }
 
-    /// <summary>Draws every step's dropout masks for a training pass (0, or 1/(1 − rate)); inference and rate 0 give ones.</summary>
+    /// <summary>Blends the step's new states with the previous ones where zoneout is on: by this step's masks in training, by the
+    /// probability (the expectation) in inference.</summary>
+    private void Zoneout(StepViews<T> views, RnnWorkspace<T> ws, bool training)
+    {
+        for (int s = 0; s < _zoneout.Length; s++)
+        {
+            if (_zoneout[s] == 0) continue;
+            var keep = training ? ws.Slot(ZoneMask(ws, s), views.Step, ws.StateWidth[s]) : default;
+            Device.Ops<T>().ZoneoutForward(views.State(s), views.NextState(s), keep, _zoneout[s]);
+        }
+    }
+
+    /// <summary>The zoneout masks of state <paramref name="s"/>, every step [T, B, d]: 1 where an element keeps its previous value.</summary>
+    private static ArrayView<T> ZoneMask(RnnWorkspace<T> ws, int s) => ws.Extra("zoneout" + s, (long)ws.Steps * ws.Batch * ws.StateWidth[s]);
+
+    /// <summary>Under weight-drop in training, draws one mask per recurrent weight block for this pass (0, or 1/(1 − p)) and keeps
+    /// the dropped weights in the workspace for the forward and backward products.</summary>
+    private void DropWeights(RnnWorkspace<T> ws, bool training)
+    {
+        ws.WeightsDropped = training && _weightDrop > 0;
+        if (!ws.WeightsDropped) return;
+        T kept = Scalar<T>.From(1 / (1 - _weightDrop)), zero = Scalar<T>.Zero;
+        for (int g = 0; g < Spec.Groups.Length; g++)
+        {
+            if (Spec.Groups[g].Operand != GemmOperand.State) continue;
+            long length = WeightLength(Spec.Groups[g]);
+            var host = new T[length];
+            for (long i = 0; i < length; i++) host[i] = _maskRng.NextDouble() < _weightDrop ? zero : kept;
+            var mask = ws.Extra("weightmask" + g, length);
+            mask.CopyFromCPU(host);
+            Device.Ops<T>().Multiply(Weights(Spec.Groups[g]), mask, ws.Extra("dropped" + g, length), accumulate: false);
+        }
+    }
+
+    /// <summary>Draws every step's dropout masks for a training pass (0, or 1/(1 − rate)); inference and rate 0 give ones. Zoneout's
+    /// masks too (1 where an element keeps its previous value).</summary>
     private void FillMasks(RnnWorkspace<T> ws, bool training)
     {
+        if (training)
+            for (int s = 0; s < _zoneout.Length; s++)
+            {
+                if (_zoneout[s] == 0) continue;
+                var keep = ZoneMask(ws, s);
+                var host = new T[keep.Length];
+                for (long i = 0; i < host.Length; i++) host[i] = _maskRng.NextDouble() < _zoneout[s] ? Scalar<T>.One : Scalar<T>.Zero;
+                keep.CopyFromCPU(host);
+            }
         if (Spec.Masks is not { Length: > 0 } masks) return;
         for (int k = 0; k < masks.Length; k++)
         {
@@ -162,7 +208,7 @@ public partial class RnnLayer<T>
                 ? (views.State(group.Index), ws.StateWidth[group.Index])
                 : (views.Intermediate(group.Index), ws.IntermediateWidth[group.Index]);
             if (_packedGemm is not null) PackedProduct(operand, ws.Batch, width, _forwardPacks[g], views.GemmOut(g), ws.GroupWidth[g], 0f);
-            else _gemm!.Run(false, true, ws.Batch, ws.GroupWidth[g], width, Scalar<T>.One, operand, width, Weights(group), width, Scalar<T>.Zero, views.GemmOut(g), ws.GroupWidth[g]);
+            else _gemm!.Run(false, true, ws.Batch, ws.GroupWidth[g], width, Scalar<T>.One, operand, width, Weights(g, ws), width, Scalar<T>.Zero, views.GemmOut(g), ws.GroupWidth[g]);
         }
     }
 
@@ -176,7 +222,7 @@ public partial class RnnLayer<T>
             var group = Spec.Groups[g];
             if (group.Operand == GemmOperand.Input) continue;
             int width = group.Operand == GemmOperand.State ? ws.StateWidth[group.Index] : ws.IntermediateWidth[group.Index];
-            var w = (float*)Weights(group).LoadEffectiveAddressAsPtr();
+            var w = (float*)Weights(g, ws).LoadEffectiveAddressAsPtr();
             if (backward) PackedGemm.Pack(_backwardPacks[g], w, ws.GroupWidth[g], width, width, transposed: false);
             else PackedGemm.Pack(_forwardPacks[g], w, width, ws.GroupWidth[g], width, transposed: true);
         }

@@ -31,12 +31,13 @@ public partial class RnnLayer<T>
         if (init is null && LearnsInitialState) init = _initialState.Select(p => Ops.BroadcastRows(tape.Parameter(p), batch)).ToArray();
 
         bool training = tape.Training;
-        // The cell's own masks come from the tape's generator, so a resumed run draws what an uninterrupted one would.
-        if (training && Spec.Masks is { Length: > 0 }) SeedMasks(tape.Rng.NextUInt64());
+        // The cell's own masks (and zoneout's and weight-drop's) come from the tape's generator, so a resumed run draws what an
+        // uninterrupted one would.
+        if (training && DrawsMasks) SeedMasks(tape.Rng.NextUInt64());
         bool requiresGrad = training && (xs.Any(x => x.RequiresGrad) || init?.Any(s => s.RequiresGrad) == true || _learned.Any(p => !p.Frozen));
         // A training pass keeps every step's activations for the backward pass, and draws the cell's dropout masks for every step:
         // so does a frozen layer's, which needs no backward pass but still drops out.
-        bool dropsOut = training && Spec.Masks is { Length: > 0 };
+        bool dropsOut = training && DrawsMasks;
         var result = Run(xs.Select(x => x.Value).ToArray(), init?.Select(s => s.Value).ToArray(), requiresGrad || dropsOut, lengths, stateSequences);
         var output = tape.Result(result.Output, requiresGrad);
         var final = result.FinalState.Select(f => tape.Result(f, requiresGrad)).ToArray();
@@ -66,6 +67,9 @@ public partial class RnnLayer<T>
         }, final.Prepend(output).Concat(sequences?.Where(s => s is not null).Select(s => s!) ?? Enumerable.Empty<Var<T>>()).Cast<ITracked>().ToArray(), context);
         return new RecurrentOutput<T>(output, final, states);
     }
+
+    /// <summary>Whether a training pass draws random masks: the cell's dropout, zoneout or weight-drop.</summary>
+    private bool DrawsMasks => Spec.Masks is { Length: > 0 } || _zoneout.Any(p => p > 0) || _weightDrop > 0;
 
     /// <summary>The output sequence, from zeros (or the learned initial state).</summary>
     public Var<T> Forward(Var<T> x) => Forward(x, null).Output;

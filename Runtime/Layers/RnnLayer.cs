@@ -23,6 +23,8 @@ public partial class RnnLayer<T> : Part, IRecurrent<T> where T : unmanaged
     private readonly Rng _maskRng;
     private readonly List<RnnWorkspace<T>> _freeWorkspaces = new();
     private readonly List<Parameter<T>> _initialState = new();
+    private readonly double[] _zoneout;
+    private double _weightDrop;
     private CellProgram<T>? _program;
     private IGemm<T>? _gemm;
     private MemoryBuffer1D<T, Stride1D.Dense>? _params, _grads, _partialGrads;
@@ -75,6 +77,7 @@ public partial class RnnLayer<T> : Part, IRecurrent<T> where T : unmanaged
                 $"{Spec.Name}'s dimension {Spec.Dims[i]} must be positive, not {Sizes[i]}.");
         }
         _hypers = Spec.Hypers.Select(h => Scalar<T>.From(h.Default)).ToArray();
+        _zoneout = new double[Spec.States.Length];
         if (hypers is not null) foreach (var (name, value) in hypers) SetHyper(name, value);
         _maskRng = new Rng((ulong)seed * 0x9E3779B97F4A7C15UL + 1);
         if (Sizes.All(n => n > 0)) Build();
@@ -193,6 +196,35 @@ public partial class RnnLayer<T> : Part, IRecurrent<T> where T : unmanaged
         _gemm = Device.Gemm<T>();
     }
 
+    /// <summary>Zoneout (Krueger et al. 2016) on state <paramref name="state"/>: in training each element keeps its previous value with
+    /// probability <paramref name="probability"/> (masks drawn per step, like the cell's own dropout), in inference it takes the
+    /// expectation p·previous + (1 − p)·new. 0 turns it off.</summary>
+    public void SetZoneout(string state, double probability)
+    {
+        int s = Array.FindIndex(Spec.States, st => st.Name == state);
+        if (s < 0) throw new ArgumentException($"{Spec.Name} has no state '{state}'; it has: {string.Join(", ", Spec.States.Select(st => st.Name))}.", nameof(state));
+        if (!(probability >= 0 && probability < 1)) throw new ArgumentOutOfRangeException(nameof(probability), $"A zoneout probability is in [0, 1), not {probability}.");
+        _zoneout[s] = probability;
+    }
+
+    /// <summary>Zoneout with <paramref name="probability"/> on every state of the cell.</summary>
+    public void SetZoneout(double probability)
+    {
+        foreach (var s in Spec.States) SetZoneout(s.Name, probability);
+    }
+
+    public double GetZoneout(string state) => _zoneout[Array.FindIndex(Spec.States, st => st.Name == state) is var s and >= 0 ? s
+        : throw new ArgumentException($"{Spec.Name} has no state '{state}'.", nameof(state))];
+
+    /// <summary>Weight-drop (DropConnect on the recurrent weights, Merity et al. 2017): in training every weight that multiplies a
+    /// state is zeroed with this probability and the rest scaled by 1/(1 − p), one mask per forward pass (per batch, not per step),
+    /// and the weights are used as they are in inference. 0 turns it off.</summary>
+    public double WeightDrop
+    {
+        get => _weightDrop;
+        set => _weightDrop = value >= 0 && value < 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), $"A weight-drop probability is in [0, 1), not {value}.");
+    }
+
     public double GetHyper(string name) => Scalar<T>.ToDouble(_hypers[HyperIndex(name)]);
     public void SetHyper(string name, double value)
     {
@@ -249,6 +281,10 @@ public partial class RnnLayer<T> : Part, IRecurrent<T> where T : unmanaged
         _grads?.MemSetToZero();
         foreach (var p in _initialState) p.ZeroGrad();
     }
+
+    /// <summary>The weights group <paramref name="g"/> multiplies in this pass: the dropped copy for a recurrent group under weight-drop.</summary>
+    private ArrayView<T> Weights(int g, RnnWorkspace<T> ws) =>
+        ws.WeightsDropped && Spec.Groups[g].Operand == GemmOperand.State ? ws.Extra("dropped" + g, WeightLength(Spec.Groups[g])) : Weights(Spec.Groups[g]);
 
     private ArrayView<T> Weights(GemmGroupSpec g) => ((ArrayView<T>)_params!.View).SubView(Layout[g.FirstParam].Offset, WeightLength(g));
     private ArrayView<T> WeightGrads(GemmGroupSpec g) => ((ArrayView<T>)_grads!.View).SubView(Layout[g.FirstParam].Offset, WeightLength(g));

@@ -12,11 +12,14 @@ namespace Recur;
 internal sealed class RnnWorkspace<T> : IDisposable where T : unmanaged
 {
     private readonly List<IDisposable> _owned = new();
+    private readonly Device _device;
+    private readonly Dictionary<string, ArrayView<T>> _extra = new();
     // Input projections are computed for every step before the loop, so their buffer always holds all steps.
     private readonly bool[] _allSteps;
 
     public RnnWorkspace(Device device, CellSpec spec, int[] sizes, int steps, int batch, bool training)
     {
+        _device = device;
         Steps = steps;
         Batch = batch;
         Training = training;
@@ -68,6 +71,19 @@ internal sealed class RnnWorkspace<T> : IDisposable where T : unmanaged
     public ArrayView<T>[] StateGradA { get; } = Array.Empty<ArrayView<T>>();
     public ArrayView<T>[] StateGradB { get; } = Array.Empty<ArrayView<T>>();
     public ArrayView<T>[] InputGrad { get; } = Array.Empty<ArrayView<T>>();
+
+    /// <summary>A buffer for what only some layers use (zoneout masks, dropped weights), made the first time it is asked for and kept
+    /// with the workspace.</summary>
+    public ArrayView<T> Extra(string name, long length)
+    {
+        if (_extra.TryGetValue(name, out var view) && view.Length == length) return view;
+        var buffer = _device.Allocate<T>(length);
+        _owned.Add(buffer);
+        return _extra[name] = buffer.View.SubView(0, length);
+    }
+
+    /// <summary>Whether this pass's recurrent products use dropped weights (weight-drop in training).</summary>
+    public bool WeightsDropped { get; set; }
 
     /// <summary>Row block <paramref name="slot"/> of a buffer of rows of width <paramref name="width"/> (one row per batch element).</summary>
     public ArrayView<T> Slot(ArrayView<T> buffer, int slot, int width) => buffer.SubView((long)slot * Batch * width, (long)Batch * width);

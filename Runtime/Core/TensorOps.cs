@@ -88,6 +88,11 @@ internal abstract class TensorOps<T> where T : unmanaged
     public abstract double CrossEntropy(ArrayView<T> logits, int rows, int cols, ArrayView<int> targets, int ignore, double smoothing, double scale, ArrayView<T> grad);
     /// <summary>diff = a − b; returns Σ diff².</summary>
     public abstract double SquaredDifference(ArrayView<T> a, ArrayView<T> b, ArrayView<T> diff);
+    /// <summary>norms[r] = ‖x[r, :]‖₂.</summary>
+    public abstract void RowNorms(ArrayView<T> x, int rows, int cols, ArrayView<T> norms);
+    /// <summary>dx[r, c] += scale[r]·x[r, c].</summary>
+    public abstract void ScaleRowsAdd(ArrayView<T> x, ArrayView<T> scale, int rows, int cols, ArrayView<T> dx);
+
     /// <summary>Σ x².</summary>
     public abstract double SquaredNorm(ArrayView<T> x);
 

@@ -230,6 +230,18 @@ internal sealed unsafe class CpuTensorOps<T> : TensorOps<T> where T : unmanaged,
 
     public override double SquaredNorm(ArrayView<T> x) => SumOfSquares(S(x));
 
+    public override void RowNorms(ArrayView<T> x, int rows, int cols, ArrayView<T> norms)
+    {
+        var xs = S(x); var n = S(norms);
+        for (int r = 0; r < rows; r++) n[r] = TensorPrimitives.Norm<T>(xs.Slice(r * cols, cols));
+    }
+
+    public override void ScaleRowsAdd(ArrayView<T> x, ArrayView<T> scale, int rows, int cols, ArrayView<T> dx)
+    {
+        var xs = S(x); var s = S(scale); var d = S(dx);
+        for (int r = 0; r < rows; r++) TensorPrimitives.MultiplyAdd(xs.Slice(r * cols, cols), s[r], d.Slice(r * cols, cols), d.Slice(r * cols, cols));
+    }
+
     /// <summary>Blocks of 4096 summed in T (vectorized), the blocks in double.</summary>
     private static double SumOfSquares(Span<T> s)
     {

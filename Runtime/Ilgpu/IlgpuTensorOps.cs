@@ -34,7 +34,8 @@ internal sealed class IlgpuTensorOps<T> : TensorOps<T> where T : unmanaged, IFlo
     private Action<Index1D, ArrayView<T>, ArrayView<T>, int, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>>? _layerNormInputGrad;
     private Action<Index1D, ArrayView<T>, ArrayView<T>, int, int, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>>? _layerNormParamGrad;
     private Action<Index1D, ArrayView<T>, int, ArrayView<int>, int, T, T, T, T, ArrayView<T>, int, ArrayView<T>>? _crossEntropy;
-    private Action<Index1D, ArrayView<T>, int, ArrayView<T>>? _squaredPartials;
+    private Action<Index1D, ArrayView<T>, int, ArrayView<T>>? _squaredPartials, _rowNorms;
+    private Action<Index1D, ArrayView<T>, ArrayView<T>, int, ArrayView<T>>? _scaleRowsAdd;
     private Action<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, OptimizerArgs<T>>? _adam;
     private Action<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>, OptimizerArgs<T>>? _sgd;
     private Action<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, OptimizerArgs<T>>? _rmsProp;
@@ -146,6 +147,12 @@ internal sealed class IlgpuTensorOps<T> : TensorOps<T> where T : unmanaged, IFlo
         (_squaredPartials ??= _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<T>, int, ArrayView<T>>(TensorKernels<T>.SquaredPartials))(chunks, x, NormChunk, partial.View);
         return HostSum(partial);
     }
+
+    public override void RowNorms(ArrayView<T> x, int rows, int cols, ArrayView<T> norms) =>
+        (_rowNorms ??= _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<T>, int, ArrayView<T>>(TensorKernels<T>.RowNorms))(rows, x, cols, norms);
+
+    public override void ScaleRowsAdd(ArrayView<T> x, ArrayView<T> scale, int rows, int cols, ArrayView<T> dx) =>
+        (_scaleRowsAdd ??= _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<T>, ArrayView<T>, int, ArrayView<T>>(TensorKernels<T>.ScaleRowsAdd))(rows * cols, x, scale, cols, dx);
 
     private static double HostSum(Tensor<T> t)
     {

@@ -157,6 +157,15 @@ public static class TensorKernels<T> where T : unmanaged, IFloatingPointIeee754<
         for (int c = 0; c < cols; c++) grad[row + c] = T.Exp(logits[row + c] - logSum) * scale - spread - (c == target ? hit : T.Zero);
     }
 
+    public static void RowNorms(Index1D r, ArrayView<T> x, int cols, ArrayView<T> norms)
+    {
+        T sum = T.Zero;
+        for (int c = 0; c < cols; c++) sum += x[r * cols + c] * x[r * cols + c];
+        norms[r] = T.Sqrt(sum);
+    }
+
+    public static void ScaleRowsAdd(Index1D i, ArrayView<T> x, ArrayView<T> scale, int cols, ArrayView<T> dx) => dx[i] += scale[i / cols] * x[i];
+
     public static void Subtract(Index1D i, ArrayView<T> a, ArrayView<T> b, ArrayView<T> y) => y[i] = a[i] - b[i];
 
     /// <summary>partial[i] = Σ x² over elements [i·chunk, (i+1)·chunk).</summary>

@@ -110,6 +110,21 @@ public static partial class Ops
         return Recorded(r, () => ops.CopyColumns(r.Grad!.View, length, 0, x.GradForAccumulate().View, width, start, rows, length, accumulate: true));
     }
 
+    /// <summary>Steps [start, start + count) of x along its first axis (time, for sequences [T, B, F]): a view, no copy; the gradient
+    /// adds into those steps of x's.</summary>
+    public static Var<T> Steps<T>(Var<T> x, int start, int count) where T : unmanaged
+    {
+        int steps = x.Shape[0];
+        if (start < 0 || count < 1 || start + count > steps)
+            throw new ArgumentOutOfRangeException(nameof(start), $"Steps [{start}, {start + count}) are outside the {steps} of {x.Value.ShapeText}.");
+        long per = x.Length / steps;
+        var shape = x.Shape.ToArray();
+        shape[0] = count;
+        var alias = Tensor<T>.Wrap(x.Device, x.View.SubView(start * per, count * per), shape);
+        var r = new Var<T>(x.Tape, alias, ownsValue: false, x.RequiresGrad, leaf: false);
+        return Recorded(r, () => O(x).Axpy(1, r.Grad!.View, x.GradForAccumulate().View.SubView(start * per, count * per)));
+    }
+
     /// <summary>The same values under another shape with as many elements (a view: no copy forward).</summary>
     public static Var<T> Reshape<T>(Var<T> x, params int[] shape) where T : unmanaged
     {

@@ -106,3 +106,52 @@ public class RegularizerTests
         Assert.Equal(Out(true, 3), Out(true, 3));
     }
 }
+
+/// <summary>The loss-term regularizers against finite differences in double on both CPU backends, and against their definitions.</summary>
+public class RegularizerTermTests
+{
+    public static TheoryData<string> Devices => new() { "cpu", "ilgpu-cpu" };
+    private static Tensor<double> R(Device d, int seed, params int[] shape) => TapeCheck.Random(d, seed, 1, shape);
+
+    [Theory, MemberData(nameof(Devices))]
+    public void The_norm_stabilizer_on_hidden_states_and_on_logits(string device)
+    {
+        var d = TestDevices.ByName(device);
+        using var rnn = new Rnn<Gru, double>(d, 2, 3, seed: 1);
+        using var head = new Dense<double>(d, 5, 3, seed: 2);
+        using var model = new Sequential<double>(rnn, head);
+        using var x = R(d, 3, 4, 2, 2);
+        TapeCheck.Check(model, new[] { x }, (t, v) =>
+        {
+            var h = rnn.Forward(v[0]);
+            var logits = head.Forward(h);
+            return Losses.Sum((1.0, Regularizers.NormStabilizer(h, 0.7)), (1.0, Regularizers.NormStabilizer(logits, 0.3)));
+        });
+    }
+
+    [Theory, MemberData(nameof(Devices))]
+    public void Activation_temporal_activation_and_decov_terms(string device)
+    {
+        var d = TestDevices.ByName(device);
+        using var x = R(d, 4, 3, 2, 4);
+        TapeCheck.Check(null, new[] { x }, (t, v) =>
+        {
+            var h = Ops.Tanh(v[0]);
+            return Losses.Sum((1.0, Regularizers.Activation(h, 2)), (1.0, Regularizers.Temporal(h, 1)), (1.0, Regularizers.DeCov(h, 3)));
+        });
+    }
+
+    [Fact]
+    public void The_terms_have_the_values_of_their_definitions()
+    {
+        var d = TestDevices.Cpu;
+        // Two steps, one sequence, two features: h0 = (3, 4), h1 = (0, 1).
+        using var tape = new Tape();
+        var h = tape.Input(d, new[] { 3.0, 4, 0, 1 }, 2, 1, 2);
+        Assert.Equal(0.5 * (5 - 1) * (5 - 1), Regularizers.NormStabilizer(h, 0.5).Item(), 12);
+        Assert.Equal(2 * (9 + 16 + 0 + 1) / 4.0, Regularizers.Activation(h, 2).Item(), 12);
+        Assert.Equal(3 * ((0 - 3) * (0 - 3) + (1 - 4) * (1 - 4)) / 2.0, Regularizers.Temporal(h, 3).Item(), 12);
+        // Rows (3, 4) and (0, 1): centred (1.5, 1.5) and (−1.5, −1.5), covariance 2.25 everywhere; off-diagonal ½·2·2.25².
+        Assert.Equal(0.5 * 2 * 2.25 * 2.25, Regularizers.DeCov(Ops.Reshape(h, 2, 2), 1).Item(), 12);
+    }
+}

@@ -86,6 +86,12 @@ internal abstract class TensorOps<T> where T : unmanaged
     /// p = softmax(logits row), computed stably. When <paramref name="grad"/> is not empty it gets scale·∂/∂logits (zero rows for
     /// ignored targets).</summary>
     public abstract double CrossEntropy(ArrayView<T> logits, int rows, int cols, ArrayView<int> targets, int ignore, double smoothing, double scale, ArrayView<T> grad);
+    /// <summary>The negative log-likelihood of pen offsets under a bivariate Gaussian mixture with an end-of-stroke probability (Graves
+    /// 2013), summed over rows with weight 1 (rows of weight 0 are skipped). A row of <paramref name="raw"/> is [π logits (M), μx (M),
+    /// μy (M), log σx (M), log σy (M), ρ before tanh (M), end-of-stroke logit]; a row of <paramref name="targets"/> is (dx, dy, eos). When
+    /// <paramref name="grad"/> is not empty it gets scale·∂/∂raw.</summary>
+    public abstract double MixtureNll(ArrayView<T> raw, int rows, int components, ArrayView<T> targets, ArrayView<T> weights, double scale, ArrayView<T> grad);
+
     /// <summary>diff = a − b; returns Σ diff².</summary>
     public abstract double SquaredDifference(ArrayView<T> a, ArrayView<T> b, ArrayView<T> diff);
     /// <summary>norms[r] = ‖x[r, :]‖₂.</summary>

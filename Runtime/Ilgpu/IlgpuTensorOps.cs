@@ -35,6 +35,7 @@ internal sealed class IlgpuTensorOps<T> : TensorOps<T> where T : unmanaged, IFlo
     private Action<Index1D, ArrayView<T>, ArrayView<T>, int, int, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>>? _layerNormParamGrad;
     private Action<Index1D, ArrayView<T>, int, ArrayView<int>, int, T, T, T, T, ArrayView<T>, int, ArrayView<T>>? _crossEntropy;
     private Action<Index1D, ArrayView<T>, int, ArrayView<T>>? _squaredPartials, _rowNorms;
+    private Action<Index1D, ArrayView<T>, int, ArrayView<T>, ArrayView<T>, T, ArrayView<T>, int, ArrayView<T>>? _mixtureNll;
     private Action<Index1D, ArrayView<T>, ArrayView<T>, int, ArrayView<T>>? _scaleRowsAdd;
     private Action<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, OptimizerArgs<T>>? _adam;
     private Action<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>, OptimizerArgs<T>>? _sgd;
@@ -131,6 +132,14 @@ internal sealed class IlgpuTensorOps<T> : TensorOps<T> where T : unmanaged, IFlo
         (_crossEntropy ??= _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<T>, int, ArrayView<int>, int, T, T, T, T, ArrayView<T>, int, ArrayView<T>>(TensorKernels<T>.CrossEntropy))(
             rows, logits, cols, targets, ignore, C(smoothing), C(scale), C((1 - smoothing) * scale), C(smoothing / cols * scale),
             grad.Length > 0 ? grad : logits, grad.Length > 0 ? 1 : 0, rowLoss.View);
+        return HostSum(rowLoss);
+    }
+
+    public override double MixtureNll(ArrayView<T> raw, int rows, int components, ArrayView<T> targets, ArrayView<T> weights, double scale, ArrayView<T> grad)
+    {
+        using var rowLoss = Tensor<T>.Rent(_device, false, rows);
+        (_mixtureNll ??= _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<T>, int, ArrayView<T>, ArrayView<T>, T, ArrayView<T>, int, ArrayView<T>>(TensorKernels<T>.MixtureNll))(
+            rows, raw, components, targets, weights, C(scale), grad.Length > 0 ? grad : raw, grad.Length > 0 ? 1 : 0, rowLoss.View);
         return HostSum(rowLoss);
     }
 

@@ -27,6 +27,7 @@ internal sealed class CellChecker
     private readonly List<ParamInfo> _params = new();
     private readonly List<LinearInfo> _linears = new();
     private readonly List<NodeLabel> _labels = new();
+    private readonly List<ProbeInfo> _probes = new();
     private readonly HashSet<string> _paramNames = new();
     private readonly List<SourceLocation> _paramLocations = new();
     private string _equation = "";
@@ -86,6 +87,7 @@ internal sealed class CellChecker
                     if (value < 0) break;
                     Declare(let.Name, value, let.Location);
                     Label(value, let.Name, let.Text);
+                    Probe(value, let.Name);
                     break;
                 case NextStatement next:
                     _equation = next.State;
@@ -131,7 +133,8 @@ internal sealed class CellChecker
             _params.ToEquatableArray(), _linears.ToEquatableArray(), _g.Nodes.ToEquatableArray(),
             updates.OrderBy(u => u.State).ToEquatableArray(), _labels.ToEquatableArray(), c.PartialProperties,
             _dims.Select(d => _minSizes.TryGetValue(d, out var m) ? m : 0).ToEquatableArray(),
-            _masks.ToEquatableArray());
+            _masks.ToEquatableArray(),
+            _probes.ToEquatableArray());
     }
 
     private void ReportUnusedParams(List<StateUpdate> updates)
@@ -174,6 +177,13 @@ internal sealed class CellChecker
     {
         if (_env.ContainsKey(name)) { Report(Descriptors.DuplicateName, loc, name); return; }
         _env[name] = node;
+    }
+
+    /// <summary>Makes an equation's value recordable by the runtime (a vector computed in the step, once per node).</summary>
+    private void Probe(int node, string name)
+    {
+        if (_g[node].IsSource || _g[node].Kind != ShapeKind.Vec || _probes.Any(p => p.Node == node || p.Name == name)) return;
+        _probes.Add(new ProbeInfo(name, node, _g[node].Dim));
     }
 
     private void Label(int node, string name, string source)
@@ -306,6 +316,7 @@ internal sealed class CellChecker
             if (value < 0) return false;
             Declare(let.Name, value, let.Location);
             Label(value, let.Name, let.Text);
+            Probe(value, _equation + "." + let.Name);
             return true;
         }
     }

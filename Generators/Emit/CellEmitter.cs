@@ -88,6 +88,7 @@ internal static class CellEmitter
         var tail = new List<string> { $"ScratchSlots: {s.ScratchSlots}" };
         if (g.MinSizes.Any(m => m > 0)) tail.Add($"MinSizes: new[] {{ {string.Join(", ", g.MinSizes)} }}");
         if (g.Masks.Count > 0) tail.Add($"Masks: new global::Recur.MaskSpec[] {{ {string.Join(", ", g.Masks.Select(m => $"new({Dim(m.Dim)}, {m.Hyper}, {Num(m.Rate)})"))} }}");
+        if (g.Probes.Count > 0) tail.Add($"Probes: new global::Recur.ProbeSpec[] {{ {string.Join(", ", g.Probes.Select(p => $"new({Str(p.Name)}, {Dim(p.Dim)})"))} }}");
         for (int i = 0; i < tail.Count; i++) w.Line($"    {tail[i]}{(i == tail.Count - 1 ? ");" : ",")}");
     }
 
@@ -97,7 +98,7 @@ internal static class CellEmitter
         var suffix = (scalar == "float" ? "F32" : "F64");
         var kernelClass = (cpu ? "CpuKernels" : "Kernels") + suffix;
         var programClass = (cpu ? "CpuProgram" : "Program") + suffix;
-        var kernels = s.Forward.Concat(s.Backward).Select(k => (Plan: k, Emitter: new KernelEmitter(s, k, scalar, target))).ToList();
+        var kernels = s.Forward.Concat(s.Backward).Concat(s.Probed).Select(k => (Plan: k, Emitter: new KernelEmitter(s, k, scalar, target))).ToList();
 
         w.Line(cpu
             ? $"/// <summary>The fused {scalar} kernels of {s.Graph.ClassName} as native CPU code: rows at a time, SIMD over each row.</summary>"
@@ -122,12 +123,14 @@ internal static class CellEmitter
                 w.Line($"_{Lower(plan.Name)} = global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<{kernelClass}.{emitter.ArgsType}>(accelerator, {kernelClass}.{plan.Name});");
             w.Close();
         }
-        foreach (var backward in new[] { false, true })
+        // Forward, Backward, and ForwardProbed (the forward kernels that also write the cell's equations, for recording).
+        foreach (var (method, plans) in new[] { ("Forward", s.Forward), ("Backward", s.Backward), ("ForwardProbed", s.Probed) })
         {
-            if (backward || !cpu) w.Line();
-            w.Open($"public override void {(backward ? "Backward" : "Forward")}(int segment, global::Recur.StepViews<{scalar}> v)");
+            if (method == "ForwardProbed" && plans.Count == 0) continue;
+            if (method != "Forward" || !cpu) w.Line();
+            w.Open($"public override void {method}(int segment, global::Recur.StepViews<{scalar}> v)");
             w.Open("switch (segment)");
-            foreach (var (plan, emitter) in kernels.Where(k => k.Plan.IsBackward == backward))
+            foreach (var (plan, emitter) in kernels.Where(k => plans.Contains(k.Plan)))
             {
                 w.Line($"case {plan.Segment}:");
                 w.Open("");
@@ -141,7 +144,13 @@ internal static class CellEmitter
                 w.Close();
             }
             w.Line("default:");
-            w.Line($"    throw new global::System.ArgumentOutOfRangeException(nameof(segment), segment, \"{s.Graph.ClassName} has {s.Segments} segment(s).\");");
+            if (method == "ForwardProbed")
+            {
+                // A segment that computes none of the equations has nothing to record: its plain kernel runs.
+                w.Line("    Forward(segment, v);");
+                w.Line("    break;");
+            }
+            else w.Line($"    throw new global::System.ArgumentOutOfRangeException(nameof(segment), segment, \"{s.Graph.ClassName} has {s.Segments} segment(s).\");");
             w.Close();
             w.Close();
         }

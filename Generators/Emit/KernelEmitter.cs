@@ -267,6 +267,9 @@ internal sealed class KernelEmitter
             case SinkKind.AddInputGradient:
                 w.Line(AddTo(Field(Names.InputGrad(_g, s.Ref), $"gradient of {_g.Inputs[s.Ref].Name} [B, {s.Dim}]", $"v.InputGrad({s.Ref})"), "_bj", value));
                 break;
+            case SinkKind.WriteProbe:
+                w.Line(Write(Field(Names.Probe(_g, s.Ref), $"equation {_g.Probes[s.Ref].Name}, recorded [B, {s.Dim}]", $"v.Probe({s.Ref})"), "_bj", value));
+                break;
         }
     }
 

@@ -36,6 +36,7 @@ internal static class Names
     public static string IntermediateGrad(int i) => "dO" + i;
     public static string Scratch(int k) => "Scratch" + k;
     public static string Mask(int k) => "m_" + k;
+    public static string Probe(CellGraph g, int k) => "q_" + Identifier(g.Probes[k].Name);
     public const string OutputGrad = "dOut";
 
     public static string Literal(double value, string scalar)

@@ -55,6 +55,10 @@ internal sealed record HyperInfo(string Name, double Default);
 
 internal sealed record StateUpdate(int State, int Node);
 
+/// <summary>An equation of the cell (a <c>var</c> line, in the step or in a helper call) that the runtime can record at every step:
+/// its name (qualified by the helper call path, <c>i.Gate.HyperNorm.zw</c>), node and dimension.</summary>
+internal sealed record ProbeInfo(string Name, int Node, string Dim);
+
 /// <summary>A name for a node in generated code, with the DSL line it came from (for comments).</summary>
 internal sealed record NodeLabel(int Node, string Name, string Source);
 
@@ -74,4 +78,5 @@ internal sealed record CellGraph(
     EquatableArray<NodeLabel> Labels,
     EquatableArray<PartialProperty> PartialProperties,
     EquatableArray<int> MinSizes,
-    EquatableArray<MaskInfo> Masks);
+    EquatableArray<MaskInfo> Masks,
+    EquatableArray<ProbeInfo> Probes);

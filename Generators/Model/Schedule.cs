@@ -13,9 +13,9 @@ internal sealed record GemmGroup(OperandKind Kind, int Operand, string OperandDi
 /// <summary>A value computed inside a step that a weight product reads (JZS1's r⊙h): written by segment <see cref="Segment"/>.</summary>
 internal sealed record Intermediate(int Node, string Dim, int Segment);
 
-internal enum SinkKind { WriteState, WriteIntermediate, WriteGemmGradient, AddGemmGradient, AddStateGradient, AddParamGradient, AddInputGradient }
+internal enum SinkKind { WriteState, WriteIntermediate, WriteGemmGradient, AddGemmGradient, AddStateGradient, AddParamGradient, AddInputGradient, WriteProbe }
 
-/// <summary>What a kernel writes: a node's value into a buffer (Ref names the state, intermediate, linear, parameter or input).</summary>
+/// <summary>What a kernel writes: a node's value into a buffer (Ref names the state, intermediate, linear, parameter, input or probe).</summary>
 internal sealed record Sink(SinkKind Kind, int Ref, int Node, string Dim);
 
 /// <summary>One loop over a dimension inside a phase: nodes computed there, values kept in scratch for later phases,
@@ -30,7 +30,9 @@ internal sealed record PhasePlan(EquatableArray<int> RowNodes, EquatableArray<Lo
 internal sealed record KernelPlan(string Name, int Segment, bool IsBackward, EquatableArray<Sink> Sinks, EquatableArray<PhasePlan> Phases,
     EquatableArray<int> Inlined, EquatableArray<int> Scratch);
 
-/// <summary>The whole schedule of a cell: its graph (forward and backward nodes), GEMM groups and fused kernels.</summary>
+/// <summary>The whole schedule of a cell: its graph (forward and backward nodes), GEMM groups and fused kernels. <see cref="Probed"/>
+/// are forward kernels that also write the cell's equations (its probes) for the runtime to record; the plain forward kernels, which
+/// training and inference run, are not touched by them.</summary>
 internal sealed record CellSchedule(
     CellGraph Graph,
     EquatableArray<GemmGroup> Groups,
@@ -38,7 +40,8 @@ internal sealed record CellSchedule(
     int Segments,
     EquatableArray<KernelPlan> Forward,
     EquatableArray<KernelPlan> Backward,
-    int ScratchSlots)
+    int ScratchSlots,
+    EquatableArray<KernelPlan> Probed)
 {
     public int GroupOf(int linear)
     {

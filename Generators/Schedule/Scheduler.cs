@@ -52,6 +52,7 @@ internal static class Scheduler
         int segments = 1 + cell.Updates.Select(u => levels[u.Node]).Concat(intermediates.Select(i => i.Segment)).DefaultIfEmpty(0).Max();
         var forward = new List<(string, int, bool, List<Sink>)>();
         var backward = new List<(string, int, bool, List<Sink>)>();
+        var probed = new List<(string, int, bool, List<Sink>)>();
         for (int k = 0; k < segments; k++)
         {
             var sinks = new List<Sink>();
@@ -69,6 +70,9 @@ internal static class Scheduler
                 seeds.Add((intermediates[i].Node, builder.Source(Op.SeedIntermediate, ShapeKind.Vec, intermediates[i].Dim, i)));
             }
             forward.Add(($"Forward{k}", k, false, sinks));
+            var probes = Enumerable.Range(0, cell.Probes.Count).Where(p => levels[cell.Probes[p].Node] == k)
+                .Select(p => new Sink(SinkKind.WriteProbe, p, cell.Probes[p].Node, cell.Probes[p].Dim)).ToList();
+            if (probes.Count > 0) probed.Add(($"Forward{k}Probed", k, false, sinks.Concat(probes).ToList()));
 
             var adjoint = Differentiator.Derive(builder, seeds);
             var gradientSinks = new List<Sink>();
@@ -103,10 +107,11 @@ internal static class Scheduler
         var nodes = builder.Nodes.ToEquatableArray();
         var labeled = new HashSet<int>(labels.Select(l => l.Node));
         var plans = forward.Concat(backward).Select(f => KernelLayout.Plan(nodes, labeled, f.Item1, f.Item2, f.Item3, f.Item4)).ToList();
+        var probedPlans = probed.Select(f => KernelLayout.Plan(nodes, labeled, f.Item1, f.Item2, f.Item3, f.Item4)).ToList();
         cell = cell with { Nodes = nodes, Labels = labels.ToEquatableArray() };
         return new CellSchedule(cell, groups.ToEquatableArray(), intermediates.ToEquatableArray(), segments,
             plans.Where(p => !p.IsBackward).ToEquatableArray(), plans.Where(p => p.IsBackward).ToEquatableArray(),
-            plans.Select(p => p.Scratch.Count).DefaultIfEmpty(0).Max());
+            plans.Concat(probedPlans).Select(p => p.Scratch.Count).DefaultIfEmpty(0).Max(), probedPlans.ToEquatableArray());
     }
 
     /// <summary>The segment each node can first be computed in.</summary>

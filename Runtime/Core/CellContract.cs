@@ -17,6 +17,10 @@ public abstract class CellProgram<T> where T : unmanaged
     /// <summary>Runs segment <paramref name="segment"/> of the step that <paramref name="views"/> points at.</summary>
     public abstract void Forward(int segment, StepViews<T> views);
 
+    /// <summary>Runs segment <paramref name="segment"/> like <see cref="Forward"/> and also writes the cell's equations into
+    /// <see cref="StepViews{T}.Probe"/>, for recording.</summary>
+    public virtual void ForwardProbed(int segment, StepViews<T> views) => Forward(segment, views);
+
     /// <summary>Runs the backward of segment <paramref name="segment"/>: gradients into GEMM outputs, states, parameters and inputs.</summary>
     public abstract void Backward(int segment, StepViews<T> views);
 }

@@ -19,7 +19,8 @@ public sealed record CellSpec(
     int Segments,
     int ScratchSlots,
     int[]? MinSizes = null,
-    MaskSpec[]? Masks = null)
+    MaskSpec[]? Masks = null,
+    ProbeSpec[]? Probes = null)
 {
     public int OutputState => System.Array.FindIndex(States, s => s.IsOutput);
 
@@ -49,6 +50,10 @@ public sealed record GemmGroupSpec(GemmOperand Operand, int Index, int FirstPara
 
 /// <summary>A value computed in segment <see cref="Segment"/> that a later GEMM reads.</summary>
 public sealed record IntermediateSpec(int Dim, int Segment);
+
+/// <summary>An equation of the cell that can be recorded at every step (a <c>var</c> line, in the step or in a helper call: its name is
+/// qualified by the call path, <c>i.Gate.HyperNorm.zw</c>), and its dimension.</summary>
+public sealed record ProbeSpec(string Name, int Dim);
 
 /// <summary>A dropout mask over dimension <see cref="Dim"/>; its rate is hyperparameter <see cref="RateHyper"/> (≥ 0) or <see cref="Rate"/>.</summary>
 public sealed record MaskSpec(int Dim, int RateHyper, double Rate);

@@ -86,13 +86,19 @@ public partial class RnnLayer<T>
         var sequences = stateSequences
             ? Enumerable.Range(0, Spec.States.Length).Select(s => s == outState ? null : Tensor<T>.Rent(Device, false, steps, batch, ws.StateWidth[s])).ToArray()
             : null;
+        // Recording the cell's equations (inference only): every probe gets a [T, B, d] buffer the probed kernels write.
+        var probes = !training && _recording is { Count: > 0 } && Spec.Probes is { } specs
+            ? specs.Select(p => Tensor<T>.Rent(Device, false, steps, batch, Sizes[p.Dim])).ToArray()
+            : null;
+        views.Probes = probes?.Select(p => p.View).ToArray();
         for (int t = 0; t < steps; t++)
         {
             views.Step = t;
             RunGroups(views, ws, segment: 0, includeState: true);
             for (int k = 0; k < Spec.Segments; k++)
             {
-                _program!.Forward(k, views);
+                if (probes is null) _program!.Forward(k, views);
+                else _program!.ForwardProbed(k, views);
                 RunGroups(views, ws, segment: k + 1, includeState: false);
             }
             Zoneout(views, ws, training);
@@ -117,8 +123,26 @@ public partial class RnnLayer<T>
             views.Step = steps - 1;
             for (int s = 0; s < final.Length; s++) views.NextState(s).CopyTo(final[s].View);
         }
+        if (probes is not null) TakeRecording(probes, steps, batch);
         var context = training ? new RnnContext<T>(this, ws, views, inputs.ToArray(), full ? null : lengths!.ToArray()) : null;
         return new RnnResult<T>(output, final, context, sequences);
+    }
+
+    /// <summary>Adds this pass's values of the recorded equations to <see cref="Recorded"/>, one [B, d] array per step, and gives the
+    /// buffers back.</summary>
+    private void TakeRecording(Tensor<T>[] probes, int steps, int batch)
+    {
+        for (int p = 0; p < probes.Length; p++)
+        {
+            var name = Spec.Probes![p].Name;
+            if (_recording!.Contains(name))
+            {
+                var all = probes[p].ToArray();
+                int per = all.Length / steps;
+                for (int t = 0; t < steps; t++) _recorded[name].Add(all[(t * per)..((t + 1) * per)]);
+            }
+            probes[p].Dispose();
+        }
     }
 
     /// <summary>Copies the states of the sequences that end at step <paramref name="t"/> into the final state.</summary>

@@ -196,6 +196,31 @@ public partial class RnnLayer<T> : Part, IRecurrent<T> where T : unmanaged
         _gemm = Device.Gemm<T>();
     }
 
+    private HashSet<string>? _recording;
+    private readonly Dictionary<string, List<T[]>> _recorded = new();
+
+    /// <summary>The cell's equations that can be recorded, in order: its <c>var</c> lines (those in helpers named by the call path).</summary>
+    public IReadOnlyList<string> Equations => Spec.Probes?.Select(p => p.Name).ToArray() ?? Array.Empty<string>();
+
+    /// <summary>Records <paramref name="equations"/> at every step of the inference passes that follow (a training pass records
+    /// nothing), until <see cref="StopRecording"/>: <see cref="Recorded"/> gets one [B, d] array per step and equation. Recording runs
+    /// forward kernels that also write the equations out; the plain ones, which training and inference use, stay as they are.</summary>
+    public void Record(params string[] equations)
+    {
+        foreach (var name in equations)
+            if (!Equations.Contains(name))
+                throw new ArgumentException($"{Spec.Name} has no equation '{name}' to record; it has: {string.Join(", ", Equations.DefaultIfEmpty("none"))}.", nameof(equations));
+        _recording = equations.ToHashSet();
+        foreach (var name in equations) if (!_recorded.ContainsKey(name)) _recorded[name] = new List<T[]>();
+    }
+
+    public void StopRecording() => _recording = null;
+
+    /// <summary>What was recorded, per equation: one [B, d] array (row-major) per step, in the order the steps ran.</summary>
+    public IReadOnlyDictionary<string, List<T[]>> Recorded => _recorded;
+
+    public void ClearRecorded() => _recorded.Clear();
+
     /// <summary>Zoneout (Krueger et al. 2016) on state <paramref name="state"/>: in training each element keeps its previous value with
     /// probability <paramref name="probability"/> (masks drawn per step, like the cell's own dropout), in inference it takes the
     /// expectation p·previous + (1 − p)·new. 0 turns it off.</summary>

@@ -69,6 +69,12 @@ public sealed unsafe class StepViews<T> where T : unmanaged
     public ArrayView<T> Scratch(int k) => _ws.Scratch[k];
     public ArrayView<T> Mask(int k) => _ws.Slot(_ws.Masks[k], _ws.StepSlot(Step), _ws.MaskWidth[k]);
 
+    /// <summary>Where probe k (equation k of the cell) is written at this step, while recording: [B, d] of a [T, B, d] buffer.</summary>
+    public ArrayView<T> Probe(int k) => Probes is { } p ? _ws.Slot(p[k], Step, (int)(p[k].Length / ((long)_ws.Steps * _ws.Batch))) : default;
+
+    /// <summary>The recording buffers, one [T, B, d] per probe of the cell (null when not recording).</summary>
+    internal ArrayView<T>[]? Probes { get; set; }
+
     /// <summary>The host address of a view (CPU device only: its buffers are host memory).</summary>
     public T* Ptr(ArrayView<T> view) => (T*)view.LoadEffectiveAddressAsPtr();
 

@@ -35,7 +35,8 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
         },
         Intermediates: new global::Recur.IntermediateSpec[] { new(1, 0) },
         Segments: 2,
-        ScratchSlots: 0);
+        ScratchSlots: 0,
+        Probes: new global::Recur.ProbeSpec[] { new("z", 1), new("r", 1) });
 
     /// <summary>Loads this cell's kernels for one device and scalar type (float or double): ILGPU kernels, or native CPU code on <c>Device.Cpu()</c>.</summary>
     public static global::Recur.CellProgram<T> CreateProgram<T>(global::Recur.Device device) where T : unmanaged
@@ -180,6 +181,38 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
                 global::ILGPU.Atomic.Add(ref a.g_H_X_bias[_j], v43);
             }
         }
+
+        /// <summary>Arguments of <see cref="Forward0Probed"/>.</summary>
+        public struct Forward0ProbedArgs
+        {
+            public int N_Hidden; // size of Hidden
+            public global::ILGPU.ArrayView<float> O0; // operand of GEMM group 1 [B, Hidden]
+            public global::ILGPU.ArrayView<float> P0; // GEMM group 0's output [B, Hidden + Hidden + Hidden]
+            public global::ILGPU.ArrayView<float> p_r_X_bias; // r.X.bias [Hidden]
+            public global::ILGPU.ArrayView<float> p_z_X_bias; // z.X.bias [Hidden]
+            public global::ILGPU.ArrayView<float> q_r; // equation r, recorded [B, Hidden]
+            public global::ILGPU.ArrayView<float> q_z; // equation z, recorded [B, Hidden]
+            public global::ILGPU.ArrayView<float> s_H; // H before the step [B, Hidden]
+        }
+
+        /// <summary>Forward of segment 0: one thread group per batch row.</summary>
+        public static void Forward0Probed(Forward0ProbedArgs a)
+        {
+            int _b = global::ILGPU.Grid.IdxX, _tid = global::ILGPU.Group.IdxX, _stride = global::ILGPU.Group.DimX;
+            for (int _j = _tid; _j < a.N_Hidden; _j += _stride)
+            {
+                int _bj = _b * a.N_Hidden + _j;
+                // var z = Sigmoid(Linear<Hidden>(X));
+                var z = global::Recur.KernelMath.Sigmoid(a.P0[_b * (3 * a.N_Hidden) + _j] + a.p_z_X_bias[_j]);
+                // var r = Sigmoid(Linear<Hidden>(X));
+                var r = global::Recur.KernelMath.Sigmoid(a.P0[_b * (3 * a.N_Hidden) + a.N_Hidden + _j] + a.p_r_X_bias[_j]);
+                // rH: operand of H.rH.weight
+                var rH = r * a.s_H[_bj];
+                a.O0[_bj] = rH;
+                a.q_z[_bj] = z;
+                a.q_r[_bj] = r;
+            }
+        }
     }
 
     private sealed class ProgramF32 : global::Recur.CellProgram<float>
@@ -188,6 +221,7 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
         private readonly global::System.Action<global::ILGPU.KernelConfig, KernelsF32.Forward1Args> _forward1;
         private readonly global::System.Action<global::ILGPU.KernelConfig, KernelsF32.Backward0Args> _backward0;
         private readonly global::System.Action<global::ILGPU.KernelConfig, KernelsF32.Backward1Args> _backward1;
+        private readonly global::System.Action<global::ILGPU.KernelConfig, KernelsF32.Forward0ProbedArgs> _forward0Probed;
 
         public ProgramF32(global::ILGPU.Runtime.Accelerator accelerator)
         {
@@ -195,6 +229,7 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
             _forward1 = global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<KernelsF32.Forward1Args>(accelerator, KernelsF32.Forward1);
             _backward0 = global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<KernelsF32.Backward0Args>(accelerator, KernelsF32.Backward0);
             _backward1 = global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<KernelsF32.Backward1Args>(accelerator, KernelsF32.Backward1);
+            _forward0Probed = global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<KernelsF32.Forward0ProbedArgs>(accelerator, KernelsF32.Forward0Probed);
         }
 
         public override void Forward(int segment, global::Recur.StepViews<float> v)
@@ -280,6 +315,32 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
                 }
                 default:
                     throw new global::System.ArgumentOutOfRangeException(nameof(segment), segment, "Jzs1 has 2 segment(s).");
+            }
+        }
+
+        public override void ForwardProbed(int segment, global::Recur.StepViews<float> v)
+        {
+            switch (segment)
+            {
+                case 0:
+                {
+                    var args = new KernelsF32.Forward0ProbedArgs
+                    {
+                        N_Hidden = v.Size(1),
+                        O0 = v.Intermediate(0),
+                        P0 = v.GemmOut(0),
+                        p_r_X_bias = v.Param(5),
+                        p_z_X_bias = v.Param(4),
+                        q_r = v.Probe(1),
+                        q_z = v.Probe(0),
+                        s_H = v.State(0),
+                    };
+                    _forward0Probed(v.Config, args);
+                    break;
+                }
+                default:
+                    Forward(segment, v);
+                    break;
             }
         }
     }
@@ -419,6 +480,38 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
                 global::ILGPU.Atomic.Add(ref a.g_H_X_bias[_j], v43);
             }
         }
+
+        /// <summary>Arguments of <see cref="Forward0Probed"/>.</summary>
+        public struct Forward0ProbedArgs
+        {
+            public int N_Hidden; // size of Hidden
+            public global::ILGPU.ArrayView<double> O0; // operand of GEMM group 1 [B, Hidden]
+            public global::ILGPU.ArrayView<double> P0; // GEMM group 0's output [B, Hidden + Hidden + Hidden]
+            public global::ILGPU.ArrayView<double> p_r_X_bias; // r.X.bias [Hidden]
+            public global::ILGPU.ArrayView<double> p_z_X_bias; // z.X.bias [Hidden]
+            public global::ILGPU.ArrayView<double> q_r; // equation r, recorded [B, Hidden]
+            public global::ILGPU.ArrayView<double> q_z; // equation z, recorded [B, Hidden]
+            public global::ILGPU.ArrayView<double> s_H; // H before the step [B, Hidden]
+        }
+
+        /// <summary>Forward of segment 0: one thread group per batch row.</summary>
+        public static void Forward0Probed(Forward0ProbedArgs a)
+        {
+            int _b = global::ILGPU.Grid.IdxX, _tid = global::ILGPU.Group.IdxX, _stride = global::ILGPU.Group.DimX;
+            for (int _j = _tid; _j < a.N_Hidden; _j += _stride)
+            {
+                int _bj = _b * a.N_Hidden + _j;
+                // var z = Sigmoid(Linear<Hidden>(X));
+                var z = global::Recur.KernelMath.Sigmoid(a.P0[_b * (3 * a.N_Hidden) + _j] + a.p_z_X_bias[_j]);
+                // var r = Sigmoid(Linear<Hidden>(X));
+                var r = global::Recur.KernelMath.Sigmoid(a.P0[_b * (3 * a.N_Hidden) + a.N_Hidden + _j] + a.p_r_X_bias[_j]);
+                // rH: operand of H.rH.weight
+                var rH = r * a.s_H[_bj];
+                a.O0[_bj] = rH;
+                a.q_z[_bj] = z;
+                a.q_r[_bj] = r;
+            }
+        }
     }
 
     private sealed class ProgramF64 : global::Recur.CellProgram<double>
@@ -427,6 +520,7 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
         private readonly global::System.Action<global::ILGPU.KernelConfig, KernelsF64.Forward1Args> _forward1;
         private readonly global::System.Action<global::ILGPU.KernelConfig, KernelsF64.Backward0Args> _backward0;
         private readonly global::System.Action<global::ILGPU.KernelConfig, KernelsF64.Backward1Args> _backward1;
+        private readonly global::System.Action<global::ILGPU.KernelConfig, KernelsF64.Forward0ProbedArgs> _forward0Probed;
 
         public ProgramF64(global::ILGPU.Runtime.Accelerator accelerator)
         {
@@ -434,6 +528,7 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
             _forward1 = global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<KernelsF64.Forward1Args>(accelerator, KernelsF64.Forward1);
             _backward0 = global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<KernelsF64.Backward0Args>(accelerator, KernelsF64.Backward0);
             _backward1 = global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<KernelsF64.Backward1Args>(accelerator, KernelsF64.Backward1);
+            _forward0Probed = global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<KernelsF64.Forward0ProbedArgs>(accelerator, KernelsF64.Forward0Probed);
         }
 
         public override void Forward(int segment, global::Recur.StepViews<double> v)
@@ -519,6 +614,32 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
                 }
                 default:
                     throw new global::System.ArgumentOutOfRangeException(nameof(segment), segment, "Jzs1 has 2 segment(s).");
+            }
+        }
+
+        public override void ForwardProbed(int segment, global::Recur.StepViews<double> v)
+        {
+            switch (segment)
+            {
+                case 0:
+                {
+                    var args = new KernelsF64.Forward0ProbedArgs
+                    {
+                        N_Hidden = v.Size(1),
+                        O0 = v.Intermediate(0),
+                        P0 = v.GemmOut(0),
+                        p_r_X_bias = v.Param(5),
+                        p_z_X_bias = v.Param(4),
+                        q_r = v.Probe(1),
+                        q_z = v.Probe(0),
+                        s_H = v.State(0),
+                    };
+                    _forward0Probed(v.Config, args);
+                    break;
+                }
+                default:
+                    Forward(segment, v);
+                    break;
             }
         }
     }
@@ -735,6 +856,57 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
                 }
             }
         }
+
+        /// <summary>Arguments of <see cref="Forward0Probed"/>.</summary>
+        public unsafe struct Forward0ProbedArgs
+        {
+            public int N_Hidden; // size of Hidden
+            public float* O0; // operand of GEMM group 1 [B, Hidden]
+            public float* P0; // GEMM group 0's output [B, Hidden + Hidden + Hidden]
+            public float* p_r_X_bias; // r.X.bias [Hidden]
+            public float* p_z_X_bias; // z.X.bias [Hidden]
+            public float* q_r; // equation r, recorded [B, Hidden]
+            public float* q_z; // equation z, recorded [B, Hidden]
+            public float* s_H; // H before the step [B, Hidden]
+        }
+
+        /// <summary>Forward of segment 0 for rows [rowStart, rowEnd); parameter gradients go to <c>g_* + gradShift</c>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        public static unsafe void Forward0Probed(in Forward0ProbedArgs a, int rowStart, int rowEnd, nint gradShift)
+        {
+            int _width = global::System.Numerics.Vector<float>.Count;
+            for (int _b = rowStart; _b < rowEnd; _b++)
+            {
+                int _j;
+                _j = 0;
+                for (; _j <= a.N_Hidden - _width; _j += _width)
+                {
+                    int _bj = _b * a.N_Hidden + _j;
+                    // var z = Sigmoid(Linear<Hidden>(X));
+                    var z = global::Recur.VectorMath.Sigmoid(global::System.Numerics.Vector.Load(a.P0 + (_b * (3 * a.N_Hidden) + _j)) + global::System.Numerics.Vector.Load(a.p_z_X_bias + (_j)));
+                    // var r = Sigmoid(Linear<Hidden>(X));
+                    var r = global::Recur.VectorMath.Sigmoid(global::System.Numerics.Vector.Load(a.P0 + (_b * (3 * a.N_Hidden) + a.N_Hidden + _j)) + global::System.Numerics.Vector.Load(a.p_r_X_bias + (_j)));
+                    // rH: operand of H.rH.weight
+                    var rH = r * global::System.Numerics.Vector.Load(a.s_H + (_bj));
+                    global::System.Numerics.Vector.Store(rH, a.O0 + (_bj));
+                    global::System.Numerics.Vector.Store(z, a.q_z + (_bj));
+                    global::System.Numerics.Vector.Store(r, a.q_r + (_bj));
+                }
+                for (; _j < a.N_Hidden; _j++)
+                {
+                    int _bj = _b * a.N_Hidden + _j;
+                    // var z = Sigmoid(Linear<Hidden>(X));
+                    var z = global::Recur.KernelMath.Sigmoid(a.P0[_b * (3 * a.N_Hidden) + _j] + a.p_z_X_bias[_j]);
+                    // var r = Sigmoid(Linear<Hidden>(X));
+                    var r = global::Recur.KernelMath.Sigmoid(a.P0[_b * (3 * a.N_Hidden) + a.N_Hidden + _j] + a.p_r_X_bias[_j]);
+                    // rH: operand of H.rH.weight
+                    var rH = r * a.s_H[_bj];
+                    a.O0[_bj] = rH;
+                    a.q_z[_bj] = z;
+                    a.q_r[_bj] = r;
+                }
+            }
+        }
     }
 
     private sealed unsafe class CpuProgramF32 : global::Recur.CellProgram<float>
@@ -822,6 +994,32 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
                 }
                 default:
                     throw new global::System.ArgumentOutOfRangeException(nameof(segment), segment, "Jzs1 has 2 segment(s).");
+            }
+        }
+
+        public override void ForwardProbed(int segment, global::Recur.StepViews<float> v)
+        {
+            switch (segment)
+            {
+                case 0:
+                {
+                    var args = new CpuKernelsF32.Forward0ProbedArgs
+                    {
+                        N_Hidden = v.Size(1),
+                        O0 = v.Ptr(v.Intermediate(0)),
+                        P0 = v.Ptr(v.GemmOut(0)),
+                        p_r_X_bias = v.Ptr(v.Param(5)),
+                        p_z_X_bias = v.Ptr(v.Param(4)),
+                        q_r = v.Ptr(v.Probe(1)),
+                        q_z = v.Ptr(v.Probe(0)),
+                        s_H = v.Ptr(v.State(0)),
+                    };
+                    v.ForRows(&args, &CpuKernelsF32.Forward0Probed);
+                    break;
+                }
+                default:
+                    Forward(segment, v);
+                    break;
             }
         }
     }
@@ -1038,6 +1236,57 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
                 }
             }
         }
+
+        /// <summary>Arguments of <see cref="Forward0Probed"/>.</summary>
+        public unsafe struct Forward0ProbedArgs
+        {
+            public int N_Hidden; // size of Hidden
+            public double* O0; // operand of GEMM group 1 [B, Hidden]
+            public double* P0; // GEMM group 0's output [B, Hidden + Hidden + Hidden]
+            public double* p_r_X_bias; // r.X.bias [Hidden]
+            public double* p_z_X_bias; // z.X.bias [Hidden]
+            public double* q_r; // equation r, recorded [B, Hidden]
+            public double* q_z; // equation z, recorded [B, Hidden]
+            public double* s_H; // H before the step [B, Hidden]
+        }
+
+        /// <summary>Forward of segment 0 for rows [rowStart, rowEnd); parameter gradients go to <c>g_* + gradShift</c>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        public static unsafe void Forward0Probed(in Forward0ProbedArgs a, int rowStart, int rowEnd, nint gradShift)
+        {
+            int _width = global::System.Numerics.Vector<double>.Count;
+            for (int _b = rowStart; _b < rowEnd; _b++)
+            {
+                int _j;
+                _j = 0;
+                for (; _j <= a.N_Hidden - _width; _j += _width)
+                {
+                    int _bj = _b * a.N_Hidden + _j;
+                    // var z = Sigmoid(Linear<Hidden>(X));
+                    var z = global::Recur.VectorMath.Sigmoid(global::System.Numerics.Vector.Load(a.P0 + (_b * (3 * a.N_Hidden) + _j)) + global::System.Numerics.Vector.Load(a.p_z_X_bias + (_j)));
+                    // var r = Sigmoid(Linear<Hidden>(X));
+                    var r = global::Recur.VectorMath.Sigmoid(global::System.Numerics.Vector.Load(a.P0 + (_b * (3 * a.N_Hidden) + a.N_Hidden + _j)) + global::System.Numerics.Vector.Load(a.p_r_X_bias + (_j)));
+                    // rH: operand of H.rH.weight
+                    var rH = r * global::System.Numerics.Vector.Load(a.s_H + (_bj));
+                    global::System.Numerics.Vector.Store(rH, a.O0 + (_bj));
+                    global::System.Numerics.Vector.Store(z, a.q_z + (_bj));
+                    global::System.Numerics.Vector.Store(r, a.q_r + (_bj));
+                }
+                for (; _j < a.N_Hidden; _j++)
+                {
+                    int _bj = _b * a.N_Hidden + _j;
+                    // var z = Sigmoid(Linear<Hidden>(X));
+                    var z = global::Recur.KernelMath.Sigmoid(a.P0[_b * (3 * a.N_Hidden) + _j] + a.p_z_X_bias[_j]);
+                    // var r = Sigmoid(Linear<Hidden>(X));
+                    var r = global::Recur.KernelMath.Sigmoid(a.P0[_b * (3 * a.N_Hidden) + a.N_Hidden + _j] + a.p_r_X_bias[_j]);
+                    // rH: operand of H.rH.weight
+                    var rH = r * a.s_H[_bj];
+                    a.O0[_bj] = rH;
+                    a.q_z[_bj] = z;
+                    a.q_r[_bj] = r;
+                }
+            }
+        }
     }
 
     private sealed unsafe class CpuProgramF64 : global::Recur.CellProgram<double>
@@ -1125,6 +1374,32 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
                 }
                 default:
                     throw new global::System.ArgumentOutOfRangeException(nameof(segment), segment, "Jzs1 has 2 segment(s).");
+            }
+        }
+
+        public override void ForwardProbed(int segment, global::Recur.StepViews<double> v)
+        {
+            switch (segment)
+            {
+                case 0:
+                {
+                    var args = new CpuKernelsF64.Forward0ProbedArgs
+                    {
+                        N_Hidden = v.Size(1),
+                        O0 = v.Ptr(v.Intermediate(0)),
+                        P0 = v.Ptr(v.GemmOut(0)),
+                        p_r_X_bias = v.Ptr(v.Param(5)),
+                        p_z_X_bias = v.Ptr(v.Param(4)),
+                        q_r = v.Ptr(v.Probe(1)),
+                        q_z = v.Ptr(v.Probe(0)),
+                        s_H = v.Ptr(v.State(0)),
+                    };
+                    v.ForRows(&args, &CpuKernelsF64.Forward0Probed);
+                    break;
+                }
+                default:
+                    Forward(segment, v);
+                    break;
             }
         }
     }

@@ -44,7 +44,8 @@ public partial class Lstm : global::Recur.CellEquations, global::Recur.IRnnCell
         },
         Intermediates: new global::Recur.IntermediateSpec[] {  },
         Segments: 1,
-        ScratchSlots: 0);
+        ScratchSlots: 0,
+        Probes: new global::Recur.ProbeSpec[] { new("i", 1), new("f", 1), new("g", 1), new("o", 1) });
 
     /// <summary>Loads this cell's kernels for one device and scalar type (float or double): ILGPU kernels, or native CPU code on <c>Device.Cpu()</c>.</summary>
     public static global::Recur.CellProgram<T> CreateProgram<T>(global::Recur.Device device) where T : unmanaged
@@ -186,17 +187,71 @@ public partial class Lstm : global::Recur.CellEquations, global::Recur.IRnnCell
                 global::ILGPU.Atomic.Add(ref a.g_o_H_bias[_j], v57);
             }
         }
+
+        /// <summary>Arguments of <see cref="Forward0Probed"/>.</summary>
+        public struct Forward0ProbedArgs
+        {
+            public int N_Hidden; // size of Hidden
+            public float h_ForgetBias; // hyperparameter ForgetBias
+            public global::ILGPU.ArrayView<float> P0; // GEMM group 0's output [B, Hidden + Hidden + Hidden + Hidden]
+            public global::ILGPU.ArrayView<float> P1; // GEMM group 1's output [B, Hidden + Hidden + Hidden + Hidden]
+            public global::ILGPU.ArrayView<float> p_f_H_bias; // f.H.bias [Hidden]
+            public global::ILGPU.ArrayView<float> p_f_X_bias; // f.X.bias [Hidden]
+            public global::ILGPU.ArrayView<float> p_g_H_bias; // g.H.bias [Hidden]
+            public global::ILGPU.ArrayView<float> p_g_X_bias; // g.X.bias [Hidden]
+            public global::ILGPU.ArrayView<float> p_i_H_bias; // i.H.bias [Hidden]
+            public global::ILGPU.ArrayView<float> p_i_X_bias; // i.X.bias [Hidden]
+            public global::ILGPU.ArrayView<float> p_o_H_bias; // o.H.bias [Hidden]
+            public global::ILGPU.ArrayView<float> p_o_X_bias; // o.X.bias [Hidden]
+            public global::ILGPU.ArrayView<float> q_f; // equation f, recorded [B, Hidden]
+            public global::ILGPU.ArrayView<float> q_g; // equation g, recorded [B, Hidden]
+            public global::ILGPU.ArrayView<float> q_i; // equation i, recorded [B, Hidden]
+            public global::ILGPU.ArrayView<float> q_o; // equation o, recorded [B, Hidden]
+            public global::ILGPU.ArrayView<float> s_C; // C before the step [B, Hidden]
+            public global::ILGPU.ArrayView<float> s_C_next; // C after the step [B, Hidden]
+            public global::ILGPU.ArrayView<float> s_H_next; // H after the step [B, Hidden]
+        }
+
+        /// <summary>Forward of segment 0: one thread group per batch row.</summary>
+        public static void Forward0Probed(Forward0ProbedArgs a)
+        {
+            int _b = global::ILGPU.Grid.IdxX, _tid = global::ILGPU.Group.IdxX, _stride = global::ILGPU.Group.DimX;
+            for (int _j = _tid; _j < a.N_Hidden; _j += _stride)
+            {
+                int _bj = _b * a.N_Hidden + _j;
+                // var i = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H));
+                var i = global::Recur.KernelMath.Sigmoid((a.P0[_b * (4 * a.N_Hidden) + _j] + a.p_i_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + _j] + a.p_i_H_bias[_j]));
+                // var f = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H) + ForgetBias);
+                var f = global::Recur.KernelMath.Sigmoid(((a.P0[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] + a.p_f_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] + a.p_f_H_bias[_j])) + a.h_ForgetBias);
+                // var g = Tanh(Linear<Hidden>(X) + Linear<Hidden>(H));
+                var g = global::Recur.KernelMath.Tanh((a.P0[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_g_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_g_H_bias[_j]));
+                // var o = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H));
+                var o = global::Recur.KernelMath.Sigmoid((a.P0[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] + a.p_o_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] + a.p_o_H_bias[_j]));
+                // Next(C, f * C + i * g);
+                var C_next = (f * a.s_C[_bj]) + (i * g);
+                // Next(H, o * Tanh(C.Next));
+                var H_next = o * global::Recur.KernelMath.Tanh(C_next);
+                a.s_C_next[_bj] = C_next;
+                a.s_H_next[_bj] = H_next;
+                a.q_i[_bj] = i;
+                a.q_f[_bj] = f;
+                a.q_g[_bj] = g;
+                a.q_o[_bj] = o;
+            }
+        }
     }
 
     private sealed class ProgramF32 : global::Recur.CellProgram<float>
     {
         private readonly global::System.Action<global::ILGPU.KernelConfig, KernelsF32.Forward0Args> _forward0;
         private readonly global::System.Action<global::ILGPU.KernelConfig, KernelsF32.Backward0Args> _backward0;
+        private readonly global::System.Action<global::ILGPU.KernelConfig, KernelsF32.Forward0ProbedArgs> _forward0Probed;
 
         public ProgramF32(global::ILGPU.Runtime.Accelerator accelerator)
         {
             _forward0 = global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<KernelsF32.Forward0Args>(accelerator, KernelsF32.Forward0);
             _backward0 = global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<KernelsF32.Backward0Args>(accelerator, KernelsF32.Backward0);
+            _forward0Probed = global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<KernelsF32.Forward0ProbedArgs>(accelerator, KernelsF32.Forward0Probed);
         }
 
         public override void Forward(int segment, global::Recur.StepViews<float> v)
@@ -272,6 +327,43 @@ public partial class Lstm : global::Recur.CellEquations, global::Recur.IRnnCell
                 }
                 default:
                     throw new global::System.ArgumentOutOfRangeException(nameof(segment), segment, "Lstm has 1 segment(s).");
+            }
+        }
+
+        public override void ForwardProbed(int segment, global::Recur.StepViews<float> v)
+        {
+            switch (segment)
+            {
+                case 0:
+                {
+                    var args = new KernelsF32.Forward0ProbedArgs
+                    {
+                        N_Hidden = v.Size(1),
+                        h_ForgetBias = v.Hyper(0),
+                        P0 = v.GemmOut(0),
+                        P1 = v.GemmOut(1),
+                        p_f_H_bias = v.Param(11),
+                        p_f_X_bias = v.Param(10),
+                        p_g_H_bias = v.Param(13),
+                        p_g_X_bias = v.Param(12),
+                        p_i_H_bias = v.Param(9),
+                        p_i_X_bias = v.Param(8),
+                        p_o_H_bias = v.Param(15),
+                        p_o_X_bias = v.Param(14),
+                        q_f = v.Probe(1),
+                        q_g = v.Probe(2),
+                        q_i = v.Probe(0),
+                        q_o = v.Probe(3),
+                        s_C = v.State(0),
+                        s_C_next = v.NextState(0),
+                        s_H_next = v.NextState(1),
+                    };
+                    _forward0Probed(v.Config, args);
+                    break;
+                }
+                default:
+                    Forward(segment, v);
+                    break;
             }
         }
     }
@@ -408,17 +500,71 @@ public partial class Lstm : global::Recur.CellEquations, global::Recur.IRnnCell
                 global::ILGPU.Atomic.Add(ref a.g_o_H_bias[_j], v57);
             }
         }
+
+        /// <summary>Arguments of <see cref="Forward0Probed"/>.</summary>
+        public struct Forward0ProbedArgs
+        {
+            public int N_Hidden; // size of Hidden
+            public double h_ForgetBias; // hyperparameter ForgetBias
+            public global::ILGPU.ArrayView<double> P0; // GEMM group 0's output [B, Hidden + Hidden + Hidden + Hidden]
+            public global::ILGPU.ArrayView<double> P1; // GEMM group 1's output [B, Hidden + Hidden + Hidden + Hidden]
+            public global::ILGPU.ArrayView<double> p_f_H_bias; // f.H.bias [Hidden]
+            public global::ILGPU.ArrayView<double> p_f_X_bias; // f.X.bias [Hidden]
+            public global::ILGPU.ArrayView<double> p_g_H_bias; // g.H.bias [Hidden]
+            public global::ILGPU.ArrayView<double> p_g_X_bias; // g.X.bias [Hidden]
+            public global::ILGPU.ArrayView<double> p_i_H_bias; // i.H.bias [Hidden]
+            public global::ILGPU.ArrayView<double> p_i_X_bias; // i.X.bias [Hidden]
+            public global::ILGPU.ArrayView<double> p_o_H_bias; // o.H.bias [Hidden]
+            public global::ILGPU.ArrayView<double> p_o_X_bias; // o.X.bias [Hidden]
+            public global::ILGPU.ArrayView<double> q_f; // equation f, recorded [B, Hidden]
+            public global::ILGPU.ArrayView<double> q_g; // equation g, recorded [B, Hidden]
+            public global::ILGPU.ArrayView<double> q_i; // equation i, recorded [B, Hidden]
+            public global::ILGPU.ArrayView<double> q_o; // equation o, recorded [B, Hidden]
+            public global::ILGPU.ArrayView<double> s_C; // C before the step [B, Hidden]
+            public global::ILGPU.ArrayView<double> s_C_next; // C after the step [B, Hidden]
+            public global::ILGPU.ArrayView<double> s_H_next; // H after the step [B, Hidden]
+        }
+
+        /// <summary>Forward of segment 0: one thread group per batch row.</summary>
+        public static void Forward0Probed(Forward0ProbedArgs a)
+        {
+            int _b = global::ILGPU.Grid.IdxX, _tid = global::ILGPU.Group.IdxX, _stride = global::ILGPU.Group.DimX;
+            for (int _j = _tid; _j < a.N_Hidden; _j += _stride)
+            {
+                int _bj = _b * a.N_Hidden + _j;
+                // var i = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H));
+                var i = global::Recur.KernelMath.Sigmoid((a.P0[_b * (4 * a.N_Hidden) + _j] + a.p_i_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + _j] + a.p_i_H_bias[_j]));
+                // var f = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H) + ForgetBias);
+                var f = global::Recur.KernelMath.Sigmoid(((a.P0[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] + a.p_f_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] + a.p_f_H_bias[_j])) + a.h_ForgetBias);
+                // var g = Tanh(Linear<Hidden>(X) + Linear<Hidden>(H));
+                var g = global::Recur.KernelMath.Tanh((a.P0[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_g_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_g_H_bias[_j]));
+                // var o = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H));
+                var o = global::Recur.KernelMath.Sigmoid((a.P0[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] + a.p_o_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] + a.p_o_H_bias[_j]));
+                // Next(C, f * C + i * g);
+                var C_next = (f * a.s_C[_bj]) + (i * g);
+                // Next(H, o * Tanh(C.Next));
+                var H_next = o * global::Recur.KernelMath.Tanh(C_next);
+                a.s_C_next[_bj] = C_next;
+                a.s_H_next[_bj] = H_next;
+                a.q_i[_bj] = i;
+                a.q_f[_bj] = f;
+                a.q_g[_bj] = g;
+                a.q_o[_bj] = o;
+            }
+        }
     }
 
     private sealed class ProgramF64 : global::Recur.CellProgram<double>
     {
         private readonly global::System.Action<global::ILGPU.KernelConfig, KernelsF64.Forward0Args> _forward0;
         private readonly global::System.Action<global::ILGPU.KernelConfig, KernelsF64.Backward0Args> _backward0;
+        private readonly global::System.Action<global::ILGPU.KernelConfig, KernelsF64.Forward0ProbedArgs> _forward0Probed;
 
         public ProgramF64(global::ILGPU.Runtime.Accelerator accelerator)
         {
             _forward0 = global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<KernelsF64.Forward0Args>(accelerator, KernelsF64.Forward0);
             _backward0 = global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<KernelsF64.Backward0Args>(accelerator, KernelsF64.Backward0);
+            _forward0Probed = global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<KernelsF64.Forward0ProbedArgs>(accelerator, KernelsF64.Forward0Probed);
         }
 
         public override void Forward(int segment, global::Recur.StepViews<double> v)
@@ -494,6 +640,43 @@ public partial class Lstm : global::Recur.CellEquations, global::Recur.IRnnCell
                 }
                 default:
                     throw new global::System.ArgumentOutOfRangeException(nameof(segment), segment, "Lstm has 1 segment(s).");
+            }
+        }
+
+        public override void ForwardProbed(int segment, global::Recur.StepViews<double> v)
+        {
+            switch (segment)
+            {
+                case 0:
+                {
+                    var args = new KernelsF64.Forward0ProbedArgs
+                    {
+                        N_Hidden = v.Size(1),
+                        h_ForgetBias = v.Hyper(0),
+                        P0 = v.GemmOut(0),
+                        P1 = v.GemmOut(1),
+                        p_f_H_bias = v.Param(11),
+                        p_f_X_bias = v.Param(10),
+                        p_g_H_bias = v.Param(13),
+                        p_g_X_bias = v.Param(12),
+                        p_i_H_bias = v.Param(9),
+                        p_i_X_bias = v.Param(8),
+                        p_o_H_bias = v.Param(15),
+                        p_o_X_bias = v.Param(14),
+                        q_f = v.Probe(1),
+                        q_g = v.Probe(2),
+                        q_i = v.Probe(0),
+                        q_o = v.Probe(3),
+                        s_C = v.State(0),
+                        s_C_next = v.NextState(0),
+                        s_H_next = v.NextState(1),
+                    };
+                    _forward0Probed(v.Config, args);
+                    break;
+                }
+                default:
+                    Forward(segment, v);
+                    break;
             }
         }
     }
@@ -708,6 +891,86 @@ public partial class Lstm : global::Recur.CellEquations, global::Recur.IRnnCell
                 }
             }
         }
+
+        /// <summary>Arguments of <see cref="Forward0Probed"/>.</summary>
+        public unsafe struct Forward0ProbedArgs
+        {
+            public int N_Hidden; // size of Hidden
+            public float h_ForgetBias; // hyperparameter ForgetBias
+            public float* P0; // GEMM group 0's output [B, Hidden + Hidden + Hidden + Hidden]
+            public float* P1; // GEMM group 1's output [B, Hidden + Hidden + Hidden + Hidden]
+            public float* p_f_H_bias; // f.H.bias [Hidden]
+            public float* p_f_X_bias; // f.X.bias [Hidden]
+            public float* p_g_H_bias; // g.H.bias [Hidden]
+            public float* p_g_X_bias; // g.X.bias [Hidden]
+            public float* p_i_H_bias; // i.H.bias [Hidden]
+            public float* p_i_X_bias; // i.X.bias [Hidden]
+            public float* p_o_H_bias; // o.H.bias [Hidden]
+            public float* p_o_X_bias; // o.X.bias [Hidden]
+            public float* q_f; // equation f, recorded [B, Hidden]
+            public float* q_g; // equation g, recorded [B, Hidden]
+            public float* q_i; // equation i, recorded [B, Hidden]
+            public float* q_o; // equation o, recorded [B, Hidden]
+            public float* s_C; // C before the step [B, Hidden]
+            public float* s_C_next; // C after the step [B, Hidden]
+            public float* s_H_next; // H after the step [B, Hidden]
+        }
+
+        /// <summary>Forward of segment 0 for rows [rowStart, rowEnd); parameter gradients go to <c>g_* + gradShift</c>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        public static unsafe void Forward0Probed(in Forward0ProbedArgs a, int rowStart, int rowEnd, nint gradShift)
+        {
+            int _width = global::System.Numerics.Vector<float>.Count;
+            for (int _b = rowStart; _b < rowEnd; _b++)
+            {
+                int _j;
+                _j = 0;
+                for (; _j <= a.N_Hidden - _width; _j += _width)
+                {
+                    int _bj = _b * a.N_Hidden + _j;
+                    // var i = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H));
+                    var i = global::Recur.VectorMath.Sigmoid((global::System.Numerics.Vector.Load(a.P0 + (_b * (4 * a.N_Hidden) + _j)) + global::System.Numerics.Vector.Load(a.p_i_X_bias + (_j))) + (global::System.Numerics.Vector.Load(a.P1 + (_b * (4 * a.N_Hidden) + _j)) + global::System.Numerics.Vector.Load(a.p_i_H_bias + (_j))));
+                    // var f = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H) + ForgetBias);
+                    var f = global::Recur.VectorMath.Sigmoid(((global::System.Numerics.Vector.Load(a.P0 + (_b * (4 * a.N_Hidden) + a.N_Hidden + _j)) + global::System.Numerics.Vector.Load(a.p_f_X_bias + (_j))) + (global::System.Numerics.Vector.Load(a.P1 + (_b * (4 * a.N_Hidden) + a.N_Hidden + _j)) + global::System.Numerics.Vector.Load(a.p_f_H_bias + (_j)))) + new global::System.Numerics.Vector<float>(a.h_ForgetBias));
+                    // var g = Tanh(Linear<Hidden>(X) + Linear<Hidden>(H));
+                    var g = global::Recur.VectorMath.Tanh((global::System.Numerics.Vector.Load(a.P0 + (_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j)) + global::System.Numerics.Vector.Load(a.p_g_X_bias + (_j))) + (global::System.Numerics.Vector.Load(a.P1 + (_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j)) + global::System.Numerics.Vector.Load(a.p_g_H_bias + (_j))));
+                    // var o = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H));
+                    var o = global::Recur.VectorMath.Sigmoid((global::System.Numerics.Vector.Load(a.P0 + (_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j)) + global::System.Numerics.Vector.Load(a.p_o_X_bias + (_j))) + (global::System.Numerics.Vector.Load(a.P1 + (_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j)) + global::System.Numerics.Vector.Load(a.p_o_H_bias + (_j))));
+                    // Next(C, f * C + i * g);
+                    var C_next = (f * global::System.Numerics.Vector.Load(a.s_C + (_bj))) + (i * g);
+                    // Next(H, o * Tanh(C.Next));
+                    var H_next = o * global::Recur.VectorMath.Tanh(C_next);
+                    global::System.Numerics.Vector.Store(C_next, a.s_C_next + (_bj));
+                    global::System.Numerics.Vector.Store(H_next, a.s_H_next + (_bj));
+                    global::System.Numerics.Vector.Store(i, a.q_i + (_bj));
+                    global::System.Numerics.Vector.Store(f, a.q_f + (_bj));
+                    global::System.Numerics.Vector.Store(g, a.q_g + (_bj));
+                    global::System.Numerics.Vector.Store(o, a.q_o + (_bj));
+                }
+                for (; _j < a.N_Hidden; _j++)
+                {
+                    int _bj = _b * a.N_Hidden + _j;
+                    // var i = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H));
+                    var i = global::Recur.KernelMath.Sigmoid((a.P0[_b * (4 * a.N_Hidden) + _j] + a.p_i_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + _j] + a.p_i_H_bias[_j]));
+                    // var f = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H) + ForgetBias);
+                    var f = global::Recur.KernelMath.Sigmoid(((a.P0[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] + a.p_f_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] + a.p_f_H_bias[_j])) + a.h_ForgetBias);
+                    // var g = Tanh(Linear<Hidden>(X) + Linear<Hidden>(H));
+                    var g = global::Recur.KernelMath.Tanh((a.P0[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_g_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_g_H_bias[_j]));
+                    // var o = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H));
+                    var o = global::Recur.KernelMath.Sigmoid((a.P0[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] + a.p_o_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] + a.p_o_H_bias[_j]));
+                    // Next(C, f * C + i * g);
+                    var C_next = (f * a.s_C[_bj]) + (i * g);
+                    // Next(H, o * Tanh(C.Next));
+                    var H_next = o * global::Recur.KernelMath.Tanh(C_next);
+                    a.s_C_next[_bj] = C_next;
+                    a.s_H_next[_bj] = H_next;
+                    a.q_i[_bj] = i;
+                    a.q_f[_bj] = f;
+                    a.q_g[_bj] = g;
+                    a.q_o[_bj] = o;
+                }
+            }
+        }
     }
 
     private sealed unsafe class CpuProgramF32 : global::Recur.CellProgram<float>
@@ -785,6 +1048,43 @@ public partial class Lstm : global::Recur.CellEquations, global::Recur.IRnnCell
                 }
                 default:
                     throw new global::System.ArgumentOutOfRangeException(nameof(segment), segment, "Lstm has 1 segment(s).");
+            }
+        }
+
+        public override void ForwardProbed(int segment, global::Recur.StepViews<float> v)
+        {
+            switch (segment)
+            {
+                case 0:
+                {
+                    var args = new CpuKernelsF32.Forward0ProbedArgs
+                    {
+                        N_Hidden = v.Size(1),
+                        h_ForgetBias = v.Hyper(0),
+                        P0 = v.Ptr(v.GemmOut(0)),
+                        P1 = v.Ptr(v.GemmOut(1)),
+                        p_f_H_bias = v.Ptr(v.Param(11)),
+                        p_f_X_bias = v.Ptr(v.Param(10)),
+                        p_g_H_bias = v.Ptr(v.Param(13)),
+                        p_g_X_bias = v.Ptr(v.Param(12)),
+                        p_i_H_bias = v.Ptr(v.Param(9)),
+                        p_i_X_bias = v.Ptr(v.Param(8)),
+                        p_o_H_bias = v.Ptr(v.Param(15)),
+                        p_o_X_bias = v.Ptr(v.Param(14)),
+                        q_f = v.Ptr(v.Probe(1)),
+                        q_g = v.Ptr(v.Probe(2)),
+                        q_i = v.Ptr(v.Probe(0)),
+                        q_o = v.Ptr(v.Probe(3)),
+                        s_C = v.Ptr(v.State(0)),
+                        s_C_next = v.Ptr(v.NextState(0)),
+                        s_H_next = v.Ptr(v.NextState(1)),
+                    };
+                    v.ForRows(&args, &CpuKernelsF32.Forward0Probed);
+                    break;
+                }
+                default:
+                    Forward(segment, v);
+                    break;
             }
         }
     }
@@ -999,6 +1299,86 @@ public partial class Lstm : global::Recur.CellEquations, global::Recur.IRnnCell
                 }
             }
         }
+
+        /// <summary>Arguments of <see cref="Forward0Probed"/>.</summary>
+        public unsafe struct Forward0ProbedArgs
+        {
+            public int N_Hidden; // size of Hidden
+            public double h_ForgetBias; // hyperparameter ForgetBias
+            public double* P0; // GEMM group 0's output [B, Hidden + Hidden + Hidden + Hidden]
+            public double* P1; // GEMM group 1's output [B, Hidden + Hidden + Hidden + Hidden]
+            public double* p_f_H_bias; // f.H.bias [Hidden]
+            public double* p_f_X_bias; // f.X.bias [Hidden]
+            public double* p_g_H_bias; // g.H.bias [Hidden]
+            public double* p_g_X_bias; // g.X.bias [Hidden]
+            public double* p_i_H_bias; // i.H.bias [Hidden]
+            public double* p_i_X_bias; // i.X.bias [Hidden]
+            public double* p_o_H_bias; // o.H.bias [Hidden]
+            public double* p_o_X_bias; // o.X.bias [Hidden]
+            public double* q_f; // equation f, recorded [B, Hidden]
+            public double* q_g; // equation g, recorded [B, Hidden]
+            public double* q_i; // equation i, recorded [B, Hidden]
+            public double* q_o; // equation o, recorded [B, Hidden]
+            public double* s_C; // C before the step [B, Hidden]
+            public double* s_C_next; // C after the step [B, Hidden]
+            public double* s_H_next; // H after the step [B, Hidden]
+        }
+
+        /// <summary>Forward of segment 0 for rows [rowStart, rowEnd); parameter gradients go to <c>g_* + gradShift</c>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        public static unsafe void Forward0Probed(in Forward0ProbedArgs a, int rowStart, int rowEnd, nint gradShift)
+        {
+            int _width = global::System.Numerics.Vector<double>.Count;
+            for (int _b = rowStart; _b < rowEnd; _b++)
+            {
+                int _j;
+                _j = 0;
+                for (; _j <= a.N_Hidden - _width; _j += _width)
+                {
+                    int _bj = _b * a.N_Hidden + _j;
+                    // var i = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H));
+                    var i = global::Recur.VectorMath.Sigmoid((global::System.Numerics.Vector.Load(a.P0 + (_b * (4 * a.N_Hidden) + _j)) + global::System.Numerics.Vector.Load(a.p_i_X_bias + (_j))) + (global::System.Numerics.Vector.Load(a.P1 + (_b * (4 * a.N_Hidden) + _j)) + global::System.Numerics.Vector.Load(a.p_i_H_bias + (_j))));
+                    // var f = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H) + ForgetBias);
+                    var f = global::Recur.VectorMath.Sigmoid(((global::System.Numerics.Vector.Load(a.P0 + (_b * (4 * a.N_Hidden) + a.N_Hidden + _j)) + global::System.Numerics.Vector.Load(a.p_f_X_bias + (_j))) + (global::System.Numerics.Vector.Load(a.P1 + (_b * (4 * a.N_Hidden) + a.N_Hidden + _j)) + global::System.Numerics.Vector.Load(a.p_f_H_bias + (_j)))) + new global::System.Numerics.Vector<double>(a.h_ForgetBias));
+                    // var g = Tanh(Linear<Hidden>(X) + Linear<Hidden>(H));
+                    var g = global::Recur.VectorMath.Tanh((global::System.Numerics.Vector.Load(a.P0 + (_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j)) + global::System.Numerics.Vector.Load(a.p_g_X_bias + (_j))) + (global::System.Numerics.Vector.Load(a.P1 + (_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j)) + global::System.Numerics.Vector.Load(a.p_g_H_bias + (_j))));
+                    // var o = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H));
+                    var o = global::Recur.VectorMath.Sigmoid((global::System.Numerics.Vector.Load(a.P0 + (_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j)) + global::System.Numerics.Vector.Load(a.p_o_X_bias + (_j))) + (global::System.Numerics.Vector.Load(a.P1 + (_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j)) + global::System.Numerics.Vector.Load(a.p_o_H_bias + (_j))));
+                    // Next(C, f * C + i * g);
+                    var C_next = (f * global::System.Numerics.Vector.Load(a.s_C + (_bj))) + (i * g);
+                    // Next(H, o * Tanh(C.Next));
+                    var H_next = o * global::Recur.VectorMath.Tanh(C_next);
+                    global::System.Numerics.Vector.Store(C_next, a.s_C_next + (_bj));
+                    global::System.Numerics.Vector.Store(H_next, a.s_H_next + (_bj));
+                    global::System.Numerics.Vector.Store(i, a.q_i + (_bj));
+                    global::System.Numerics.Vector.Store(f, a.q_f + (_bj));
+                    global::System.Numerics.Vector.Store(g, a.q_g + (_bj));
+                    global::System.Numerics.Vector.Store(o, a.q_o + (_bj));
+                }
+                for (; _j < a.N_Hidden; _j++)
+                {
+                    int _bj = _b * a.N_Hidden + _j;
+                    // var i = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H));
+                    var i = global::Recur.KernelMath.Sigmoid((a.P0[_b * (4 * a.N_Hidden) + _j] + a.p_i_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + _j] + a.p_i_H_bias[_j]));
+                    // var f = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H) + ForgetBias);
+                    var f = global::Recur.KernelMath.Sigmoid(((a.P0[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] + a.p_f_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] + a.p_f_H_bias[_j])) + a.h_ForgetBias);
+                    // var g = Tanh(Linear<Hidden>(X) + Linear<Hidden>(H));
+                    var g = global::Recur.KernelMath.Tanh((a.P0[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_g_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_g_H_bias[_j]));
+                    // var o = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H));
+                    var o = global::Recur.KernelMath.Sigmoid((a.P0[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] + a.p_o_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] + a.p_o_H_bias[_j]));
+                    // Next(C, f * C + i * g);
+                    var C_next = (f * a.s_C[_bj]) + (i * g);
+                    // Next(H, o * Tanh(C.Next));
+                    var H_next = o * global::Recur.KernelMath.Tanh(C_next);
+                    a.s_C_next[_bj] = C_next;
+                    a.s_H_next[_bj] = H_next;
+                    a.q_i[_bj] = i;
+                    a.q_f[_bj] = f;
+                    a.q_g[_bj] = g;
+                    a.q_o[_bj] = o;
+                }
+            }
+        }
     }
 
     private sealed unsafe class CpuProgramF64 : global::Recur.CellProgram<double>
@@ -1076,6 +1456,43 @@ public partial class Lstm : global::Recur.CellEquations, global::Recur.IRnnCell
                 }
                 default:
                     throw new global::System.ArgumentOutOfRangeException(nameof(segment), segment, "Lstm has 1 segment(s).");
+            }
+        }
+
+        public override void ForwardProbed(int segment, global::Recur.StepViews<double> v)
+        {
+            switch (segment)
+            {
+                case 0:
+                {
+                    var args = new CpuKernelsF64.Forward0ProbedArgs
+                    {
+                        N_Hidden = v.Size(1),
+                        h_ForgetBias = v.Hyper(0),
+                        P0 = v.Ptr(v.GemmOut(0)),
+                        P1 = v.Ptr(v.GemmOut(1)),
+                        p_f_H_bias = v.Ptr(v.Param(11)),
+                        p_f_X_bias = v.Ptr(v.Param(10)),
+                        p_g_H_bias = v.Ptr(v.Param(13)),
+                        p_g_X_bias = v.Ptr(v.Param(12)),
+                        p_i_H_bias = v.Ptr(v.Param(9)),
+                        p_i_X_bias = v.Ptr(v.Param(8)),
+                        p_o_H_bias = v.Ptr(v.Param(15)),
+                        p_o_X_bias = v.Ptr(v.Param(14)),
+                        q_f = v.Ptr(v.Probe(1)),
+                        q_g = v.Ptr(v.Probe(2)),
+                        q_i = v.Ptr(v.Probe(0)),
+                        q_o = v.Ptr(v.Probe(3)),
+                        s_C = v.Ptr(v.State(0)),
+                        s_C_next = v.Ptr(v.NextState(0)),
+                        s_H_next = v.Ptr(v.NextState(1)),
+                    };
+                    v.ForRows(&args, &CpuKernelsF64.Forward0Probed);
+                    break;
+                }
+                default:
+                    Forward(segment, v);
+                    break;
             }
         }
     }

@@ -43,7 +43,8 @@ public partial class MultiTransformGru : global::Recur.CellEquations, global::Re
         Intermediates: new global::Recur.IntermediateSpec[] { new(1, 0) },
         Segments: 2,
         ScratchSlots: 8,
-        MinSizes: new[] { 0, 0, 3 });
+        MinSizes: new[] { 0, 0, 3 },
+        Probes: new global::Recur.ProbeSpec[] { new("r", 1), new("u", 1), new("lambda", 2), new("mixed", 1), new("c", 1) });
 
     /// <summary>Loads this cell's kernels for one device and scalar type (float or double): ILGPU kernels, or native CPU code on <c>Device.Cpu()</c>.</summary>
     public static global::Recur.CellProgram<T> CreateProgram<T>(global::Recur.Device device) where T : unmanaged
@@ -338,6 +339,161 @@ public partial class MultiTransformGru : global::Recur.CellEquations, global::Re
                 global::ILGPU.Atomic.Add(ref a.g_lambda_cat_bias[_j], v92);
             }
         }
+
+        /// <summary>Arguments of <see cref="Forward0Probed"/>.</summary>
+        public struct Forward0ProbedArgs
+        {
+            public int N_Hidden; // size of Hidden
+            public int N_Transforms; // size of Transforms
+            public global::ILGPU.ArrayView<float> O0; // operand of GEMM group 2 [B, Hidden]
+            public global::ILGPU.ArrayView<float> P0; // GEMM group 0's output [B, Hidden + Hidden + Transforms + Hidden + Hidden + Hidden]
+            public global::ILGPU.ArrayView<float> P1; // GEMM group 1's output [B, Hidden + Hidden + Transforms]
+            public global::ILGPU.ArrayView<float> Scratch0; // scratch row [B, any]
+            public global::ILGPU.ArrayView<float> Scratch1; // scratch row [B, any]
+            public global::ILGPU.ArrayView<float> p_lambda_cat_bias; // lambda.cat.bias [Transforms]
+            public global::ILGPU.ArrayView<float> p_r_cat_bias; // r.cat.bias [Hidden]
+            public global::ILGPU.ArrayView<float> p_u_cat_bias; // u.cat.bias [Hidden]
+            public global::ILGPU.ArrayView<float> q_lambda; // equation lambda, recorded [B, Transforms]
+            public global::ILGPU.ArrayView<float> q_mixed; // equation mixed, recorded [B, Hidden]
+            public global::ILGPU.ArrayView<float> q_r; // equation r, recorded [B, Hidden]
+            public global::ILGPU.ArrayView<float> q_u; // equation u, recorded [B, Hidden]
+            public global::ILGPU.ArrayView<float> s_H; // H before the step [B, Hidden]
+        }
+
+        /// <summary>Forward of segment 0: one thread group per batch row.</summary>
+        public static void Forward0Probed(Forward0ProbedArgs a)
+        {
+            int _b = global::ILGPU.Grid.IdxX, _tid = global::ILGPU.Group.IdxX, _stride = global::ILGPU.Group.DimX;
+            for (int _j = _tid; _j < a.N_Hidden; _j += _stride)
+            {
+                int _bj = _b * a.N_Hidden + _j;
+                // var r = Sigmoid(Linear<Hidden>(X, H, biasInit: Init.Ones));
+                var r = global::Recur.KernelMath.Sigmoid((a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + _j] + a.P1[_b * (2 * a.N_Hidden + a.N_Transforms) + _j]) + a.p_r_cat_bias[_j]);
+                // var u = Sigmoid(Linear<Hidden>(X, H, biasInit: Init.Ones));
+                var u = global::Recur.KernelMath.Sigmoid((a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + a.N_Hidden + _j] + a.P1[_b * (2 * a.N_Hidden + a.N_Transforms) + a.N_Hidden + _j]) + a.p_u_cat_bias[_j]);
+                // rH: operand of c.rH.weight
+                var rH = r * a.s_H[_bj];
+                a.O0[_bj] = rH;
+                a.q_r[_bj] = r;
+                a.q_u[_bj] = u;
+            }
+            float sum19 = float.NegativeInfinity;
+            for (int _j = _tid; _j < a.N_Transforms; _j += _stride)
+            {
+                int _bj = _b * a.N_Transforms + _j;
+                var v18 = (a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + 2 * a.N_Hidden + _j] + a.P1[_b * (2 * a.N_Hidden + a.N_Transforms) + 2 * a.N_Hidden + _j]) + a.p_lambda_cat_bias[_j];
+                a.Scratch0[_bj] = v18;
+                sum19 = global::Recur.KernelMath.Max(sum19, v18);
+            }
+            float r19 = global::ILGPU.Algorithms.GroupExtensions.AllReduce<float, global::ILGPU.Algorithms.ScanReduceOperations.MaxFloat>(sum19);
+            float sum22 = 0f;
+            for (int _j = _tid; _j < a.N_Transforms; _j += _stride)
+            {
+                int _bj = _b * a.N_Transforms + _j;
+                var v18 = a.Scratch0[_bj];
+                var v21 = global::Recur.KernelMath.Exp(v18 - r19);
+                a.Scratch1[_bj] = v21;
+                sum22 += v21;
+            }
+            float r22 = global::ILGPU.Algorithms.GroupExtensions.AllReduce<float, global::ILGPU.Algorithms.ScanReduceOperations.AddFloat>(sum22);
+            float sum26 = 0f;
+            float sum31 = 0f;
+            float sum37 = 0f;
+            for (int _j = _tid; _j < a.N_Transforms; _j += _stride)
+            {
+                int _bj = _b * a.N_Transforms + _j;
+                var v21 = a.Scratch1[_bj];
+                // var lambda = Softmax(Linear<Transforms>(X, H));
+                var lambda = v21 / r22;
+                sum26 += lambda * ((_j == 0 ? 1f : 0f));
+                sum31 += lambda * ((_j == 1 ? 1f : 0f));
+                sum37 += lambda * ((_j == 2 ? 1f : 0f));
+                a.q_lambda[_bj] = lambda;
+            }
+            float r26 = global::ILGPU.Algorithms.GroupExtensions.AllReduce<float, global::ILGPU.Algorithms.ScanReduceOperations.AddFloat>(sum26);
+            float r31 = global::ILGPU.Algorithms.GroupExtensions.AllReduce<float, global::ILGPU.Algorithms.ScanReduceOperations.AddFloat>(sum31);
+            float r37 = global::ILGPU.Algorithms.GroupExtensions.AllReduce<float, global::ILGPU.Algorithms.ScanReduceOperations.AddFloat>(sum37);
+            for (int _j = _tid; _j < a.N_Hidden; _j += _stride)
+            {
+                int _bj = _b * a.N_Hidden + _j;
+                // var mixed = lambda[0] * Linear<Hidden>(X, bias: false) + lambda[1] * Linear<Hidden>(X, bias: false) + lambda[2] * Linear<Hidden>(X, bias: false);
+                var mixed = ((r26 * a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + 2 * a.N_Hidden + a.N_Transforms + _j]) + (r31 * a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + 3 * a.N_Hidden + a.N_Transforms + _j])) + (r37 * a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + 4 * a.N_Hidden + a.N_Transforms + _j]);
+                a.q_mixed[_bj] = mixed;
+            }
+        }
+
+        /// <summary>Arguments of <see cref="Forward1Probed"/>.</summary>
+        public struct Forward1ProbedArgs
+        {
+            public int N_Hidden; // size of Hidden
+            public int N_Transforms; // size of Transforms
+            public global::ILGPU.ArrayView<float> P0; // GEMM group 0's output [B, Hidden + Hidden + Transforms + Hidden + Hidden + Hidden]
+            public global::ILGPU.ArrayView<float> P1; // GEMM group 1's output [B, Hidden + Hidden + Transforms]
+            public global::ILGPU.ArrayView<float> P2; // GEMM group 2's output [B, Hidden]
+            public global::ILGPU.ArrayView<float> Scratch0; // scratch row [B, any]
+            public global::ILGPU.ArrayView<float> Scratch1; // scratch row [B, any]
+            public global::ILGPU.ArrayView<float> p_c_rH_bias; // c.rH.bias [Hidden]
+            public global::ILGPU.ArrayView<float> p_lambda_cat_bias; // lambda.cat.bias [Transforms]
+            public global::ILGPU.ArrayView<float> p_u_cat_bias; // u.cat.bias [Hidden]
+            public global::ILGPU.ArrayView<float> q_c; // equation c, recorded [B, Hidden]
+            public global::ILGPU.ArrayView<float> s_H; // H before the step [B, Hidden]
+            public global::ILGPU.ArrayView<float> s_H_next; // H after the step [B, Hidden]
+        }
+
+        /// <summary>Forward of segment 1: one thread group per batch row.</summary>
+        public static void Forward1Probed(Forward1ProbedArgs a)
+        {
+            int _b = global::ILGPU.Grid.IdxX, _tid = global::ILGPU.Group.IdxX, _stride = global::ILGPU.Group.DimX;
+            float sum19 = float.NegativeInfinity;
+            for (int _j = _tid; _j < a.N_Transforms; _j += _stride)
+            {
+                int _bj = _b * a.N_Transforms + _j;
+                var v18 = (a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + 2 * a.N_Hidden + _j] + a.P1[_b * (2 * a.N_Hidden + a.N_Transforms) + 2 * a.N_Hidden + _j]) + a.p_lambda_cat_bias[_j];
+                a.Scratch0[_bj] = v18;
+                sum19 = global::Recur.KernelMath.Max(sum19, v18);
+            }
+            float r19 = global::ILGPU.Algorithms.GroupExtensions.AllReduce<float, global::ILGPU.Algorithms.ScanReduceOperations.MaxFloat>(sum19);
+            float sum22 = 0f;
+            for (int _j = _tid; _j < a.N_Transforms; _j += _stride)
+            {
+                int _bj = _b * a.N_Transforms + _j;
+                var v18 = a.Scratch0[_bj];
+                var v21 = global::Recur.KernelMath.Exp(v18 - r19);
+                a.Scratch1[_bj] = v21;
+                sum22 += v21;
+            }
+            float r22 = global::ILGPU.Algorithms.GroupExtensions.AllReduce<float, global::ILGPU.Algorithms.ScanReduceOperations.AddFloat>(sum22);
+            float sum26 = 0f;
+            float sum31 = 0f;
+            float sum37 = 0f;
+            for (int _j = _tid; _j < a.N_Transforms; _j += _stride)
+            {
+                int _bj = _b * a.N_Transforms + _j;
+                var v21 = a.Scratch1[_bj];
+                // var lambda = Softmax(Linear<Transforms>(X, H));
+                var lambda = v21 / r22;
+                sum26 += lambda * ((_j == 0 ? 1f : 0f));
+                sum31 += lambda * ((_j == 1 ? 1f : 0f));
+                sum37 += lambda * ((_j == 2 ? 1f : 0f));
+            }
+            float r26 = global::ILGPU.Algorithms.GroupExtensions.AllReduce<float, global::ILGPU.Algorithms.ScanReduceOperations.AddFloat>(sum26);
+            float r31 = global::ILGPU.Algorithms.GroupExtensions.AllReduce<float, global::ILGPU.Algorithms.ScanReduceOperations.AddFloat>(sum31);
+            float r37 = global::ILGPU.Algorithms.GroupExtensions.AllReduce<float, global::ILGPU.Algorithms.ScanReduceOperations.AddFloat>(sum37);
+            for (int _j = _tid; _j < a.N_Hidden; _j += _stride)
+            {
+                int _bj = _b * a.N_Hidden + _j;
+                // var u = Sigmoid(Linear<Hidden>(X, H, biasInit: Init.Ones));
+                var u = global::Recur.KernelMath.Sigmoid((a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + a.N_Hidden + _j] + a.P1[_b * (2 * a.N_Hidden + a.N_Transforms) + a.N_Hidden + _j]) + a.p_u_cat_bias[_j]);
+                // var mixed = lambda[0] * Linear<Hidden>(X, bias: false) + lambda[1] * Linear<Hidden>(X, bias: false) + lambda[2] * Linear<Hidden>(X, bias: false);
+                var mixed = ((r26 * a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + 2 * a.N_Hidden + a.N_Transforms + _j]) + (r31 * a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + 3 * a.N_Hidden + a.N_Transforms + _j])) + (r37 * a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + 4 * a.N_Hidden + a.N_Transforms + _j]);
+                // var c = Tanh(mixed + Linear<Hidden>(r * H));
+                var c = global::Recur.KernelMath.Tanh(mixed + (a.P2[_b * (a.N_Hidden) + _j] + a.p_c_rH_bias[_j]));
+                // Next(H, u * H + (1f - u) * c);
+                var H_next = (u * a.s_H[_bj]) + ((1f - u) * c);
+                a.s_H_next[_bj] = H_next;
+                a.q_c[_bj] = c;
+            }
+        }
     }
 
     private sealed class ProgramF32 : global::Recur.CellProgram<float>
@@ -346,6 +502,8 @@ public partial class MultiTransformGru : global::Recur.CellEquations, global::Re
         private readonly global::System.Action<global::ILGPU.KernelConfig, KernelsF32.Forward1Args> _forward1;
         private readonly global::System.Action<global::ILGPU.KernelConfig, KernelsF32.Backward0Args> _backward0;
         private readonly global::System.Action<global::ILGPU.KernelConfig, KernelsF32.Backward1Args> _backward1;
+        private readonly global::System.Action<global::ILGPU.KernelConfig, KernelsF32.Forward0ProbedArgs> _forward0Probed;
+        private readonly global::System.Action<global::ILGPU.KernelConfig, KernelsF32.Forward1ProbedArgs> _forward1Probed;
 
         public ProgramF32(global::ILGPU.Runtime.Accelerator accelerator)
         {
@@ -353,6 +511,8 @@ public partial class MultiTransformGru : global::Recur.CellEquations, global::Re
             _forward1 = global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<KernelsF32.Forward1Args>(accelerator, KernelsF32.Forward1);
             _backward0 = global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<KernelsF32.Backward0Args>(accelerator, KernelsF32.Backward0);
             _backward1 = global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<KernelsF32.Backward1Args>(accelerator, KernelsF32.Backward1);
+            _forward0Probed = global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<KernelsF32.Forward0ProbedArgs>(accelerator, KernelsF32.Forward0Probed);
+            _forward1Probed = global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<KernelsF32.Forward1ProbedArgs>(accelerator, KernelsF32.Forward1Probed);
         }
 
         public override void Forward(int segment, global::Recur.StepViews<float> v)
@@ -458,6 +618,60 @@ public partial class MultiTransformGru : global::Recur.CellEquations, global::Re
                 }
                 default:
                     throw new global::System.ArgumentOutOfRangeException(nameof(segment), segment, "MultiTransformGru has 2 segment(s).");
+            }
+        }
+
+        public override void ForwardProbed(int segment, global::Recur.StepViews<float> v)
+        {
+            switch (segment)
+            {
+                case 0:
+                {
+                    var args = new KernelsF32.Forward0ProbedArgs
+                    {
+                        N_Hidden = v.Size(1),
+                        N_Transforms = v.Size(2),
+                        O0 = v.Intermediate(0),
+                        P0 = v.GemmOut(0),
+                        P1 = v.GemmOut(1),
+                        Scratch0 = v.Scratch(0),
+                        Scratch1 = v.Scratch(1),
+                        p_lambda_cat_bias = v.Param(12),
+                        p_r_cat_bias = v.Param(10),
+                        p_u_cat_bias = v.Param(11),
+                        q_lambda = v.Probe(2),
+                        q_mixed = v.Probe(3),
+                        q_r = v.Probe(0),
+                        q_u = v.Probe(1),
+                        s_H = v.State(0),
+                    };
+                    _forward0Probed(v.Config, args);
+                    break;
+                }
+                case 1:
+                {
+                    var args = new KernelsF32.Forward1ProbedArgs
+                    {
+                        N_Hidden = v.Size(1),
+                        N_Transforms = v.Size(2),
+                        P0 = v.GemmOut(0),
+                        P1 = v.GemmOut(1),
+                        P2 = v.GemmOut(2),
+                        Scratch0 = v.Scratch(0),
+                        Scratch1 = v.Scratch(1),
+                        p_c_rH_bias = v.Param(13),
+                        p_lambda_cat_bias = v.Param(12),
+                        p_u_cat_bias = v.Param(11),
+                        q_c = v.Probe(4),
+                        s_H = v.State(0),
+                        s_H_next = v.NextState(0),
+                    };
+                    _forward1Probed(v.Config, args);
+                    break;
+                }
+                default:
+                    Forward(segment, v);
+                    break;
             }
         }
     }
@@ -747,6 +961,161 @@ public partial class MultiTransformGru : global::Recur.CellEquations, global::Re
                 global::ILGPU.Atomic.Add(ref a.g_lambda_cat_bias[_j], v92);
             }
         }
+
+        /// <summary>Arguments of <see cref="Forward0Probed"/>.</summary>
+        public struct Forward0ProbedArgs
+        {
+            public int N_Hidden; // size of Hidden
+            public int N_Transforms; // size of Transforms
+            public global::ILGPU.ArrayView<double> O0; // operand of GEMM group 2 [B, Hidden]
+            public global::ILGPU.ArrayView<double> P0; // GEMM group 0's output [B, Hidden + Hidden + Transforms + Hidden + Hidden + Hidden]
+            public global::ILGPU.ArrayView<double> P1; // GEMM group 1's output [B, Hidden + Hidden + Transforms]
+            public global::ILGPU.ArrayView<double> Scratch0; // scratch row [B, any]
+            public global::ILGPU.ArrayView<double> Scratch1; // scratch row [B, any]
+            public global::ILGPU.ArrayView<double> p_lambda_cat_bias; // lambda.cat.bias [Transforms]
+            public global::ILGPU.ArrayView<double> p_r_cat_bias; // r.cat.bias [Hidden]
+            public global::ILGPU.ArrayView<double> p_u_cat_bias; // u.cat.bias [Hidden]
+            public global::ILGPU.ArrayView<double> q_lambda; // equation lambda, recorded [B, Transforms]
+            public global::ILGPU.ArrayView<double> q_mixed; // equation mixed, recorded [B, Hidden]
+            public global::ILGPU.ArrayView<double> q_r; // equation r, recorded [B, Hidden]
+            public global::ILGPU.ArrayView<double> q_u; // equation u, recorded [B, Hidden]
+            public global::ILGPU.ArrayView<double> s_H; // H before the step [B, Hidden]
+        }
+
+        /// <summary>Forward of segment 0: one thread group per batch row.</summary>
+        public static void Forward0Probed(Forward0ProbedArgs a)
+        {
+            int _b = global::ILGPU.Grid.IdxX, _tid = global::ILGPU.Group.IdxX, _stride = global::ILGPU.Group.DimX;
+            for (int _j = _tid; _j < a.N_Hidden; _j += _stride)
+            {
+                int _bj = _b * a.N_Hidden + _j;
+                // var r = Sigmoid(Linear<Hidden>(X, H, biasInit: Init.Ones));
+                var r = global::Recur.KernelMath.Sigmoid((a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + _j] + a.P1[_b * (2 * a.N_Hidden + a.N_Transforms) + _j]) + a.p_r_cat_bias[_j]);
+                // var u = Sigmoid(Linear<Hidden>(X, H, biasInit: Init.Ones));
+                var u = global::Recur.KernelMath.Sigmoid((a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + a.N_Hidden + _j] + a.P1[_b * (2 * a.N_Hidden + a.N_Transforms) + a.N_Hidden + _j]) + a.p_u_cat_bias[_j]);
+                // rH: operand of c.rH.weight
+                var rH = r * a.s_H[_bj];
+                a.O0[_bj] = rH;
+                a.q_r[_bj] = r;
+                a.q_u[_bj] = u;
+            }
+            double sum19 = double.NegativeInfinity;
+            for (int _j = _tid; _j < a.N_Transforms; _j += _stride)
+            {
+                int _bj = _b * a.N_Transforms + _j;
+                var v18 = (a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + 2 * a.N_Hidden + _j] + a.P1[_b * (2 * a.N_Hidden + a.N_Transforms) + 2 * a.N_Hidden + _j]) + a.p_lambda_cat_bias[_j];
+                a.Scratch0[_bj] = v18;
+                sum19 = global::Recur.KernelMath.Max(sum19, v18);
+            }
+            double r19 = global::ILGPU.Algorithms.GroupExtensions.AllReduce<double, global::ILGPU.Algorithms.ScanReduceOperations.MaxDouble>(sum19);
+            double sum22 = 0d;
+            for (int _j = _tid; _j < a.N_Transforms; _j += _stride)
+            {
+                int _bj = _b * a.N_Transforms + _j;
+                var v18 = a.Scratch0[_bj];
+                var v21 = global::Recur.KernelMath.Exp(v18 - r19);
+                a.Scratch1[_bj] = v21;
+                sum22 += v21;
+            }
+            double r22 = global::ILGPU.Algorithms.GroupExtensions.AllReduce<double, global::ILGPU.Algorithms.ScanReduceOperations.AddDouble>(sum22);
+            double sum26 = 0d;
+            double sum31 = 0d;
+            double sum37 = 0d;
+            for (int _j = _tid; _j < a.N_Transforms; _j += _stride)
+            {
+                int _bj = _b * a.N_Transforms + _j;
+                var v21 = a.Scratch1[_bj];
+                // var lambda = Softmax(Linear<Transforms>(X, H));
+                var lambda = v21 / r22;
+                sum26 += lambda * ((_j == 0 ? 1d : 0d));
+                sum31 += lambda * ((_j == 1 ? 1d : 0d));
+                sum37 += lambda * ((_j == 2 ? 1d : 0d));
+                a.q_lambda[_bj] = lambda;
+            }
+            double r26 = global::ILGPU.Algorithms.GroupExtensions.AllReduce<double, global::ILGPU.Algorithms.ScanReduceOperations.AddDouble>(sum26);
+            double r31 = global::ILGPU.Algorithms.GroupExtensions.AllReduce<double, global::ILGPU.Algorithms.ScanReduceOperations.AddDouble>(sum31);
+            double r37 = global::ILGPU.Algorithms.GroupExtensions.AllReduce<double, global::ILGPU.Algorithms.ScanReduceOperations.AddDouble>(sum37);
+            for (int _j = _tid; _j < a.N_Hidden; _j += _stride)
+            {
+                int _bj = _b * a.N_Hidden + _j;
+                // var mixed = lambda[0] * Linear<Hidden>(X, bias: false) + lambda[1] * Linear<Hidden>(X, bias: false) + lambda[2] * Linear<Hidden>(X, bias: false);
+                var mixed = ((r26 * a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + 2 * a.N_Hidden + a.N_Transforms + _j]) + (r31 * a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + 3 * a.N_Hidden + a.N_Transforms + _j])) + (r37 * a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + 4 * a.N_Hidden + a.N_Transforms + _j]);
+                a.q_mixed[_bj] = mixed;
+            }
+        }
+
+        /// <summary>Arguments of <see cref="Forward1Probed"/>.</summary>
+        public struct Forward1ProbedArgs
+        {
+            public int N_Hidden; // size of Hidden
+            public int N_Transforms; // size of Transforms
+            public global::ILGPU.ArrayView<double> P0; // GEMM group 0's output [B, Hidden + Hidden + Transforms + Hidden + Hidden + Hidden]
+            public global::ILGPU.ArrayView<double> P1; // GEMM group 1's output [B, Hidden + Hidden + Transforms]
+            public global::ILGPU.ArrayView<double> P2; // GEMM group 2's output [B, Hidden]
+            public global::ILGPU.ArrayView<double> Scratch0; // scratch row [B, any]
+            public global::ILGPU.ArrayView<double> Scratch1; // scratch row [B, any]
+            public global::ILGPU.ArrayView<double> p_c_rH_bias; // c.rH.bias [Hidden]
+            public global::ILGPU.ArrayView<double> p_lambda_cat_bias; // lambda.cat.bias [Transforms]
+            public global::ILGPU.ArrayView<double> p_u_cat_bias; // u.cat.bias [Hidden]
+            public global::ILGPU.ArrayView<double> q_c; // equation c, recorded [B, Hidden]
+            public global::ILGPU.ArrayView<double> s_H; // H before the step [B, Hidden]
+            public global::ILGPU.ArrayView<double> s_H_next; // H after the step [B, Hidden]
+        }
+
+        /// <summary>Forward of segment 1: one thread group per batch row.</summary>
+        public static void Forward1Probed(Forward1ProbedArgs a)
+        {
+            int _b = global::ILGPU.Grid.IdxX, _tid = global::ILGPU.Group.IdxX, _stride = global::ILGPU.Group.DimX;
+            double sum19 = double.NegativeInfinity;
+            for (int _j = _tid; _j < a.N_Transforms; _j += _stride)
+            {
+                int _bj = _b * a.N_Transforms + _j;
+                var v18 = (a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + 2 * a.N_Hidden + _j] + a.P1[_b * (2 * a.N_Hidden + a.N_Transforms) + 2 * a.N_Hidden + _j]) + a.p_lambda_cat_bias[_j];
+                a.Scratch0[_bj] = v18;
+                sum19 = global::Recur.KernelMath.Max(sum19, v18);
+            }
+            double r19 = global::ILGPU.Algorithms.GroupExtensions.AllReduce<double, global::ILGPU.Algorithms.ScanReduceOperations.MaxDouble>(sum19);
+            double sum22 = 0d;
+            for (int _j = _tid; _j < a.N_Transforms; _j += _stride)
+            {
+                int _bj = _b * a.N_Transforms + _j;
+                var v18 = a.Scratch0[_bj];
+                var v21 = global::Recur.KernelMath.Exp(v18 - r19);
+                a.Scratch1[_bj] = v21;
+                sum22 += v21;
+            }
+            double r22 = global::ILGPU.Algorithms.GroupExtensions.AllReduce<double, global::ILGPU.Algorithms.ScanReduceOperations.AddDouble>(sum22);
+            double sum26 = 0d;
+            double sum31 = 0d;
+            double sum37 = 0d;
+            for (int _j = _tid; _j < a.N_Transforms; _j += _stride)
+            {
+                int _bj = _b * a.N_Transforms + _j;
+                var v21 = a.Scratch1[_bj];
+                // var lambda = Softmax(Linear<Transforms>(X, H));
+                var lambda = v21 / r22;
+                sum26 += lambda * ((_j == 0 ? 1d : 0d));
+                sum31 += lambda * ((_j == 1 ? 1d : 0d));
+                sum37 += lambda * ((_j == 2 ? 1d : 0d));
+            }
+            double r26 = global::ILGPU.Algorithms.GroupExtensions.AllReduce<double, global::ILGPU.Algorithms.ScanReduceOperations.AddDouble>(sum26);
+            double r31 = global::ILGPU.Algorithms.GroupExtensions.AllReduce<double, global::ILGPU.Algorithms.ScanReduceOperations.AddDouble>(sum31);
+            double r37 = global::ILGPU.Algorithms.GroupExtensions.AllReduce<double, global::ILGPU.Algorithms.ScanReduceOperations.AddDouble>(sum37);
+            for (int _j = _tid; _j < a.N_Hidden; _j += _stride)
+            {
+                int _bj = _b * a.N_Hidden + _j;
+                // var u = Sigmoid(Linear<Hidden>(X, H, biasInit: Init.Ones));
+                var u = global::Recur.KernelMath.Sigmoid((a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + a.N_Hidden + _j] + a.P1[_b * (2 * a.N_Hidden + a.N_Transforms) + a.N_Hidden + _j]) + a.p_u_cat_bias[_j]);
+                // var mixed = lambda[0] * Linear<Hidden>(X, bias: false) + lambda[1] * Linear<Hidden>(X, bias: false) + lambda[2] * Linear<Hidden>(X, bias: false);
+                var mixed = ((r26 * a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + 2 * a.N_Hidden + a.N_Transforms + _j]) + (r31 * a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + 3 * a.N_Hidden + a.N_Transforms + _j])) + (r37 * a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + 4 * a.N_Hidden + a.N_Transforms + _j]);
+                // var c = Tanh(mixed + Linear<Hidden>(r * H));
+                var c = global::Recur.KernelMath.Tanh(mixed + (a.P2[_b * (a.N_Hidden) + _j] + a.p_c_rH_bias[_j]));
+                // Next(H, u * H + (1f - u) * c);
+                var H_next = (u * a.s_H[_bj]) + ((1d - u) * c);
+                a.s_H_next[_bj] = H_next;
+                a.q_c[_bj] = c;
+            }
+        }
     }
 
     private sealed class ProgramF64 : global::Recur.CellProgram<double>
@@ -755,6 +1124,8 @@ public partial class MultiTransformGru : global::Recur.CellEquations, global::Re
         private readonly global::System.Action<global::ILGPU.KernelConfig, KernelsF64.Forward1Args> _forward1;
         private readonly global::System.Action<global::ILGPU.KernelConfig, KernelsF64.Backward0Args> _backward0;
         private readonly global::System.Action<global::ILGPU.KernelConfig, KernelsF64.Backward1Args> _backward1;
+        private readonly global::System.Action<global::ILGPU.KernelConfig, KernelsF64.Forward0ProbedArgs> _forward0Probed;
+        private readonly global::System.Action<global::ILGPU.KernelConfig, KernelsF64.Forward1ProbedArgs> _forward1Probed;
 
         public ProgramF64(global::ILGPU.Runtime.Accelerator accelerator)
         {
@@ -762,6 +1133,8 @@ public partial class MultiTransformGru : global::Recur.CellEquations, global::Re
             _forward1 = global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<KernelsF64.Forward1Args>(accelerator, KernelsF64.Forward1);
             _backward0 = global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<KernelsF64.Backward0Args>(accelerator, KernelsF64.Backward0);
             _backward1 = global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<KernelsF64.Backward1Args>(accelerator, KernelsF64.Backward1);
+            _forward0Probed = global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<KernelsF64.Forward0ProbedArgs>(accelerator, KernelsF64.Forward0Probed);
+            _forward1Probed = global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<KernelsF64.Forward1ProbedArgs>(accelerator, KernelsF64.Forward1Probed);
         }
 
         public override void Forward(int segment, global::Recur.StepViews<double> v)
@@ -867,6 +1240,60 @@ public partial class MultiTransformGru : global::Recur.CellEquations, global::Re
                 }
                 default:
                     throw new global::System.ArgumentOutOfRangeException(nameof(segment), segment, "MultiTransformGru has 2 segment(s).");
+            }
+        }
+
+        public override void ForwardProbed(int segment, global::Recur.StepViews<double> v)
+        {
+            switch (segment)
+            {
+                case 0:
+                {
+                    var args = new KernelsF64.Forward0ProbedArgs
+                    {
+                        N_Hidden = v.Size(1),
+                        N_Transforms = v.Size(2),
+                        O0 = v.Intermediate(0),
+                        P0 = v.GemmOut(0),
+                        P1 = v.GemmOut(1),
+                        Scratch0 = v.Scratch(0),
+                        Scratch1 = v.Scratch(1),
+                        p_lambda_cat_bias = v.Param(12),
+                        p_r_cat_bias = v.Param(10),
+                        p_u_cat_bias = v.Param(11),
+                        q_lambda = v.Probe(2),
+                        q_mixed = v.Probe(3),
+                        q_r = v.Probe(0),
+                        q_u = v.Probe(1),
+                        s_H = v.State(0),
+                    };
+                    _forward0Probed(v.Config, args);
+                    break;
+                }
+                case 1:
+                {
+                    var args = new KernelsF64.Forward1ProbedArgs
+                    {
+                        N_Hidden = v.Size(1),
+                        N_Transforms = v.Size(2),
+                        P0 = v.GemmOut(0),
+                        P1 = v.GemmOut(1),
+                        P2 = v.GemmOut(2),
+                        Scratch0 = v.Scratch(0),
+                        Scratch1 = v.Scratch(1),
+                        p_c_rH_bias = v.Param(13),
+                        p_lambda_cat_bias = v.Param(12),
+                        p_u_cat_bias = v.Param(11),
+                        q_c = v.Probe(4),
+                        s_H = v.State(0),
+                        s_H_next = v.NextState(0),
+                    };
+                    _forward1Probed(v.Config, args);
+                    break;
+                }
+                default:
+                    Forward(segment, v);
+                    break;
             }
         }
     }
@@ -1358,6 +1785,275 @@ public partial class MultiTransformGru : global::Recur.CellEquations, global::Re
                 }
             }
         }
+
+        /// <summary>Arguments of <see cref="Forward0Probed"/>.</summary>
+        public unsafe struct Forward0ProbedArgs
+        {
+            public int N_Hidden; // size of Hidden
+            public int N_Transforms; // size of Transforms
+            public float* O0; // operand of GEMM group 2 [B, Hidden]
+            public float* P0; // GEMM group 0's output [B, Hidden + Hidden + Transforms + Hidden + Hidden + Hidden]
+            public float* P1; // GEMM group 1's output [B, Hidden + Hidden + Transforms]
+            public float* Scratch0; // scratch row [B, any]
+            public float* Scratch1; // scratch row [B, any]
+            public float* p_lambda_cat_bias; // lambda.cat.bias [Transforms]
+            public float* p_r_cat_bias; // r.cat.bias [Hidden]
+            public float* p_u_cat_bias; // u.cat.bias [Hidden]
+            public float* q_lambda; // equation lambda, recorded [B, Transforms]
+            public float* q_mixed; // equation mixed, recorded [B, Hidden]
+            public float* q_r; // equation r, recorded [B, Hidden]
+            public float* q_u; // equation u, recorded [B, Hidden]
+            public float* s_H; // H before the step [B, Hidden]
+        }
+
+        /// <summary>Forward of segment 0 for rows [rowStart, rowEnd); parameter gradients go to <c>g_* + gradShift</c>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        public static unsafe void Forward0Probed(in Forward0ProbedArgs a, int rowStart, int rowEnd, nint gradShift)
+        {
+            int _width = global::System.Numerics.Vector<float>.Count;
+            for (int _b = rowStart; _b < rowEnd; _b++)
+            {
+                int _j;
+                _j = 0;
+                for (; _j <= a.N_Hidden - _width; _j += _width)
+                {
+                    int _bj = _b * a.N_Hidden + _j;
+                    // var r = Sigmoid(Linear<Hidden>(X, H, biasInit: Init.Ones));
+                    var r = global::Recur.VectorMath.Sigmoid((global::System.Numerics.Vector.Load(a.P0 + (_b * (5 * a.N_Hidden + a.N_Transforms) + _j)) + global::System.Numerics.Vector.Load(a.P1 + (_b * (2 * a.N_Hidden + a.N_Transforms) + _j))) + global::System.Numerics.Vector.Load(a.p_r_cat_bias + (_j)));
+                    // var u = Sigmoid(Linear<Hidden>(X, H, biasInit: Init.Ones));
+                    var u = global::Recur.VectorMath.Sigmoid((global::System.Numerics.Vector.Load(a.P0 + (_b * (5 * a.N_Hidden + a.N_Transforms) + a.N_Hidden + _j)) + global::System.Numerics.Vector.Load(a.P1 + (_b * (2 * a.N_Hidden + a.N_Transforms) + a.N_Hidden + _j))) + global::System.Numerics.Vector.Load(a.p_u_cat_bias + (_j)));
+                    // rH: operand of c.rH.weight
+                    var rH = r * global::System.Numerics.Vector.Load(a.s_H + (_bj));
+                    global::System.Numerics.Vector.Store(rH, a.O0 + (_bj));
+                    global::System.Numerics.Vector.Store(r, a.q_r + (_bj));
+                    global::System.Numerics.Vector.Store(u, a.q_u + (_bj));
+                }
+                for (; _j < a.N_Hidden; _j++)
+                {
+                    int _bj = _b * a.N_Hidden + _j;
+                    // var r = Sigmoid(Linear<Hidden>(X, H, biasInit: Init.Ones));
+                    var r = global::Recur.KernelMath.Sigmoid((a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + _j] + a.P1[_b * (2 * a.N_Hidden + a.N_Transforms) + _j]) + a.p_r_cat_bias[_j]);
+                    // var u = Sigmoid(Linear<Hidden>(X, H, biasInit: Init.Ones));
+                    var u = global::Recur.KernelMath.Sigmoid((a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + a.N_Hidden + _j] + a.P1[_b * (2 * a.N_Hidden + a.N_Transforms) + a.N_Hidden + _j]) + a.p_u_cat_bias[_j]);
+                    // rH: operand of c.rH.weight
+                    var rH = r * a.s_H[_bj];
+                    a.O0[_bj] = rH;
+                    a.q_r[_bj] = r;
+                    a.q_u[_bj] = u;
+                }
+                float sum19 = float.NegativeInfinity;
+                var vsum19 = new global::System.Numerics.Vector<float>(float.NegativeInfinity);
+                _j = 0;
+                for (; _j <= a.N_Transforms - _width; _j += _width)
+                {
+                    int _bj = _b * a.N_Transforms + _j;
+                    var v18 = (global::System.Numerics.Vector.Load(a.P0 + (_b * (5 * a.N_Hidden + a.N_Transforms) + 2 * a.N_Hidden + _j)) + global::System.Numerics.Vector.Load(a.P1 + (_b * (2 * a.N_Hidden + a.N_Transforms) + 2 * a.N_Hidden + _j))) + global::System.Numerics.Vector.Load(a.p_lambda_cat_bias + (_j));
+                    global::System.Numerics.Vector.Store(v18, a.Scratch0 + (_bj));
+                    vsum19 = global::Recur.VectorMath.Max(vsum19, v18);
+                }
+                for (; _j < a.N_Transforms; _j++)
+                {
+                    int _bj = _b * a.N_Transforms + _j;
+                    var v18 = (a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + 2 * a.N_Hidden + _j] + a.P1[_b * (2 * a.N_Hidden + a.N_Transforms) + 2 * a.N_Hidden + _j]) + a.p_lambda_cat_bias[_j];
+                    a.Scratch0[_bj] = v18;
+                    sum19 = global::Recur.KernelMath.Max(sum19, v18);
+                }
+                float r19 = global::Recur.KernelMath.Max(global::Recur.VectorMath.MaxAcross(vsum19), sum19);
+                float sum22 = 0f;
+                var vsum22 = new global::System.Numerics.Vector<float>(0f);
+                _j = 0;
+                for (; _j <= a.N_Transforms - _width; _j += _width)
+                {
+                    int _bj = _b * a.N_Transforms + _j;
+                    var v18 = global::System.Numerics.Vector.Load(a.Scratch0 + (_bj));
+                    var v21 = global::Recur.VectorMath.Exp(v18 - new global::System.Numerics.Vector<float>(r19));
+                    global::System.Numerics.Vector.Store(v21, a.Scratch1 + (_bj));
+                    vsum22 += v21;
+                }
+                for (; _j < a.N_Transforms; _j++)
+                {
+                    int _bj = _b * a.N_Transforms + _j;
+                    var v18 = a.Scratch0[_bj];
+                    var v21 = global::Recur.KernelMath.Exp(v18 - r19);
+                    a.Scratch1[_bj] = v21;
+                    sum22 += v21;
+                }
+                float r22 = global::System.Numerics.Vector.Sum(vsum22) + sum22;
+                float sum26 = 0f;
+                var vsum26 = new global::System.Numerics.Vector<float>(0f);
+                float sum31 = 0f;
+                var vsum31 = new global::System.Numerics.Vector<float>(0f);
+                float sum37 = 0f;
+                var vsum37 = new global::System.Numerics.Vector<float>(0f);
+                _j = 0;
+                for (; _j <= a.N_Transforms - _width; _j += _width)
+                {
+                    int _bj = _b * a.N_Transforms + _j;
+                    var v21 = global::System.Numerics.Vector.Load(a.Scratch1 + (_bj));
+                    // var lambda = Softmax(Linear<Transforms>(X, H));
+                    var lambda = v21 / new global::System.Numerics.Vector<float>(r22);
+                    vsum26 += lambda * (global::Recur.VectorMath.OneHot<float>(_j, 0));
+                    vsum31 += lambda * (global::Recur.VectorMath.OneHot<float>(_j, 1));
+                    vsum37 += lambda * (global::Recur.VectorMath.OneHot<float>(_j, 2));
+                    global::System.Numerics.Vector.Store(lambda, a.q_lambda + (_bj));
+                }
+                for (; _j < a.N_Transforms; _j++)
+                {
+                    int _bj = _b * a.N_Transforms + _j;
+                    var v21 = a.Scratch1[_bj];
+                    // var lambda = Softmax(Linear<Transforms>(X, H));
+                    var lambda = v21 / r22;
+                    sum26 += lambda * ((_j == 0 ? 1f : 0f));
+                    sum31 += lambda * ((_j == 1 ? 1f : 0f));
+                    sum37 += lambda * ((_j == 2 ? 1f : 0f));
+                    a.q_lambda[_bj] = lambda;
+                }
+                float r26 = global::System.Numerics.Vector.Sum(vsum26) + sum26;
+                float r31 = global::System.Numerics.Vector.Sum(vsum31) + sum31;
+                float r37 = global::System.Numerics.Vector.Sum(vsum37) + sum37;
+                _j = 0;
+                for (; _j <= a.N_Hidden - _width; _j += _width)
+                {
+                    int _bj = _b * a.N_Hidden + _j;
+                    // var mixed = lambda[0] * Linear<Hidden>(X, bias: false) + lambda[1] * Linear<Hidden>(X, bias: false) + lambda[2] * Linear<Hidden>(X, bias: false);
+                    var mixed = ((new global::System.Numerics.Vector<float>(r26) * global::System.Numerics.Vector.Load(a.P0 + (_b * (5 * a.N_Hidden + a.N_Transforms) + 2 * a.N_Hidden + a.N_Transforms + _j))) + (new global::System.Numerics.Vector<float>(r31) * global::System.Numerics.Vector.Load(a.P0 + (_b * (5 * a.N_Hidden + a.N_Transforms) + 3 * a.N_Hidden + a.N_Transforms + _j)))) + (new global::System.Numerics.Vector<float>(r37) * global::System.Numerics.Vector.Load(a.P0 + (_b * (5 * a.N_Hidden + a.N_Transforms) + 4 * a.N_Hidden + a.N_Transforms + _j)));
+                    global::System.Numerics.Vector.Store(mixed, a.q_mixed + (_bj));
+                }
+                for (; _j < a.N_Hidden; _j++)
+                {
+                    int _bj = _b * a.N_Hidden + _j;
+                    // var mixed = lambda[0] * Linear<Hidden>(X, bias: false) + lambda[1] * Linear<Hidden>(X, bias: false) + lambda[2] * Linear<Hidden>(X, bias: false);
+                    var mixed = ((r26 * a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + 2 * a.N_Hidden + a.N_Transforms + _j]) + (r31 * a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + 3 * a.N_Hidden + a.N_Transforms + _j])) + (r37 * a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + 4 * a.N_Hidden + a.N_Transforms + _j]);
+                    a.q_mixed[_bj] = mixed;
+                }
+            }
+        }
+
+        /// <summary>Arguments of <see cref="Forward1Probed"/>.</summary>
+        public unsafe struct Forward1ProbedArgs
+        {
+            public int N_Hidden; // size of Hidden
+            public int N_Transforms; // size of Transforms
+            public float* P0; // GEMM group 0's output [B, Hidden + Hidden + Transforms + Hidden + Hidden + Hidden]
+            public float* P1; // GEMM group 1's output [B, Hidden + Hidden + Transforms]
+            public float* P2; // GEMM group 2's output [B, Hidden]
+            public float* Scratch0; // scratch row [B, any]
+            public float* Scratch1; // scratch row [B, any]
+            public float* p_c_rH_bias; // c.rH.bias [Hidden]
+            public float* p_lambda_cat_bias; // lambda.cat.bias [Transforms]
+            public float* p_u_cat_bias; // u.cat.bias [Hidden]
+            public float* q_c; // equation c, recorded [B, Hidden]
+            public float* s_H; // H before the step [B, Hidden]
+            public float* s_H_next; // H after the step [B, Hidden]
+        }
+
+        /// <summary>Forward of segment 1 for rows [rowStart, rowEnd); parameter gradients go to <c>g_* + gradShift</c>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        public static unsafe void Forward1Probed(in Forward1ProbedArgs a, int rowStart, int rowEnd, nint gradShift)
+        {
+            int _width = global::System.Numerics.Vector<float>.Count;
+            for (int _b = rowStart; _b < rowEnd; _b++)
+            {
+                int _j;
+                float sum19 = float.NegativeInfinity;
+                var vsum19 = new global::System.Numerics.Vector<float>(float.NegativeInfinity);
+                _j = 0;
+                for (; _j <= a.N_Transforms - _width; _j += _width)
+                {
+                    int _bj = _b * a.N_Transforms + _j;
+                    var v18 = (global::System.Numerics.Vector.Load(a.P0 + (_b * (5 * a.N_Hidden + a.N_Transforms) + 2 * a.N_Hidden + _j)) + global::System.Numerics.Vector.Load(a.P1 + (_b * (2 * a.N_Hidden + a.N_Transforms) + 2 * a.N_Hidden + _j))) + global::System.Numerics.Vector.Load(a.p_lambda_cat_bias + (_j));
+                    global::System.Numerics.Vector.Store(v18, a.Scratch0 + (_bj));
+                    vsum19 = global::Recur.VectorMath.Max(vsum19, v18);
+                }
+                for (; _j < a.N_Transforms; _j++)
+                {
+                    int _bj = _b * a.N_Transforms + _j;
+                    var v18 = (a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + 2 * a.N_Hidden + _j] + a.P1[_b * (2 * a.N_Hidden + a.N_Transforms) + 2 * a.N_Hidden + _j]) + a.p_lambda_cat_bias[_j];
+                    a.Scratch0[_bj] = v18;
+                    sum19 = global::Recur.KernelMath.Max(sum19, v18);
+                }
+                float r19 = global::Recur.KernelMath.Max(global::Recur.VectorMath.MaxAcross(vsum19), sum19);
+                float sum22 = 0f;
+                var vsum22 = new global::System.Numerics.Vector<float>(0f);
+                _j = 0;
+                for (; _j <= a.N_Transforms - _width; _j += _width)
+                {
+                    int _bj = _b * a.N_Transforms + _j;
+                    var v18 = global::System.Numerics.Vector.Load(a.Scratch0 + (_bj));
+                    var v21 = global::Recur.VectorMath.Exp(v18 - new global::System.Numerics.Vector<float>(r19));
+                    global::System.Numerics.Vector.Store(v21, a.Scratch1 + (_bj));
+                    vsum22 += v21;
+                }
+                for (; _j < a.N_Transforms; _j++)
+                {
+                    int _bj = _b * a.N_Transforms + _j;
+                    var v18 = a.Scratch0[_bj];
+                    var v21 = global::Recur.KernelMath.Exp(v18 - r19);
+                    a.Scratch1[_bj] = v21;
+                    sum22 += v21;
+                }
+                float r22 = global::System.Numerics.Vector.Sum(vsum22) + sum22;
+                float sum26 = 0f;
+                var vsum26 = new global::System.Numerics.Vector<float>(0f);
+                float sum31 = 0f;
+                var vsum31 = new global::System.Numerics.Vector<float>(0f);
+                float sum37 = 0f;
+                var vsum37 = new global::System.Numerics.Vector<float>(0f);
+                _j = 0;
+                for (; _j <= a.N_Transforms - _width; _j += _width)
+                {
+                    int _bj = _b * a.N_Transforms + _j;
+                    var v21 = global::System.Numerics.Vector.Load(a.Scratch1 + (_bj));
+                    // var lambda = Softmax(Linear<Transforms>(X, H));
+                    var lambda = v21 / new global::System.Numerics.Vector<float>(r22);
+                    vsum26 += lambda * (global::Recur.VectorMath.OneHot<float>(_j, 0));
+                    vsum31 += lambda * (global::Recur.VectorMath.OneHot<float>(_j, 1));
+                    vsum37 += lambda * (global::Recur.VectorMath.OneHot<float>(_j, 2));
+                }
+                for (; _j < a.N_Transforms; _j++)
+                {
+                    int _bj = _b * a.N_Transforms + _j;
+                    var v21 = a.Scratch1[_bj];
+                    // var lambda = Softmax(Linear<Transforms>(X, H));
+                    var lambda = v21 / r22;
+                    sum26 += lambda * ((_j == 0 ? 1f : 0f));
+                    sum31 += lambda * ((_j == 1 ? 1f : 0f));
+                    sum37 += lambda * ((_j == 2 ? 1f : 0f));
+                }
+                float r26 = global::System.Numerics.Vector.Sum(vsum26) + sum26;
+                float r31 = global::System.Numerics.Vector.Sum(vsum31) + sum31;
+                float r37 = global::System.Numerics.Vector.Sum(vsum37) + sum37;
+                _j = 0;
+                for (; _j <= a.N_Hidden - _width; _j += _width)
+                {
+                    int _bj = _b * a.N_Hidden + _j;
+                    // var u = Sigmoid(Linear<Hidden>(X, H, biasInit: Init.Ones));
+                    var u = global::Recur.VectorMath.Sigmoid((global::System.Numerics.Vector.Load(a.P0 + (_b * (5 * a.N_Hidden + a.N_Transforms) + a.N_Hidden + _j)) + global::System.Numerics.Vector.Load(a.P1 + (_b * (2 * a.N_Hidden + a.N_Transforms) + a.N_Hidden + _j))) + global::System.Numerics.Vector.Load(a.p_u_cat_bias + (_j)));
+                    // var mixed = lambda[0] * Linear<Hidden>(X, bias: false) + lambda[1] * Linear<Hidden>(X, bias: false) + lambda[2] * Linear<Hidden>(X, bias: false);
+                    var mixed = ((new global::System.Numerics.Vector<float>(r26) * global::System.Numerics.Vector.Load(a.P0 + (_b * (5 * a.N_Hidden + a.N_Transforms) + 2 * a.N_Hidden + a.N_Transforms + _j))) + (new global::System.Numerics.Vector<float>(r31) * global::System.Numerics.Vector.Load(a.P0 + (_b * (5 * a.N_Hidden + a.N_Transforms) + 3 * a.N_Hidden + a.N_Transforms + _j)))) + (new global::System.Numerics.Vector<float>(r37) * global::System.Numerics.Vector.Load(a.P0 + (_b * (5 * a.N_Hidden + a.N_Transforms) + 4 * a.N_Hidden + a.N_Transforms + _j)));
+                    // var c = Tanh(mixed + Linear<Hidden>(r * H));
+                    var c = global::Recur.VectorMath.Tanh(mixed + (global::System.Numerics.Vector.Load(a.P2 + (_b * (a.N_Hidden) + _j)) + global::System.Numerics.Vector.Load(a.p_c_rH_bias + (_j))));
+                    // Next(H, u * H + (1f - u) * c);
+                    var H_next = (u * global::System.Numerics.Vector.Load(a.s_H + (_bj))) + ((new global::System.Numerics.Vector<float>(1f) - u) * c);
+                    global::System.Numerics.Vector.Store(H_next, a.s_H_next + (_bj));
+                    global::System.Numerics.Vector.Store(c, a.q_c + (_bj));
+                }
+                for (; _j < a.N_Hidden; _j++)
+                {
+                    int _bj = _b * a.N_Hidden + _j;
+                    // var u = Sigmoid(Linear<Hidden>(X, H, biasInit: Init.Ones));
+                    var u = global::Recur.KernelMath.Sigmoid((a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + a.N_Hidden + _j] + a.P1[_b * (2 * a.N_Hidden + a.N_Transforms) + a.N_Hidden + _j]) + a.p_u_cat_bias[_j]);
+                    // var mixed = lambda[0] * Linear<Hidden>(X, bias: false) + lambda[1] * Linear<Hidden>(X, bias: false) + lambda[2] * Linear<Hidden>(X, bias: false);
+                    var mixed = ((r26 * a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + 2 * a.N_Hidden + a.N_Transforms + _j]) + (r31 * a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + 3 * a.N_Hidden + a.N_Transforms + _j])) + (r37 * a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + 4 * a.N_Hidden + a.N_Transforms + _j]);
+                    // var c = Tanh(mixed + Linear<Hidden>(r * H));
+                    var c = global::Recur.KernelMath.Tanh(mixed + (a.P2[_b * (a.N_Hidden) + _j] + a.p_c_rH_bias[_j]));
+                    // Next(H, u * H + (1f - u) * c);
+                    var H_next = (u * a.s_H[_bj]) + ((1f - u) * c);
+                    a.s_H_next[_bj] = H_next;
+                    a.q_c[_bj] = c;
+                }
+            }
+        }
     }
 
     private sealed unsafe class CpuProgramF32 : global::Recur.CellProgram<float>
@@ -1465,6 +2161,60 @@ public partial class MultiTransformGru : global::Recur.CellEquations, global::Re
                 }
                 default:
                     throw new global::System.ArgumentOutOfRangeException(nameof(segment), segment, "MultiTransformGru has 2 segment(s).");
+            }
+        }
+
+        public override void ForwardProbed(int segment, global::Recur.StepViews<float> v)
+        {
+            switch (segment)
+            {
+                case 0:
+                {
+                    var args = new CpuKernelsF32.Forward0ProbedArgs
+                    {
+                        N_Hidden = v.Size(1),
+                        N_Transforms = v.Size(2),
+                        O0 = v.Ptr(v.Intermediate(0)),
+                        P0 = v.Ptr(v.GemmOut(0)),
+                        P1 = v.Ptr(v.GemmOut(1)),
+                        Scratch0 = v.Ptr(v.Scratch(0)),
+                        Scratch1 = v.Ptr(v.Scratch(1)),
+                        p_lambda_cat_bias = v.Ptr(v.Param(12)),
+                        p_r_cat_bias = v.Ptr(v.Param(10)),
+                        p_u_cat_bias = v.Ptr(v.Param(11)),
+                        q_lambda = v.Ptr(v.Probe(2)),
+                        q_mixed = v.Ptr(v.Probe(3)),
+                        q_r = v.Ptr(v.Probe(0)),
+                        q_u = v.Ptr(v.Probe(1)),
+                        s_H = v.Ptr(v.State(0)),
+                    };
+                    v.ForRows(&args, &CpuKernelsF32.Forward0Probed);
+                    break;
+                }
+                case 1:
+                {
+                    var args = new CpuKernelsF32.Forward1ProbedArgs
+                    {
+                        N_Hidden = v.Size(1),
+                        N_Transforms = v.Size(2),
+                        P0 = v.Ptr(v.GemmOut(0)),
+                        P1 = v.Ptr(v.GemmOut(1)),
+                        P2 = v.Ptr(v.GemmOut(2)),
+                        Scratch0 = v.Ptr(v.Scratch(0)),
+                        Scratch1 = v.Ptr(v.Scratch(1)),
+                        p_c_rH_bias = v.Ptr(v.Param(13)),
+                        p_lambda_cat_bias = v.Ptr(v.Param(12)),
+                        p_u_cat_bias = v.Ptr(v.Param(11)),
+                        q_c = v.Ptr(v.Probe(4)),
+                        s_H = v.Ptr(v.State(0)),
+                        s_H_next = v.Ptr(v.NextState(0)),
+                    };
+                    v.ForRows(&args, &CpuKernelsF32.Forward1Probed);
+                    break;
+                }
+                default:
+                    Forward(segment, v);
+                    break;
             }
         }
     }
@@ -1956,6 +2706,275 @@ public partial class MultiTransformGru : global::Recur.CellEquations, global::Re
                 }
             }
         }
+
+        /// <summary>Arguments of <see cref="Forward0Probed"/>.</summary>
+        public unsafe struct Forward0ProbedArgs
+        {
+            public int N_Hidden; // size of Hidden
+            public int N_Transforms; // size of Transforms
+            public double* O0; // operand of GEMM group 2 [B, Hidden]
+            public double* P0; // GEMM group 0's output [B, Hidden + Hidden + Transforms + Hidden + Hidden + Hidden]
+            public double* P1; // GEMM group 1's output [B, Hidden + Hidden + Transforms]
+            public double* Scratch0; // scratch row [B, any]
+            public double* Scratch1; // scratch row [B, any]
+            public double* p_lambda_cat_bias; // lambda.cat.bias [Transforms]
+            public double* p_r_cat_bias; // r.cat.bias [Hidden]
+            public double* p_u_cat_bias; // u.cat.bias [Hidden]
+            public double* q_lambda; // equation lambda, recorded [B, Transforms]
+            public double* q_mixed; // equation mixed, recorded [B, Hidden]
+            public double* q_r; // equation r, recorded [B, Hidden]
+            public double* q_u; // equation u, recorded [B, Hidden]
+            public double* s_H; // H before the step [B, Hidden]
+        }
+
+        /// <summary>Forward of segment 0 for rows [rowStart, rowEnd); parameter gradients go to <c>g_* + gradShift</c>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        public static unsafe void Forward0Probed(in Forward0ProbedArgs a, int rowStart, int rowEnd, nint gradShift)
+        {
+            int _width = global::System.Numerics.Vector<double>.Count;
+            for (int _b = rowStart; _b < rowEnd; _b++)
+            {
+                int _j;
+                _j = 0;
+                for (; _j <= a.N_Hidden - _width; _j += _width)
+                {
+                    int _bj = _b * a.N_Hidden + _j;
+                    // var r = Sigmoid(Linear<Hidden>(X, H, biasInit: Init.Ones));
+                    var r = global::Recur.VectorMath.Sigmoid((global::System.Numerics.Vector.Load(a.P0 + (_b * (5 * a.N_Hidden + a.N_Transforms) + _j)) + global::System.Numerics.Vector.Load(a.P1 + (_b * (2 * a.N_Hidden + a.N_Transforms) + _j))) + global::System.Numerics.Vector.Load(a.p_r_cat_bias + (_j)));
+                    // var u = Sigmoid(Linear<Hidden>(X, H, biasInit: Init.Ones));
+                    var u = global::Recur.VectorMath.Sigmoid((global::System.Numerics.Vector.Load(a.P0 + (_b * (5 * a.N_Hidden + a.N_Transforms) + a.N_Hidden + _j)) + global::System.Numerics.Vector.Load(a.P1 + (_b * (2 * a.N_Hidden + a.N_Transforms) + a.N_Hidden + _j))) + global::System.Numerics.Vector.Load(a.p_u_cat_bias + (_j)));
+                    // rH: operand of c.rH.weight
+                    var rH = r * global::System.Numerics.Vector.Load(a.s_H + (_bj));
+                    global::System.Numerics.Vector.Store(rH, a.O0 + (_bj));
+                    global::System.Numerics.Vector.Store(r, a.q_r + (_bj));
+                    global::System.Numerics.Vector.Store(u, a.q_u + (_bj));
+                }
+                for (; _j < a.N_Hidden; _j++)
+                {
+                    int _bj = _b * a.N_Hidden + _j;
+                    // var r = Sigmoid(Linear<Hidden>(X, H, biasInit: Init.Ones));
+                    var r = global::Recur.KernelMath.Sigmoid((a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + _j] + a.P1[_b * (2 * a.N_Hidden + a.N_Transforms) + _j]) + a.p_r_cat_bias[_j]);
+                    // var u = Sigmoid(Linear<Hidden>(X, H, biasInit: Init.Ones));
+                    var u = global::Recur.KernelMath.Sigmoid((a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + a.N_Hidden + _j] + a.P1[_b * (2 * a.N_Hidden + a.N_Transforms) + a.N_Hidden + _j]) + a.p_u_cat_bias[_j]);
+                    // rH: operand of c.rH.weight
+                    var rH = r * a.s_H[_bj];
+                    a.O0[_bj] = rH;
+                    a.q_r[_bj] = r;
+                    a.q_u[_bj] = u;
+                }
+                double sum19 = double.NegativeInfinity;
+                var vsum19 = new global::System.Numerics.Vector<double>(double.NegativeInfinity);
+                _j = 0;
+                for (; _j <= a.N_Transforms - _width; _j += _width)
+                {
+                    int _bj = _b * a.N_Transforms + _j;
+                    var v18 = (global::System.Numerics.Vector.Load(a.P0 + (_b * (5 * a.N_Hidden + a.N_Transforms) + 2 * a.N_Hidden + _j)) + global::System.Numerics.Vector.Load(a.P1 + (_b * (2 * a.N_Hidden + a.N_Transforms) + 2 * a.N_Hidden + _j))) + global::System.Numerics.Vector.Load(a.p_lambda_cat_bias + (_j));
+                    global::System.Numerics.Vector.Store(v18, a.Scratch0 + (_bj));
+                    vsum19 = global::Recur.VectorMath.Max(vsum19, v18);
+                }
+                for (; _j < a.N_Transforms; _j++)
+                {
+                    int _bj = _b * a.N_Transforms + _j;
+                    var v18 = (a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + 2 * a.N_Hidden + _j] + a.P1[_b * (2 * a.N_Hidden + a.N_Transforms) + 2 * a.N_Hidden + _j]) + a.p_lambda_cat_bias[_j];
+                    a.Scratch0[_bj] = v18;
+                    sum19 = global::Recur.KernelMath.Max(sum19, v18);
+                }
+                double r19 = global::Recur.KernelMath.Max(global::Recur.VectorMath.MaxAcross(vsum19), sum19);
+                double sum22 = 0d;
+                var vsum22 = new global::System.Numerics.Vector<double>(0d);
+                _j = 0;
+                for (; _j <= a.N_Transforms - _width; _j += _width)
+                {
+                    int _bj = _b * a.N_Transforms + _j;
+                    var v18 = global::System.Numerics.Vector.Load(a.Scratch0 + (_bj));
+                    var v21 = global::Recur.VectorMath.Exp(v18 - new global::System.Numerics.Vector<double>(r19));
+                    global::System.Numerics.Vector.Store(v21, a.Scratch1 + (_bj));
+                    vsum22 += v21;
+                }
+                for (; _j < a.N_Transforms; _j++)
+                {
+                    int _bj = _b * a.N_Transforms + _j;
+                    var v18 = a.Scratch0[_bj];
+                    var v21 = global::Recur.KernelMath.Exp(v18 - r19);
+                    a.Scratch1[_bj] = v21;
+                    sum22 += v21;
+                }
+                double r22 = global::System.Numerics.Vector.Sum(vsum22) + sum22;
+                double sum26 = 0d;
+                var vsum26 = new global::System.Numerics.Vector<double>(0d);
+                double sum31 = 0d;
+                var vsum31 = new global::System.Numerics.Vector<double>(0d);
+                double sum37 = 0d;
+                var vsum37 = new global::System.Numerics.Vector<double>(0d);
+                _j = 0;
+                for (; _j <= a.N_Transforms - _width; _j += _width)
+                {
+                    int _bj = _b * a.N_Transforms + _j;
+                    var v21 = global::System.Numerics.Vector.Load(a.Scratch1 + (_bj));
+                    // var lambda = Softmax(Linear<Transforms>(X, H));
+                    var lambda = v21 / new global::System.Numerics.Vector<double>(r22);
+                    vsum26 += lambda * (global::Recur.VectorMath.OneHot<double>(_j, 0));
+                    vsum31 += lambda * (global::Recur.VectorMath.OneHot<double>(_j, 1));
+                    vsum37 += lambda * (global::Recur.VectorMath.OneHot<double>(_j, 2));
+                    global::System.Numerics.Vector.Store(lambda, a.q_lambda + (_bj));
+                }
+                for (; _j < a.N_Transforms; _j++)
+                {
+                    int _bj = _b * a.N_Transforms + _j;
+                    var v21 = a.Scratch1[_bj];
+                    // var lambda = Softmax(Linear<Transforms>(X, H));
+                    var lambda = v21 / r22;
+                    sum26 += lambda * ((_j == 0 ? 1d : 0d));
+                    sum31 += lambda * ((_j == 1 ? 1d : 0d));
+                    sum37 += lambda * ((_j == 2 ? 1d : 0d));
+                    a.q_lambda[_bj] = lambda;
+                }
+                double r26 = global::System.Numerics.Vector.Sum(vsum26) + sum26;
+                double r31 = global::System.Numerics.Vector.Sum(vsum31) + sum31;
+                double r37 = global::System.Numerics.Vector.Sum(vsum37) + sum37;
+                _j = 0;
+                for (; _j <= a.N_Hidden - _width; _j += _width)
+                {
+                    int _bj = _b * a.N_Hidden + _j;
+                    // var mixed = lambda[0] * Linear<Hidden>(X, bias: false) + lambda[1] * Linear<Hidden>(X, bias: false) + lambda[2] * Linear<Hidden>(X, bias: false);
+                    var mixed = ((new global::System.Numerics.Vector<double>(r26) * global::System.Numerics.Vector.Load(a.P0 + (_b * (5 * a.N_Hidden + a.N_Transforms) + 2 * a.N_Hidden + a.N_Transforms + _j))) + (new global::System.Numerics.Vector<double>(r31) * global::System.Numerics.Vector.Load(a.P0 + (_b * (5 * a.N_Hidden + a.N_Transforms) + 3 * a.N_Hidden + a.N_Transforms + _j)))) + (new global::System.Numerics.Vector<double>(r37) * global::System.Numerics.Vector.Load(a.P0 + (_b * (5 * a.N_Hidden + a.N_Transforms) + 4 * a.N_Hidden + a.N_Transforms + _j)));
+                    global::System.Numerics.Vector.Store(mixed, a.q_mixed + (_bj));
+                }
+                for (; _j < a.N_Hidden; _j++)
+                {
+                    int _bj = _b * a.N_Hidden + _j;
+                    // var mixed = lambda[0] * Linear<Hidden>(X, bias: false) + lambda[1] * Linear<Hidden>(X, bias: false) + lambda[2] * Linear<Hidden>(X, bias: false);
+                    var mixed = ((r26 * a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + 2 * a.N_Hidden + a.N_Transforms + _j]) + (r31 * a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + 3 * a.N_Hidden + a.N_Transforms + _j])) + (r37 * a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + 4 * a.N_Hidden + a.N_Transforms + _j]);
+                    a.q_mixed[_bj] = mixed;
+                }
+            }
+        }
+
+        /// <summary>Arguments of <see cref="Forward1Probed"/>.</summary>
+        public unsafe struct Forward1ProbedArgs
+        {
+            public int N_Hidden; // size of Hidden
+            public int N_Transforms; // size of Transforms
+            public double* P0; // GEMM group 0's output [B, Hidden + Hidden + Transforms + Hidden + Hidden + Hidden]
+            public double* P1; // GEMM group 1's output [B, Hidden + Hidden + Transforms]
+            public double* P2; // GEMM group 2's output [B, Hidden]
+            public double* Scratch0; // scratch row [B, any]
+            public double* Scratch1; // scratch row [B, any]
+            public double* p_c_rH_bias; // c.rH.bias [Hidden]
+            public double* p_lambda_cat_bias; // lambda.cat.bias [Transforms]
+            public double* p_u_cat_bias; // u.cat.bias [Hidden]
+            public double* q_c; // equation c, recorded [B, Hidden]
+            public double* s_H; // H before the step [B, Hidden]
+            public double* s_H_next; // H after the step [B, Hidden]
+        }
+
+        /// <summary>Forward of segment 1 for rows [rowStart, rowEnd); parameter gradients go to <c>g_* + gradShift</c>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        public static unsafe void Forward1Probed(in Forward1ProbedArgs a, int rowStart, int rowEnd, nint gradShift)
+        {
+            int _width = global::System.Numerics.Vector<double>.Count;
+            for (int _b = rowStart; _b < rowEnd; _b++)
+            {
+                int _j;
+                double sum19 = double.NegativeInfinity;
+                var vsum19 = new global::System.Numerics.Vector<double>(double.NegativeInfinity);
+                _j = 0;
+                for (; _j <= a.N_Transforms - _width; _j += _width)
+                {
+                    int _bj = _b * a.N_Transforms + _j;
+                    var v18 = (global::System.Numerics.Vector.Load(a.P0 + (_b * (5 * a.N_Hidden + a.N_Transforms) + 2 * a.N_Hidden + _j)) + global::System.Numerics.Vector.Load(a.P1 + (_b * (2 * a.N_Hidden + a.N_Transforms) + 2 * a.N_Hidden + _j))) + global::System.Numerics.Vector.Load(a.p_lambda_cat_bias + (_j));
+                    global::System.Numerics.Vector.Store(v18, a.Scratch0 + (_bj));
+                    vsum19 = global::Recur.VectorMath.Max(vsum19, v18);
+                }
+                for (; _j < a.N_Transforms; _j++)
+                {
+                    int _bj = _b * a.N_Transforms + _j;
+                    var v18 = (a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + 2 * a.N_Hidden + _j] + a.P1[_b * (2 * a.N_Hidden + a.N_Transforms) + 2 * a.N_Hidden + _j]) + a.p_lambda_cat_bias[_j];
+                    a.Scratch0[_bj] = v18;
+                    sum19 = global::Recur.KernelMath.Max(sum19, v18);
+                }
+                double r19 = global::Recur.KernelMath.Max(global::Recur.VectorMath.MaxAcross(vsum19), sum19);
+                double sum22 = 0d;
+                var vsum22 = new global::System.Numerics.Vector<double>(0d);
+                _j = 0;
+                for (; _j <= a.N_Transforms - _width; _j += _width)
+                {
+                    int _bj = _b * a.N_Transforms + _j;
+                    var v18 = global::System.Numerics.Vector.Load(a.Scratch0 + (_bj));
+                    var v21 = global::Recur.VectorMath.Exp(v18 - new global::System.Numerics.Vector<double>(r19));
+                    global::System.Numerics.Vector.Store(v21, a.Scratch1 + (_bj));
+                    vsum22 += v21;
+                }
+                for (; _j < a.N_Transforms; _j++)
+                {
+                    int _bj = _b * a.N_Transforms + _j;
+                    var v18 = a.Scratch0[_bj];
+                    var v21 = global::Recur.KernelMath.Exp(v18 - r19);
+                    a.Scratch1[_bj] = v21;
+                    sum22 += v21;
+                }
+                double r22 = global::System.Numerics.Vector.Sum(vsum22) + sum22;
+                double sum26 = 0d;
+                var vsum26 = new global::System.Numerics.Vector<double>(0d);
+                double sum31 = 0d;
+                var vsum31 = new global::System.Numerics.Vector<double>(0d);
+                double sum37 = 0d;
+                var vsum37 = new global::System.Numerics.Vector<double>(0d);
+                _j = 0;
+                for (; _j <= a.N_Transforms - _width; _j += _width)
+                {
+                    int _bj = _b * a.N_Transforms + _j;
+                    var v21 = global::System.Numerics.Vector.Load(a.Scratch1 + (_bj));
+                    // var lambda = Softmax(Linear<Transforms>(X, H));
+                    var lambda = v21 / new global::System.Numerics.Vector<double>(r22);
+                    vsum26 += lambda * (global::Recur.VectorMath.OneHot<double>(_j, 0));
+                    vsum31 += lambda * (global::Recur.VectorMath.OneHot<double>(_j, 1));
+                    vsum37 += lambda * (global::Recur.VectorMath.OneHot<double>(_j, 2));
+                }
+                for (; _j < a.N_Transforms; _j++)
+                {
+                    int _bj = _b * a.N_Transforms + _j;
+                    var v21 = a.Scratch1[_bj];
+                    // var lambda = Softmax(Linear<Transforms>(X, H));
+                    var lambda = v21 / r22;
+                    sum26 += lambda * ((_j == 0 ? 1d : 0d));
+                    sum31 += lambda * ((_j == 1 ? 1d : 0d));
+                    sum37 += lambda * ((_j == 2 ? 1d : 0d));
+                }
+                double r26 = global::System.Numerics.Vector.Sum(vsum26) + sum26;
+                double r31 = global::System.Numerics.Vector.Sum(vsum31) + sum31;
+                double r37 = global::System.Numerics.Vector.Sum(vsum37) + sum37;
+                _j = 0;
+                for (; _j <= a.N_Hidden - _width; _j += _width)
+                {
+                    int _bj = _b * a.N_Hidden + _j;
+                    // var u = Sigmoid(Linear<Hidden>(X, H, biasInit: Init.Ones));
+                    var u = global::Recur.VectorMath.Sigmoid((global::System.Numerics.Vector.Load(a.P0 + (_b * (5 * a.N_Hidden + a.N_Transforms) + a.N_Hidden + _j)) + global::System.Numerics.Vector.Load(a.P1 + (_b * (2 * a.N_Hidden + a.N_Transforms) + a.N_Hidden + _j))) + global::System.Numerics.Vector.Load(a.p_u_cat_bias + (_j)));
+                    // var mixed = lambda[0] * Linear<Hidden>(X, bias: false) + lambda[1] * Linear<Hidden>(X, bias: false) + lambda[2] * Linear<Hidden>(X, bias: false);
+                    var mixed = ((new global::System.Numerics.Vector<double>(r26) * global::System.Numerics.Vector.Load(a.P0 + (_b * (5 * a.N_Hidden + a.N_Transforms) + 2 * a.N_Hidden + a.N_Transforms + _j))) + (new global::System.Numerics.Vector<double>(r31) * global::System.Numerics.Vector.Load(a.P0 + (_b * (5 * a.N_Hidden + a.N_Transforms) + 3 * a.N_Hidden + a.N_Transforms + _j)))) + (new global::System.Numerics.Vector<double>(r37) * global::System.Numerics.Vector.Load(a.P0 + (_b * (5 * a.N_Hidden + a.N_Transforms) + 4 * a.N_Hidden + a.N_Transforms + _j)));
+                    // var c = Tanh(mixed + Linear<Hidden>(r * H));
+                    var c = global::Recur.VectorMath.Tanh(mixed + (global::System.Numerics.Vector.Load(a.P2 + (_b * (a.N_Hidden) + _j)) + global::System.Numerics.Vector.Load(a.p_c_rH_bias + (_j))));
+                    // Next(H, u * H + (1f - u) * c);
+                    var H_next = (u * global::System.Numerics.Vector.Load(a.s_H + (_bj))) + ((new global::System.Numerics.Vector<double>(1d) - u) * c);
+                    global::System.Numerics.Vector.Store(H_next, a.s_H_next + (_bj));
+                    global::System.Numerics.Vector.Store(c, a.q_c + (_bj));
+                }
+                for (; _j < a.N_Hidden; _j++)
+                {
+                    int _bj = _b * a.N_Hidden + _j;
+                    // var u = Sigmoid(Linear<Hidden>(X, H, biasInit: Init.Ones));
+                    var u = global::Recur.KernelMath.Sigmoid((a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + a.N_Hidden + _j] + a.P1[_b * (2 * a.N_Hidden + a.N_Transforms) + a.N_Hidden + _j]) + a.p_u_cat_bias[_j]);
+                    // var mixed = lambda[0] * Linear<Hidden>(X, bias: false) + lambda[1] * Linear<Hidden>(X, bias: false) + lambda[2] * Linear<Hidden>(X, bias: false);
+                    var mixed = ((r26 * a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + 2 * a.N_Hidden + a.N_Transforms + _j]) + (r31 * a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + 3 * a.N_Hidden + a.N_Transforms + _j])) + (r37 * a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + 4 * a.N_Hidden + a.N_Transforms + _j]);
+                    // var c = Tanh(mixed + Linear<Hidden>(r * H));
+                    var c = global::Recur.KernelMath.Tanh(mixed + (a.P2[_b * (a.N_Hidden) + _j] + a.p_c_rH_bias[_j]));
+                    // Next(H, u * H + (1f - u) * c);
+                    var H_next = (u * a.s_H[_bj]) + ((1d - u) * c);
+                    a.s_H_next[_bj] = H_next;
+                    a.q_c[_bj] = c;
+                }
+            }
+        }
     }
 
     private sealed unsafe class CpuProgramF64 : global::Recur.CellProgram<double>
@@ -2063,6 +3082,60 @@ public partial class MultiTransformGru : global::Recur.CellEquations, global::Re
                 }
                 default:
                     throw new global::System.ArgumentOutOfRangeException(nameof(segment), segment, "MultiTransformGru has 2 segment(s).");
+            }
+        }
+
+        public override void ForwardProbed(int segment, global::Recur.StepViews<double> v)
+        {
+            switch (segment)
+            {
+                case 0:
+                {
+                    var args = new CpuKernelsF64.Forward0ProbedArgs
+                    {
+                        N_Hidden = v.Size(1),
+                        N_Transforms = v.Size(2),
+                        O0 = v.Ptr(v.Intermediate(0)),
+                        P0 = v.Ptr(v.GemmOut(0)),
+                        P1 = v.Ptr(v.GemmOut(1)),
+                        Scratch0 = v.Ptr(v.Scratch(0)),
+                        Scratch1 = v.Ptr(v.Scratch(1)),
+                        p_lambda_cat_bias = v.Ptr(v.Param(12)),
+                        p_r_cat_bias = v.Ptr(v.Param(10)),
+                        p_u_cat_bias = v.Ptr(v.Param(11)),
+                        q_lambda = v.Ptr(v.Probe(2)),
+                        q_mixed = v.Ptr(v.Probe(3)),
+                        q_r = v.Ptr(v.Probe(0)),
+                        q_u = v.Ptr(v.Probe(1)),
+                        s_H = v.Ptr(v.State(0)),
+                    };
+                    v.ForRows(&args, &CpuKernelsF64.Forward0Probed);
+                    break;
+                }
+                case 1:
+                {
+                    var args = new CpuKernelsF64.Forward1ProbedArgs
+                    {
+                        N_Hidden = v.Size(1),
+                        N_Transforms = v.Size(2),
+                        P0 = v.Ptr(v.GemmOut(0)),
+                        P1 = v.Ptr(v.GemmOut(1)),
+                        P2 = v.Ptr(v.GemmOut(2)),
+                        Scratch0 = v.Ptr(v.Scratch(0)),
+                        Scratch1 = v.Ptr(v.Scratch(1)),
+                        p_c_rH_bias = v.Ptr(v.Param(13)),
+                        p_lambda_cat_bias = v.Ptr(v.Param(12)),
+                        p_u_cat_bias = v.Ptr(v.Param(11)),
+                        q_c = v.Ptr(v.Probe(4)),
+                        s_H = v.Ptr(v.State(0)),
+                        s_H_next = v.Ptr(v.NextState(0)),
+                    };
+                    v.ForRows(&args, &CpuKernelsF64.Forward1Probed);
+                    break;
+                }
+                default:
+                    Forward(segment, v);
+                    break;
             }
         }
     }

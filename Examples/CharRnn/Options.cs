@@ -39,6 +39,13 @@ internal sealed record Settings
     public double TopP { get; init; }
     public int Seed { get; init; }
     public string? Hypers { get; init; }
+    public string? Interconnect { get; init; }
+    public double Zoneout { get; init; }
+    public double WeightDrop { get; init; }
+    public CharRegularizers Regularizers { get; init; } = new();
+    public string? Visualize { get; init; }
+    public string? Equation { get; init; }
+    public int Units { get; init; }
     /// <summary>The options given on the command line (a resumed run takes the others from its checkpoint).</summary>
     public IReadOnlySet<string> GivenOptions { get; init; } = new HashSet<string>();
     public bool Given(string option) => GivenOptions.Contains(option);
@@ -86,13 +93,29 @@ internal sealed class Options
     private readonly Option<double> _topP = Number("--top-p", "nucleus sampling mass", 1, v => v > 0 && v <= 1, "a number in (0, 1]");
     private readonly Option<int> _seed = Whole("--seed", "random seed", 1, min: 0);
     private readonly Option<string?> _hyper = new("--hyper") { Description = "the cell's hyperparameters, e.g. IdentityScale=0.5 for Irnn or CellClip=3 for PeepholeLstm" };
+    private readonly Option<string?> _interconnect = new("--interconnect")
+    {
+        Description = "connections between stacked layers, combinable: inputs (every layer reads the embedding), states (the layer below's other states), skip:K (the output K+1 layers below), residual, dense (the head reads every layer)",
+        HelpName = "inputs|states|skip:K|residual|dense",
+        CustomParser = r => Parse<string?>(r, "--interconnect", "inputs, states, skip:K (K ≥ 1), residual or dense, separated by commas",
+            (string text, out string? v) => { v = text; try { Recur.Interconnect.Parse(text); return true; } catch (ArgumentException) { return false; } }),
+    };
+    private readonly Option<double> _zoneout = Number("--zoneout", "zoneout probability on every state of every layer", 0, v => v >= 0 && v < 1, "a number in [0, 1)");
+    private readonly Option<double> _weightDrop = Number("--weight-drop", "DropConnect probability on the recurrent weights", 0, v => v >= 0 && v < 1, "a number in [0, 1)");
+    private readonly Option<double> _normStabilizer = Number("--norm-stabilizer", "norm-stabilizer weight β on the top layer's states", 0, v => v >= 0, "a number ≥ 0");
+    private readonly Option<double> _decov = Number("--decov", "DeCov weight on the top layer's states", 0, v => v >= 0, "a number ≥ 0");
+    private readonly Option<double> _ar = Number("--ar", "activation regularization weight on the top layer's states", 0, v => v >= 0, "a number ≥ 0");
+    private readonly Option<double> _tar = Number("--tar", "temporal activation regularization weight on the top layer's states", 0, v => v >= 0, "a number ≥ 0");
+    private readonly Option<string?> _visualize = new("--visualize") { Description = "draw an equation of the top layer over the generated text into this SVG file" };
+    private readonly Option<string?> _equation = new("--equation") { Description = "the equation --visualize draws (default: the cell's first helper equation, else its first)" };
+    private readonly Option<int> _units = Whole("--units", "units --visualize draws", 16);
 
     public Options()
     {
         Root = new RootCommand("Trains a character language model with Recur and samples from it.");
         foreach (var o in new Option[] { _cell, _layers, _hidden, _embed, _dropout, _seq, _batch, _lr, _optimizer, _weightDecay, _schedule, _warmup,
                      _decayEvery, _decayFactor, _clip, _minutes, _steps, _checkpointMinutes, _device, _data, _out, _resume, _generate, _prompt, _length,
-                     _temperature, _topK, _topP, _seed, _hyper })
+                     _temperature, _topK, _topP, _seed, _hyper, _interconnect, _zoneout, _weightDrop, _normStabilizer, _decov, _ar, _tar, _visualize, _equation, _units })
             Root.Add(o);
         Root.Validators.Add(r =>
         {
@@ -126,6 +149,9 @@ internal sealed class Options
             Device = p.GetValue(_device)!, Data = p.GetValue(_data), Out = resume ?? p.GetValue(_out)!, ResumeDir = resume, GenerateDir = p.GetValue(_generate),
             Prompt = p.GetValue(_prompt)!, Length = p.GetValue(_length), Temperature = p.GetValue(_temperature), TopK = p.GetValue(_topK), TopP = p.GetValue(_topP),
             Seed = p.GetValue(_seed), Hypers = p.GetValue(_hyper), GivenOptions = given,
+            Interconnect = p.GetValue(_interconnect), Zoneout = p.GetValue(_zoneout), WeightDrop = p.GetValue(_weightDrop),
+            Regularizers = new CharRegularizers(p.GetValue(_normStabilizer), p.GetValue(_decov), p.GetValue(_ar), p.GetValue(_tar)),
+            Visualize = p.GetValue(_visualize), Equation = p.GetValue(_equation), Units = p.GetValue(_units),
         };
     }
 

@@ -67,19 +67,31 @@ public static class Program
                 Seed = o.Given("--seed") ? o.Seed : s.Seed,
             };
             config = task.Model;
-            // Hyperparameters given again replace the checkpoint's (a clip, say); the weights stay the checkpoint's.
+            // Hyperparameters given again replace the checkpoint's (a clip, say); the weights stay the checkpoint's. So do the
+            // regularizers and zoneout or weight-drop; the structure (cell, sizes, interconnects) is the checkpoint's.
             if (o.Hypers is not null) config = config with { Hypers = o.Hypers };
+            if (o.Given("--zoneout")) config = config with { Zoneout = o.Zoneout };
+            if (o.Given("--weight-drop")) config = config with { WeightDrop = o.WeightDrop };
+            var saved2 = task.Regularizers ?? new CharRegularizers();
+            o = o with
+            {
+                Regularizers = new CharRegularizers(
+                    o.Given("--norm-stabilizer") ? o.Regularizers.NormStabilizer : saved2.NormStabilizer,
+                    o.Given("--decov") ? o.Regularizers.DeCov : saved2.DeCov,
+                    o.Given("--ar") ? o.Regularizers.Activation : saved2.Activation,
+                    o.Given("--tar") ? o.Regularizers.Temporal : saved2.Temporal),
+            };
             data = CharData.Load(dataPath, task.Vocabulary);
             Console.WriteLine($"Resuming {dir} at step {saved.Step}.");
         }
         else
         {
             data = CharData.Load(dataPath);
-            config = new CharModelConfig(o.Cell, data.Vocabulary.Length, o.Embed, o.Hidden, o.Layers, o.Dropout, o.Hypers);
+            config = new CharModelConfig(o.Cell, data.Vocabulary.Length, o.Embed, o.Hidden, o.Layers, o.Dropout, o.Hypers, o.Interconnect, o.Zoneout, o.WeightDrop);
         }
         using var model = new CharModel(device, config, o.Seed);
         checkpoint?.LoadModel(model);
-        using var charTask = new CharTask(model, data, o.Seq, o.Batch);
+        using var charTask = new CharTask(model, data, o.Seq, o.Batch, o.Regularizers);
         using var optimizer = Optimizer<float>.Create(o.Optimizer, model, o.Lr, o.WeightDecay);
         optimizer.ClipNorm = o.Clip;
         var options = new TrainerOptions
@@ -93,8 +105,9 @@ public static class Program
         bool live = !Console.IsOutputRedirected;
         var trainer = new Trainer<float>(charTask, optimizer, options, line => Console.Write(live ? line : line + "\n"), live, o.Schedule, o.Seed);
         if (checkpoint is not null) trainer.Resume(checkpoint);
-        Console.WriteLine($"Training {config.Cell}{(string.IsNullOrEmpty(config.Hypers) ? "" : $" ({config.Hypers})")}: {config.Layers} layer(s) of {config.Hidden}, embedding {config.Embed}, dropout {config.Dropout}, " +
-                          $"{model.ParameterCount:N0} parameters on {device.Name}; GEMM: {device.GemmName<float>()}.");
+        Console.WriteLine($"Training {config.Cell}{(string.IsNullOrEmpty(config.Hypers) ? "" : $" ({config.Hypers})")}: {config.Layers} layer(s) of {config.Hidden}, embedding {config.Embed}, dropout {config.Dropout}" +
+                          $"{(config.Interconnect is { Length: > 0 } ic ? $", interconnect {Interconnect.Parse(ic)}" : "")}{(config.Zoneout > 0 ? $", zoneout {config.Zoneout}" : "")}{(config.WeightDrop > 0 ? $", weight-drop {config.WeightDrop}" : "")}" +
+                          $"{(o.Regularizers.Any ? $", regularizers: {o.Regularizers}" : "")}, {model.ParameterCount:N0} parameters on {device.Name}; GEMM: {device.GemmName<float>()}.");
         Console.WriteLine($"Data: {dataPath}, {data.Train.Length:N0} training and {data.Validation.Length:N0} validation characters, vocabulary {data.Vocabulary.Length}; " +
                           $"batches of {o.Batch} streams × {o.Seq} characters; {optimizer.Name}, lr {o.Lr} ({o.Schedule.Kind}{(o.Schedule.Warmup > 0 ? $", {o.Schedule.Warmup} warm-up steps" : "")}); " +
                           $"budget {(options.Steps is { } st ? $"{st} steps" : $"{options.Minutes} minutes")}.");
@@ -106,8 +119,25 @@ public static class Program
         }
         Console.WriteLine($"Validation loss {result.ValidationLoss:F3} nats/char ({result.ValidationLoss / Math.Log(2):F3} bits/char). Checkpoint and loss curve: {Path.GetFullPath(o.Out)}");
         Console.WriteLine();
-        Console.WriteLine(model.Generate(data.Vocabulary, o.Prompt, o.Length, new SamplingOptions(o.Temperature, o.TopK, o.TopP), new Rng((ulong)o.Seed)));
+        Console.WriteLine(Sample(model, data.Vocabulary, o));
         return 0;
+    }
+
+    /// <summary>Generated text; with --visualize, also the picture of an equation of the top layer over it.</summary>
+    private static string Sample(CharModel model, string vocabulary, Settings o)
+    {
+        var options = new SamplingOptions(o.Temperature, o.TopK, o.TopP);
+        if (o.Visualize is not { } file) return model.Generate(vocabulary, o.Prompt, o.Length, options, new Rng((ulong)o.Seed));
+        int top = model.Layers.Layers.Count - 1;
+        var layer = (RnnLayer<float>)model.Layers.Layers[top];
+        var equation = o.Equation ?? layer.Equations.FirstOrDefault(e => e.Contains('.')) ?? layer.Equations.FirstOrDefault()
+            ?? throw new ArgumentException($"{layer.Spec.Name} has no equations to draw.");
+        var (text, values) = model.GenerateRecording(vocabulary, o.Prompt, o.Length, options, new Rng((ulong)o.Seed), top, equation);
+        int units = Math.Min(o.Units, values[0].Length);
+        AtomicFile.WriteText(file, HeatStrip.Svg(text[..values.Count], values, Enumerable.Range(0, units).ToArray(),
+            $"{layer.Spec.Name} layer {top}: equation {equation}, units 0–{units - 1}, over the text it read"));
+        Console.Error.WriteLine($"Drew equation {equation} of layer {top} (units 0–{units - 1}) over {values.Count} characters: {Path.GetFullPath(file)}");
+        return text;
     }
 
     private static int Generate(Settings o)
@@ -117,7 +147,7 @@ public static class Program
         using var device = Device.FromName(o.Device);
         using var model = new CharModel(device, task.Model, o.Seed);
         checkpoint.LoadModel(model);
-        Console.WriteLine(model.Generate(task.Vocabulary, o.Prompt, o.Length, new SamplingOptions(o.Temperature, o.TopK, o.TopP), new Rng((ulong)o.Seed)));
+        Console.WriteLine(Sample(model, task.Vocabulary, o));
         return 0;
     }
 

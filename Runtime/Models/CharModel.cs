@@ -7,8 +7,10 @@ using ILGPU.Runtime;
 
 namespace Recur;
 
-/// <summary>What a character model is: its cell, sizes, dropout and the cell's hyperparameters ("Name=value,Name=value"; empty: defaults).</summary>
-public sealed record CharModelConfig(string Cell, int Vocab, int Embed, int Hidden, int Layers, float Dropout, string? Hypers = null)
+/// <summary>What a character model is: its cell, sizes, dropout, the cell's hyperparameters ("Name=value,Name=value"; empty: defaults),
+/// the stack's interconnects ("inputs,states,skip:1,…"), and zoneout and weight-drop on every layer.</summary>
+public sealed record CharModelConfig(string Cell, int Vocab, int Embed, int Hidden, int Layers, float Dropout, string? Hypers = null,
+    string? Interconnect = null, double Zoneout = 0, double WeightDrop = 0)
 {
     /// <summary>The hyperparameters by name; throws naming the text when it is not "Name=number,…".</summary>
     public IReadOnlyDictionary<string, double> HyperValues()
@@ -30,9 +32,15 @@ public sealed record CharModelConfig(string Cell, int Vocab, int Embed, int Hidd
         if (Vocab < 2) throw new ArgumentException($"A character model needs at least 2 distinct characters, not {Vocab}.");
         if (Embed <= 0 || Hidden <= 0 || Layers <= 0) throw new ArgumentException($"Embed ({Embed}), hidden ({Hidden}) and layers ({Layers}) must be positive.");
         if (Dropout is < 0 or >= 1) throw new ArgumentException($"Dropout must be in [0, 1), not {Dropout}.");
+        if (Zoneout is < 0 or >= 1) throw new ArgumentException($"Zoneout must be in [0, 1), not {Zoneout}.");
+        if (WeightDrop is < 0 or >= 1) throw new ArgumentException($"Weight-drop must be in [0, 1), not {WeightDrop}.");
+        Recur.Interconnect.Parse(Interconnect ?? "");
         CellCatalog.Canonical(Cell);
     }
 }
+
+/// <summary>What one pass of a <see cref="CharModel"/> gives: logits [T, B, V], the stack's output [T, B, H] and the final state.</summary>
+public sealed record CharPass(Var<float> Logits, Var<float> Hidden, IReadOnlyList<Var<float>> FinalState);
 
 /// <summary>A character language model made of parts: embedding → dropout → a stack of recurrent layers with dropout between them →
 /// dropout → a dense projection to the vocabulary. Dropout (Zaremba et al. 2014) is only on the non-recurrent connections.
@@ -45,10 +53,18 @@ public sealed class CharModel : Part
         Config = config with { Cell = CellCatalog.Canonical(config.Cell) };
         var hypers = config.HyperValues();
         Embedding = Add("embedding", new Embedding<float>(device, config.Vocab, config.Embed));
+        var interconnect = Recur.Interconnect.Parse(config.Interconnect ?? "");
         var layers = new List<RnnLayer<float>>();
         for (int k = 0; k < config.Layers; k++)
-            layers.Add(CellCatalog.Create<float>(Config.Cell, device, k == 0 ? config.Embed : layers[k - 1].OutputSize, config.Hidden, seed * 31 + k, hypers));
-        Layers = Add("layers", new LayerStack<float>(layers, config.Dropout));
+        {
+            // With interconnects a layer's input is wider than the output below it: it takes its size from the first call.
+            int? input = k == 0 ? config.Embed : interconnect.Any ? null : layers[k - 1].OutputSize;
+            var layer = CellCatalog.Create<float>(Config.Cell, device, input, config.Hidden, seed * 31 + k, hypers);
+            if (config.Zoneout > 0) layer.SetZoneout(config.Zoneout);
+            layer.WeightDrop = config.WeightDrop;
+            layers.Add(layer);
+        }
+        Layers = Add("layers", new LayerStack<float>(layers, config.Dropout, interconnect: interconnect));
         // A layer's output can be narrower than its hidden state (a projected LSTM): the head reads the top layer's output.
         Output = Add("output", new Dense<float>(device, config.Vocab, Layers.OutputSize));
         // Embedding N(0, 1/√E) and output weight U(±√(3/top)), both from the model's own generator: its first initialization, kept.
@@ -57,6 +73,13 @@ public sealed class CharModel : Part
         Embedding.Weight.SetValues(Enumerable.Range(0, config.Vocab * config.Embed)
             .Select(_ => (float)(std * Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble()))).ToArray());
         Output.Weight.SetValues(Enumerable.Range(0, config.Vocab * Layers.OutputSize).Select(_ => (float)((rng.NextDouble() * 2 - 1) * limit)).ToArray());
+        // Interconnected layers take their input sizes from a first call: make one now, so every parameter exists from the start
+        // (for listings, optimizers and checkpoints).
+        if (!layers.All(l => l.IsBuilt))
+        {
+            using var tape = new Tape();
+            Forward(tape, new[] { 0 }, 1, 1);
+        }
     }
 
     public CharModelConfig Config { get; }
@@ -67,16 +90,50 @@ public sealed class CharModel : Part
     /// <summary>Logits [T, B, V] for ids [T·B] (time-major) from <paramref name="state"/> (null: zeros), and the final state.</summary>
     public RecurrentOutput<float> Forward(Tape tape, int[] ids, int steps, int batch, IReadOnlyList<Var<float>>? state = null)
     {
+        var pass = Run(tape, ids, steps, batch, state);
+        return new RecurrentOutput<float>(pass.Logits, pass.FinalState);
+    }
+
+    /// <summary>One pass: the logits, the stack's output before the last dropout (what regularizers read), and the final state.</summary>
+    public CharPass Run(Tape tape, int[] ids, int steps, int batch, IReadOnlyList<Var<float>>? state = null)
+    {
         var x = Ops.Dropout(Embedding.Forward(tape, ids, steps, batch), Config.Dropout);
         var layers = Layers.Forward(x, state);
         var logits = Output.Forward(Ops.Dropout(layers.Output, Config.Dropout));
-        return new RecurrentOutput<float>(logits, layers.FinalState);
+        return new CharPass(logits, layers.Output, layers.FinalState);
     }
 
     /// <summary>Generates <paramref name="length"/> characters after <paramref name="prompt"/>, one at a time with the state carried
     /// (inference: nothing kept for a backward pass). A newline (when the vocabulary has one) is fed first, unshown: with truncated
     /// BPTT the model almost never sees the zero state in training, and from it a prompt's first characters would be read poorly.</summary>
     public string Generate(string vocabulary, string prompt, int length, SamplingOptions options, Rng rng)
+    {
+        var (text, _) = Run(vocabulary, prompt, length, options, rng);
+        return text;
+    }
+
+    /// <summary>Generates as <see cref="Generate(string, string, int, SamplingOptions, Rng)"/> does while recording equation
+    /// <paramref name="equation"/> of layer <paramref name="layer"/>: returns the text and, for every character the model read (the
+    /// prompt and what it wrote, but the last), the equation's values after reading it.</summary>
+    public (string Text, List<float[]> Values) GenerateRecording(string vocabulary, string prompt, int length, SamplingOptions options, Rng rng, int layer, string equation)
+    {
+        if (layer < 0 || layer >= Layers.Layers.Count) throw new ArgumentOutOfRangeException(nameof(layer), $"The model has layers 0 to {Layers.Layers.Count - 1}, not {layer}.");
+        var rnn = (RnnLayer<float>)Layers.Layers[layer];
+        rnn.ClearRecorded();
+        rnn.Record(equation);
+        try
+        {
+            var (text, primer) = Run(vocabulary, prompt, length, options, rng);
+            // The unshown newline the generation starts from was read too; drop its row.
+            return (text, rnn.Recorded[equation].Skip(primer).ToList());
+        }
+        finally
+        {
+            rnn.StopRecording();
+        }
+    }
+
+    private (string Text, int Primer) Run(string vocabulary, string prompt, int length, SamplingOptions options, Rng rng)
     {
         options.Validate();
         if (vocabulary.Length != Config.Vocab) throw new ArgumentException($"The vocabulary has {vocabulary.Length} characters but the model {Config.Vocab}.", nameof(vocabulary));
@@ -109,6 +166,6 @@ public sealed class CharModel : Part
         {
             if (state is not null) foreach (var s in state) s.Dispose();
         }
-        return sb.ToString();
+        return (sb.ToString(), primer.Length);
     }
 }

@@ -7,8 +7,25 @@ using System.Text.Json.Nodes;
 
 namespace Recur;
 
-/// <summary>What a character-model checkpoint describes: the vocabulary, the model, and the window and batch sizes it trains with.</summary>
-public sealed record CharTaskDescription(string Vocabulary, CharModelConfig Model, int Seq = 100, int Batch = 32);
+/// <summary>Loss terms a character model trains with besides cross-entropy, each on the stack's output (0: off): the
+/// norm-stabilizer β, DeCov's weight, activation (AR) and temporal activation (TAR) regularization.</summary>
+public sealed record CharRegularizers(double NormStabilizer = 0, double DeCov = 0, double Activation = 0, double Temporal = 0)
+{
+    public bool Any => NormStabilizer > 0 || DeCov > 0 || Activation > 0 || Temporal > 0;
+
+    public void Validate()
+    {
+        foreach (var (name, v) in new[] { ("norm-stabilizer", NormStabilizer), ("DeCov", DeCov), ("AR", Activation), ("TAR", Temporal) })
+            if (!(v >= 0) || double.IsInfinity(v)) throw new ArgumentException($"The {name} weight must be 0 (off) or positive, not {v}.");
+    }
+
+    public override string ToString() => string.Join(", ", new[] { ("norm-stabilizer", NormStabilizer), ("DeCov", DeCov), ("AR", Activation), ("TAR", Temporal) }
+        .Where(p => p.Item2 > 0).Select(p => $"{p.Item1} {p.Item2.ToString(System.Globalization.CultureInfo.InvariantCulture)}").DefaultIfEmpty("none"));
+}
+
+/// <summary>What a character-model checkpoint describes: the vocabulary, the model, the window and batch sizes it trains with, and
+/// its regularizers.</summary>
+public sealed record CharTaskDescription(string Vocabulary, CharModelConfig Model, int Seq = 100, int Batch = 32, CharRegularizers? Regularizers = null);
 
 /// <summary>Training a <see cref="CharModel"/> with truncated BPTT, as in the r2rt tutorial's <c>train_network</c>: the text is cut
 /// into <c>batch</c> contiguous streams, each window continues where the last one stopped, and the final state of one window is
@@ -19,10 +36,12 @@ public sealed class CharTask : ITrainingTask<float>, IDisposable
     private readonly StreamBatches _train, _val;
     private Tensor<float>[]? _carried;
 
-    public CharTask(CharModel model, CharData data, int seq, int batch)
+    public CharTask(CharModel model, CharData data, int seq, int batch, CharRegularizers? regularizers = null)
     {
         _model = model;
         Data = data;
+        Regularizers = regularizers ?? new CharRegularizers();
+        Regularizers.Validate();
         if (data.Vocabulary.Length != model.Config.Vocab)
             throw new ArgumentException($"The data has {data.Vocabulary.Length} distinct characters but the model a vocabulary of {model.Config.Vocab}.");
         _train = new StreamBatches(data.Train, seq, batch);
@@ -30,6 +49,7 @@ public sealed class CharTask : ITrainingTask<float>, IDisposable
     }
 
     public CharData Data { get; }
+    public CharRegularizers Regularizers { get; }
     public Part Model => _model;
     public int Seq => _train.Seq;
     public int Batch => _train.Batch;
@@ -42,17 +62,29 @@ public sealed class CharTask : ITrainingTask<float>, IDisposable
     {
         var (x, y) = _train.Window(batch);
         tokens = x.Length;
-        return Loss(tape, x, y, _train.Seq, _train.Batch);
+        var pass = Pass(tape, x, _train.Seq, _train.Batch);
+        var loss = Losses.CrossEntropy(pass.Logits, y);
+        if (!Regularizers.Any) return loss;
+        // The regularizers' terms join the loss that is differentiated; the reported loss stays the cross-entropy (nats/char).
+        var r = Regularizers;
+        var terms = new List<(double, Var<float>)> { (1.0, loss) };
+        if (r.NormStabilizer > 0) terms.Add((1.0, Recur.Regularizers.NormStabilizer(pass.Hidden, r.NormStabilizer)));
+        if (r.DeCov > 0) terms.Add((1.0, Recur.Regularizers.DeCov(pass.Hidden, r.DeCov)));
+        if (r.Activation > 0) terms.Add((1.0, Recur.Regularizers.Activation(pass.Hidden, r.Activation)));
+        if (r.Temporal > 0) terms.Add((1.0, Recur.Regularizers.Temporal(pass.Hidden, r.Temporal)));
+        var total = Losses.Sum(terms.ToArray());
+        total.HostValue = loss.Item();
+        return total;
     }
 
-    /// <summary>The window's loss from the carried state, which then advances to the window's final state.</summary>
-    private Var<float> Loss(Tape tape, int[] x, int[] y, int seq, int batch)
+    /// <summary>A window from the carried state, which then advances to the window's final state.</summary>
+    private CharPass Pass(Tape tape, int[] x, int seq, int batch)
     {
-        var r = _model.Forward(tape, x, seq, batch, _carried?.Select(s => tape.Input(s)).ToArray());
+        var pass = _model.Run(tape, x, seq, batch, _carried?.Select(s => tape.Input(s)).ToArray());
         // The old state was copied into the layers' workspaces; the tape lets it go with everything else.
         if (_carried is not null) foreach (var s in _carried) tape.Hold(s);
-        _carried = r.FinalState.Select(f => f.Detach()).ToArray();
-        return Losses.CrossEntropy(r.Output, y);
+        _carried = pass.FinalState.Select(f => f.Detach()).ToArray();
+        return pass;
     }
 
     private void Carry(Tensor<float>[]? state)
@@ -75,7 +107,7 @@ public sealed class CharTask : ITrainingTask<float>, IDisposable
             {
                 var (x, y) = _val.Window(w);
                 using var tape = new Tape(training: false);
-                total += Loss(tape, x, y, _val.Seq, _val.Batch).Item();
+                total += Losses.CrossEntropy(Pass(tape, x, _val.Seq, _val.Batch).Logits, y).Item();
             }
             return total / windows;
         }
@@ -109,7 +141,7 @@ public sealed class CharTask : ITrainingTask<float>, IDisposable
         Carry(state);
     }
 
-    public JsonNode Describe() => JsonSerializer.SerializeToNode(new CharTaskDescription(Data.Vocabulary, _model.Config, Seq, Batch), Checkpoint.Json)!;
+    public JsonNode Describe() => JsonSerializer.SerializeToNode(new CharTaskDescription(Data.Vocabulary, _model.Config, Seq, Batch, Regularizers), Checkpoint.Json)!;
 
     public void Dispose() => Carry(null);
 }

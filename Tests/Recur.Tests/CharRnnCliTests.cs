@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using System.Linq;
 using Xunit;
 using CharRnnProgram = Recur.Examples.CharRnn.Program;
 
@@ -131,5 +132,51 @@ public class CharRnnCliTests
         Assert.Contains(optimizer + ", lr 0.01 (" + schedule + ", 2 warm-up steps)", output);
         var settings = Checkpoint.Open(dir).Training!.Settings;
         Assert.Equal((optimizer, 0.01, schedule, 2), (settings.Optimizer, settings.WeightDecay, settings.Schedule.Kind, settings.Schedule.Warmup));
+    }
+}
+
+/// <summary>The stack and regularizer options of the example: each trains 100 steps with a falling loss, and so do all together.</summary>
+public class CharRnnRegularizerCliTests
+{
+    [Theory]
+    [InlineData("--interconnect", "inputs,states,skip:1")]
+    [InlineData("--interconnect", "residual,dense")]
+    [InlineData("--zoneout", "0.1")]
+    [InlineData("--weight-drop", "0.3")]
+    [InlineData("--norm-stabilizer", "1")]
+    [InlineData("--decov", "0.01")]
+    [InlineData("--ar", "1", "--tar", "1")]
+    [InlineData("--interconnect", "inputs,states,skip:1,residual,dense", "--zoneout", "0.1", "--weight-drop", "0.2", "--norm-stabilizer", "0.5", "--decov", "0.01", "--ar", "0.5", "--tar", "0.5")]
+    public void An_option_trains_100_steps_with_a_falling_loss(params string[] option)
+    {
+        var dir = Directory.CreateTempSubdirectory("recur-cli-").FullName;
+        var args = new[] { "--steps", "100", "--hidden", "32", "--embed", "8", "--layers", "3", "--seq", "30", "--batch", "8", "--out", dir, "--length", "10", "--checkpoint-minutes", "0" };
+        var (code, output, err) = CharRnnCliTests.Run(args.Concat(option).ToArray());
+        Assert.True(code == 0, err);
+        double Loss(int step) => double.Parse(System.Text.RegularExpressions.Regex.Match(output, $"step {step} epoch \\d+ train loss ([0-9.]+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(Loss(100) < Loss(20) - 0.2, $"train loss {Loss(20)} at step 20, {Loss(100)} at step 100:\n{output}");
+        // A resumed run keeps the structure and regularizers the checkpoint was trained with.
+        var resumed = CharRnnCliTests.Run("--resume", dir, "--steps", "2", "--length", "5");
+        Assert.True(resumed.Code == 0, resumed.Err);
+        Assert.Equal(output.Split('\n').First(l => l.StartsWith("Training ")), resumed.Out.Split('\n').First(l => l.StartsWith("Training ")));
+    }
+
+    [Fact]
+    public void Visualize_draws_an_equation_of_the_top_layer_over_the_text()
+    {
+        var dir = Directory.CreateTempSubdirectory("recur-cli-").FullName;
+        var svg = Path.Combine(dir, "gates.svg");
+        var (code, _, err) = CharRnnCliTests.Run("--steps", "5", "--hidden", "16", "--embed", "8", "--layers", "1", "--seq", "20", "--batch", "4", "--out", dir,
+            "--length", "30", "--visualize", svg, "--equation", "o", "--units", "6");
+        Assert.True(code == 0, err);
+        var picture = File.ReadAllText(svg);
+        Assert.Contains("equation o, units 0–5", picture);
+        Assert.Contains(">R</text>", picture); // the prompt's characters label their columns
+        // One column per character read: the prompt and every generated character but the last, six units each.
+        Assert.Equal((6 + 30 - 1) * 6, System.Text.RegularExpressions.Regex.Matches(picture, "<rect x=\"\\d+\" y=\"\\d+\" width=\"11\" height=\"7\"").Count);
+        var bad = CharRnnCliTests.Run("--generate", dir, "--visualize", svg, "--equation", "nope");
+        Assert.Equal(2, bad.Code);
+        Assert.Contains("no equation 'nope'", bad.Err);
+        Assert.Contains("i, f, g, o", bad.Err);
     }
 }

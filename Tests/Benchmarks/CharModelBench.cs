@@ -32,13 +32,15 @@ internal static class CharModelBench
         return new StreamBatches(data.Train, Seq, Batch);
     }
 
-    /// <summary>Median ms per training step.</summary>
-    public static double Recur(int threads, int reps)
+    /// <summary>Median ms per training step of the README's model, or of <paramref name="layers"/> layers with
+    /// <paramref name="interconnect"/>; <paramref name="parameters"/> is the model's parameter count.</summary>
+    public static double Recur(int threads, int reps, out long parameters, int layers = Layers, string? interconnect = null)
     {
         var windows = Windows(out int vocab);
         using var device = Device.Cpu(threads);
         Console.Error.WriteLine($"recur: {device.Name}, {threads} threads, GEMM: {device.GemmName<float>()}{(device.GemmNote is { } n ? " — " + n : "")}");
-        using var model = new CharModel(device, new CharModelConfig("Lstm", vocab, Embed, Hidden, Layers, Dropout), seed: 1);
+        using var model = new CharModel(device, new CharModelConfig("Lstm", vocab, Embed, Hidden, layers, Dropout, Interconnect: interconnect), seed: 1);
+        parameters = model.ParameterCount;
         using var adam = new Adam<float>(model, 2e-3) { ClipNorm = 5 };
         var rng = new Rng(1);
         int w = 0;

@@ -29,6 +29,7 @@ public static class Program
             if (args.Length > 0 && args[0] == "--gemm") { GemmProbe.Run(args.Length > 1 ? int.Parse(args[1]) : 2); return 0; }
             if (args.Length > 0 && args[0] == "--params") { PrintCellTable(); return 0; }
             if (args.Length > 0 && args[0] == "--charmodel") return RunCharModel(Options.Parse(args.Skip(1).ToArray()));
+            if (args.Length > 0 && args[0] == "--stacks") return RunStacks(Options.Parse(args.Skip(1).ToArray()));
             var o = Options.Parse(args);
             return o.Child is { } side ? RunChild(side, o) : RunParent(o);
         }
@@ -91,7 +92,15 @@ public static class Program
             Console.WriteLine(FormattableString.Invariant($"measure {side} {cell} {mode} {config.Name} {ms:F2}"));
             Console.Out.Flush();
         }
-        if (side == "recur-charmodel") Report("CharModel", "train", CharModelBench.Recur(o.Threads, o.Reps));
+        if (side == "recur-charmodel") Report("CharModel", "train", CharModelBench.Recur(o.Threads, o.Reps, out _));
+        else if (side.StartsWith("recur-stack", StringComparison.Ordinal))
+        {
+            // recur-stack or recur-stack:inputs,states,skip:1 — three layers, plain or interconnected.
+            var interconnect = side.Contains(':') ? side[(side.IndexOf(':') + 1)..] : null;
+            double ms = CharModelBench.Recur(o.Threads, o.Reps, out long parameters, layers: 3, interconnect);
+            Console.WriteLine($"parameters {parameters}");
+            Report("Stack", interconnect ?? "plain", ms);
+        }
         else if (side == "torch-charmodel")
         {
             Console.Error.WriteLine(TorchSharpLoadFix.Apply());
@@ -152,6 +161,34 @@ public static class Program
         return 0;
     }
 
+    /// <summary>A 3-layer character model (LSTM 256) plain and with the interconnects inputs,states,skip:1: parameters and the time of
+    /// a training step, in one run.</summary>
+    private static int RunStacks(Options o)
+    {
+        var machine = $"{Environment.ProcessorCount} cores, {CpuName()}, {DateTime.UtcNow:yyyy-MM-dd}";
+        Console.WriteLine($"3-layer character model, plain and interconnected: {machine}; {o.Threads} threads; median of {Math.Max(20, o.Reps)} steps after {CharModelBench.Warmup}.");
+        var rows = new List<string>();
+        double? plainMs = null;
+        long? plainParams = null;
+        foreach (var side in new[] { "recur-stack", "recur-stack:inputs,states,skip:1" })
+        {
+            var measurements = new List<Measurement>();
+            var notes = new List<string>();
+            LastChildLines.Clear();
+            if (!RunChildProcess(side, Config.S, o with { Reps = Math.Max(20, o.Reps) }, measurements, new Dictionary<(string, string), long>(), notes)) return 1;
+            var m = measurements.Single();
+            long parameters = long.Parse(LastChildLines.First(l => l.StartsWith("parameters ")).Split(' ')[1]);
+            plainMs ??= m.Ms;
+            plainParams ??= parameters;
+            rows.Add(FormattableString.Invariant($"| {m.Mode} | {parameters:N0} | {parameters / (double)plainParams:F2} | {m.Ms:F1} | {m.Ms / plainMs:F2} | {CharModelBench.Seq * CharModelBench.Batch / m.Ms * 1000:N0} |"));
+        }
+        Console.WriteLine();
+        Console.WriteLine("| interconnect | parameters | vs plain | ms per step | vs plain | tokens/s |");
+        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var r in rows) Console.WriteLine(r);
+        return 0;
+    }
+
     private static int RunParent(Options o)
     {
         var configs = o.Quick ? new[] { Config.S } : new[] { Config.S, Config.M };
@@ -199,6 +236,9 @@ public static class Program
         return 0;
     }
 
+    /// <summary>What the children printed besides measurements (a model's parameter count).</summary>
+    private static readonly List<string> LastChildLines = new();
+
     private static bool RunChildProcess(string side, Config c, Options o, List<Measurement> measurements, Dictionary<(string, string), long> peaks, List<string> notes)
     {
         var self = Environment.ProcessPath!;
@@ -229,7 +269,11 @@ public static class Program
                 Console.WriteLine(FormattableString.Invariant($"  {m.Cell,-14} {m.Mode,-7} {m.Ms,9:F2} ms"));
             }
             else if (f[0] == "peak") peaks[(f[1], f[2])] = long.Parse(f[3]);
-            else Console.WriteLine("  " + l);
+            else
+            {
+                Console.WriteLine("  " + l);
+                LastChildLines.Add(l);
+            }
         }
         p.WaitForExit();
         if (p.ExitCode != 0) Console.Error.WriteLine($"The {side} side failed (exit code {p.ExitCode}); see its output above.");

@@ -106,6 +106,20 @@ public class InterconnectTests
         Assert.Equal(apart, together);
     }
 
+    [Theory, MemberData(nameof(Devices))]
+    public void A_user_cell_with_two_inputs(string device)
+    {
+        var d = TestDevices.ByName(device);
+        using var rnn = new Rnn<TwoInputs, double>(d, null, 3, seed: 1);
+        using var x = R(d, 22, 3, 2, 2);
+        using var side = R(d, 23, 3, 2, 3);
+        TapeCheck.Check(rnn, new[] { x, side }, (t, v) => TapeCheck.Mse(rnn.Forward(new[] { v[0], v[1] }, null).Output, 24));
+        Assert.Equal(new[] { 3, 2 }, rnn.Parameters.Single(p => p.Name == "H.cat.X.weight").Shape); // In from the first call
+        var e = Assert.Throws<ArgumentException>(() => new LayerStack<double>(new IRecurrent<double>[] { new Rnn<Gru, double>(d, 2, 3), new Rnn<TwoInputs, double>(d, 3, 3) }));
+        Assert.Contains("second input 'Side'", e.Message);
+        Assert.Contains("named after it with 'Below'", e.Message);
+    }
+
     [Fact]
     public void Interconnect_mistakes_are_named()
     {

@@ -84,3 +84,15 @@ public partial class HelperRnn
     [Step]
     void Step() => Next(H, Mix(H) - Mix(H * 0.5f));
 }
+
+/// <summary>A cell reading two sequences, whose second input is not named after a state of the layer below.</summary>
+[RnnCell]
+public partial class TwoInputs
+{
+    [Input] partial Vec<In> X { get; }
+    [Input] partial Vec<Hidden> Side { get; }
+    [State, Output] partial Vec<Hidden> H { get; }
+
+    [Step]
+    void Step() => Next(H, Tanh(Linear<Hidden>(X, H) + Side));
+}

@@ -13,16 +13,6 @@ public class InterconnectTests
     public static TheoryData<string> Devices => new() { "cpu", "ilgpu-cpu" };
     private static Tensor<double> R(Device d, int seed, params int[] shape) => TapeCheck.Random(d, seed, 1, shape);
 
-    private static void Jitter(Part model, int seed)
-    {
-        var rng = new Random(seed);
-        foreach (var p in model.Parameters)
-        {
-            var v = (double[])p.Parameter.Read();
-            var noise = TestData.Gaussian(rng, v.Length, 0.3);
-            p.Parameter.Write(v.Select((x, i) => x + noise[i]).ToArray());
-        }
-    }
 
     [Theory, MemberData(nameof(Devices))]
     public void Every_state_at_every_step_takes_its_gradient(string device)
@@ -30,7 +20,7 @@ public class InterconnectTests
         var d = TestDevices.ByName(device);
         using var rnn = new Rnn<Lstm, double>(d, 3, 4, seed: 1);
         using var x = R(d, 2, 4, 2, 3);
-        Jitter(rnn, 3);
+        TapeCheck.Jitter(rnn, 3);
         TapeCheck.Check(rnn, new[] { x }, (t, v) =>
         {
             var r = rnn.Forward(v[0], null, stateSequences: true);
@@ -46,7 +36,7 @@ public class InterconnectTests
         using var grid = new Rnn<GridLstm, double>(d, 3, 4, seed: 1);
         using var x = R(d, 7, 3, 2, 3);
         using var below = R(d, 8, 3, 2, 4);
-        Jitter(grid, 9);
+        TapeCheck.Jitter(grid, 9);
         TapeCheck.Check(grid, new[] { x, below }, (t, v) =>
         {
             var r = grid.Forward(new[] { v[0], v[1] }, null, stateSequences: true);
@@ -72,7 +62,7 @@ public class InterconnectTests
         Assert.Equal(new[] { 4, 14 }, stack.Parameters.Single(p => p.Name == "1.i.X.weight").Shape);
         Assert.Equal(new[] { 4, 15 }, stack.Parameters.Single(p => p.Name == "2.r.X.weight").Shape);
         Assert.Equal(12, stack.OutputSize);
-        Jitter(stack, 14);
+        TapeCheck.Jitter(stack, 14);
         TapeCheck.Check(stack, new[] { x }, (t, v) => TapeCheck.Mse(stack.Forward(v[0], null).Output, 15), seed: 16);
     }
 
@@ -82,7 +72,7 @@ public class InterconnectTests
         var d = TestDevices.ByName(device);
         using var stack = new LayerStack<double>(Enumerable.Range(0, 3).Select(k => (IRecurrent<double>)new Rnn<GridLstm, double>(d, k == 0 ? 2 : 3, 3, seed: k)));
         using var x = R(d, 17, 3, 2, 2);
-        Jitter(stack, 18);
+        TapeCheck.Jitter(stack, 18);
         TapeCheck.Check(stack, new[] { x }, (t, v) =>
         {
             var r = stack.Forward(v[0], null);

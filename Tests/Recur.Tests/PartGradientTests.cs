@@ -13,17 +13,6 @@ public class PartGradientTests
     public static TheoryData<string> Devices => new() { "cpu", "ilgpu-cpu" };
     private static Tensor<double> R(Device d, int seed, params int[] shape) => TapeCheck.Random(d, seed, 1, shape);
 
-    /// <summary>Moves every parameter off its initializer (biases start at zero, gains at one) so no term hides.</summary>
-    private static void Jitter(Part model, int seed)
-    {
-        var rng = new Random(seed);
-        foreach (var p in model.Parameters)
-        {
-            var v = (double[])p.Parameter.Read();
-            var noise = TestData.Gaussian(rng, v.Length, 0.3);
-            p.Parameter.Write(v.Select((x, i) => x + noise[i]).ToArray());
-        }
-    }
 
     [Theory, MemberData(nameof(Devices))]
     public void Embedding_dense_and_layer_norm(string device)
@@ -36,7 +25,7 @@ public class PartGradientTests
         using var model = new Sequential<double>(norm, dense);
         using var both = new Holder(embedding, model);
         using (var tape = new Tape()) model.Forward(embedding.Forward(tape, ids, 3, 2));
-        Jitter(both, 3);
+        TapeCheck.Jitter(both, 3);
         TapeCheck.Check(both, Array.Empty<Tensor<double>>(), (t, _) => TapeCheck.Mse(model.Forward(embedding.Forward(t, ids, 3, 2)), 4),
             skip: (name, i) => name == "0.weight" && i / 4 == 5);
     }
@@ -49,7 +38,7 @@ public class PartGradientTests
         using var x = R(d, 6, 4, 3, 2);
         var lengths = new[] { 4, 1, 3 };
         using (var tape = new Tape()) rnn.Forward(tape.Input(x));
-        Jitter(rnn, 7);
+        TapeCheck.Jitter(rnn, 7);
         TapeCheck.Check(rnn, new[] { x }, (t, v) =>
         {
             var r = rnn.Forward(v[0], null, lengths);
@@ -87,7 +76,7 @@ public class PartGradientTests
         using var c0 = R(d, 12, 2, 4);
         using var h0 = R(d, 13, 2, 4);
         using var g0 = R(d, 14, 2, 3);
-        Jitter(stack, 15);
+        TapeCheck.Jitter(stack, 15);
         TapeCheck.Check(stack, new[] { x, c0, h0, g0 }, (t, v) =>
         {
             var r = stack.Forward(v[0], new[] { v[1], v[2], v[3] });
@@ -104,7 +93,7 @@ public class PartGradientTests
         {
             using var bi = new Bidirectional<double>(new Rnn<Lstm, double>(d, 2, 3, seed: 1), new Rnn<Gru, double>(d, 2, 3, seed: 2), merge);
             using var x = R(d, 20, 4, 3, 2);
-            Jitter(bi, 21);
+            TapeCheck.Jitter(bi, 21);
             TapeCheck.Check(bi, new[] { x }, (t, v) =>
             {
                 var r = bi.Forward(v[0], null, lengths);
@@ -123,7 +112,7 @@ public class PartGradientTests
             new Highway<double>(d, 3, seed: 2),
             new Highway<double>(d, 3, new Dense<double>(d, 3, activation: Activation.Tanh, seed: 3), seed: 4));
         using var x = R(d, 24, 3, 2, 3);
-        Jitter(model, 25);
+        TapeCheck.Jitter(model, 25);
         TapeCheck.Check(model, new[] { x }, (t, v) => TapeCheck.Mse(model.Forward(v[0]), 26));
     }
 
@@ -138,7 +127,7 @@ public class PartGradientTests
         var rng = new Random(30);
         var ids = Enumerable.Range(0, steps * batch).Select(i => i / batch < lengths[i % batch] ? 1 + rng.Next(6) : 0).ToArray();
         var targets = ids.Select((id, i) => id == 0 ? -1 : rng.Next(4)).ToArray();
-        Jitter(model, 31);
+        TapeCheck.Jitter(model, 31);
         int n = TapeCheck.Check(model, Array.Empty<Tensor<double>>(), (t, _) => model.Loss(t, ids, targets, steps, batch, lengths),
             skip: (name, i) => name == "embedding.weight" && i / 4 == 0);
         Assert.True(n >= 4 * model.Parameters.Count);

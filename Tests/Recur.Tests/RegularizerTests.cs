@@ -12,16 +12,6 @@ public class RegularizerTests
     public static TheoryData<string> Devices => new() { "cpu", "ilgpu-cpu" };
     private static Tensor<double> R(Device d, int seed, params int[] shape) => TapeCheck.Random(d, seed, 1, shape);
 
-    private static void Jitter(Part model, int seed)
-    {
-        var rng = new Random(seed);
-        foreach (var p in model.Parameters)
-        {
-            var v = (double[])p.Parameter.Read();
-            var noise = TestData.Gaussian(rng, v.Length, 0.3);
-            p.Parameter.Write(v.Select((x, i) => x + noise[i]).ToArray());
-        }
-    }
 
     [Theory, MemberData(nameof(Devices))]
     public void Zoneout_on_every_state_is_differentiated_exactly(string device)
@@ -33,7 +23,7 @@ public class RegularizerTests
         using var x = R(d, 2, 5, 3, 3);
         using var h0 = R(d, 3, 3, 4);
         using var c0 = R(d, 4, 3, 4);
-        Jitter(rnn, 5);
+        TapeCheck.Jitter(rnn, 5);
         TapeCheck.Check(rnn, new[] { x, c0, h0 }, (t, v) =>
         {
             var r = rnn.Forward(v[0], new[] { v[1], v[2] });
@@ -48,7 +38,7 @@ public class RegularizerTests
         using var rnn = new Rnn<Jzs1, double>(d, 2, 3, seed: 1);
         rnn.SetZoneout(0.4);
         using var x = R(d, 9, 4, 2, 2);
-        Jitter(rnn, 10);
+        TapeCheck.Jitter(rnn, 10);
         TapeCheck.Check(rnn, new[] { x }, (t, v) => TapeCheck.Mse(rnn.Forward(v[0], null, new[] { 4, 2 }).FinalState[0], 11), seed: 12);
     }
 
@@ -82,7 +72,7 @@ public class RegularizerTests
             using var layer = rnn;
             layer.WeightDrop = 0.4;
             using var x = R(d, 15, 3, 2, 3);
-            Jitter(layer, 16);
+            TapeCheck.Jitter(layer, 16);
             TapeCheck.Check(layer, new[] { x }, (t, v) => TapeCheck.Mse(layer.Forward(v[0], null).Output, 17), seed: 18);
         }
     }

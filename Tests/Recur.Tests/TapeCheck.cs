@@ -75,6 +75,18 @@ internal static class TapeCheck
         return count;
     }
 
+    /// <summary>Moves every parameter off its initializer (biases start at zero, gains at one) so no term of a gradient hides.</summary>
+    public static void Jitter(Part model, int seed)
+    {
+        var rng = new Random(seed);
+        foreach (var p in model.Parameters)
+        {
+            var v = (double[])p.Parameter.Read();
+            var noise = TestData.Gaussian(rng, v.Length, 0.3);
+            p.Parameter.Write(v.Select((x, i) => x + noise[i]).ToArray());
+        }
+    }
+
     public static Tensor<double> Random(Device d, int seed, double scale, params int[] shape) =>
         Tensor<double>.FromArray(d, TestData.Gaussian(new Random(seed), shape.Aggregate(1, (a, b) => a * b), scale), shape);
 

@@ -13,8 +13,10 @@ public sealed record Interconnect
     /// <summary>Every layer above the first also reads the stack's input.</summary>
     public bool Inputs { get; init; }
     /// <summary>Every layer above the first also reads the states of the layer below other than its output, at every step (an LSTM's
-    /// C beside its H).</summary>
+    /// C beside its H): all of them, or those named in <see cref="StateNames"/>.</summary>
     public bool States { get; init; }
+    /// <summary>With <see cref="States"/>: the states read, by name ("states:C+D"); empty for every state but the output.</summary>
+    public IReadOnlyList<string> StateNames { get; init; } = Array.Empty<string>();
     /// <summary>With K ≥ 1, layer k also reads the output of layer k − 1 − K (the stack's input when that is layer −1): a skip over K
     /// layers, as Project_RNN_Enhancement's layer_skip_number.</summary>
     public int Skip { get; init; }
@@ -27,7 +29,8 @@ public sealed record Interconnect
 
     public bool Any => Inputs || States || Skip > 0 || Residual || Dense;
 
-    /// <summary>Reads "inputs,states,skip:K,residual,dense" (any of them, in any order; "" or "none" for none).</summary>
+    /// <summary>Reads "inputs,states,skip:K,residual,dense" (any of them, in any order; "states:C+D" names the states; "" or "none"
+    /// for none).</summary>
     public static Interconnect Parse(string text)
     {
         var c = None;
@@ -37,10 +40,12 @@ public sealed record Interconnect
                 "none" => c,
                 "inputs" => c with { Inputs = true },
                 "states" => c with { States = true },
+                var s when s.StartsWith("states:", StringComparison.Ordinal) && part[7..].Split('+', StringSplitOptions.RemoveEmptyEntries) is { Length: > 0 } names =>
+                    c with { States = true, StateNames = names },
                 "residual" => c with { Residual = true },
                 "dense" => c with { Dense = true },
                 var s when s.StartsWith("skip:", StringComparison.Ordinal) && int.TryParse(s.AsSpan(5), NumberStyles.Integer, CultureInfo.InvariantCulture, out int k) && k >= 1 => c with { Skip = k },
-                _ => throw new ArgumentException($"An interconnect is one of inputs, states, skip:K (K ≥ 1), residual, dense, separated by commas; '{part}' is not."),
+                _ => throw new ArgumentException($"An interconnect is one of inputs, states (or states:C+D), skip:K (K ≥ 1), residual, dense, separated by commas; '{part}' is not."),
             };
         return c;
     }
@@ -49,7 +54,7 @@ public sealed record Interconnect
     {
         var parts = new List<string>();
         if (Inputs) parts.Add("inputs");
-        if (States) parts.Add("states");
+        if (States) parts.Add(StateNames.Count > 0 ? "states:" + string.Join("+", StateNames) : "states");
         if (Skip > 0) parts.Add($"skip:{Skip}");
         if (Residual) parts.Add("residual");
         if (Dense) parts.Add("dense");

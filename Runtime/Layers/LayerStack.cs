@@ -93,8 +93,12 @@ public sealed class LayerStack<T> : Part, IRecurrent<T> where T : unmanaged
         if (Interconnect.States)
         {
             var cell = ((RnnLayer<T>)_layers[k - 1]).Spec;
+            var names = Interconnect.StateNames;
+            foreach (var name in names)
+                if (Array.FindIndex(cell.States, st => st.Name == name) < 0)
+                    throw new ArgumentException($"The interconnect reads state {name} of layer {k - 1}, but its cell {cell.Name} has states {string.Join(", ", cell.States.Select(st => st.Name))}.");
             for (int s = 0; s < cell.States.Length; s++)
-                if (s != cell.OutputState) yield return below!.States![s];
+                if (names.Count > 0 ? names.Contains(cell.States[s].Name) : s != cell.OutputState) yield return below!.States![s];
         }
         if (Interconnect.Skip > 0)
         {

@@ -117,6 +117,17 @@ public class InterconnectTests
         Assert.Equal("none", Interconnect.Parse("").ToString());
         Assert.Contains("'skip:0' is not", Assert.Throws<ArgumentException>(() => Interconnect.Parse("skip:0")).Message);
         Assert.Contains("'highway' is not", Assert.Throws<ArgumentException>(() => Interconnect.Parse("inputs,highway")).Message);
+        Assert.Equal(new[] { "C", "H" }, Interconnect.Parse("states:C+H").StateNames);
+        using (var named = new LayerStack<double>(new IRecurrent<double>[] { new Rnn<Lstm, double>(TestDevices.Cpu, 2, 3), new Rnn<Gru, double>(TestDevices.Cpu, null, 3) },
+            interconnect: Interconnect.Parse("states:C+H")))
+        {
+            using var tape = new Tape();
+            named.Forward(tape.Input(TestDevices.Cpu, new double[2 * 1 * 2], 2, 1, 2));
+            Assert.Equal(new[] { 3, 9 }, named.Parameters.Single(p => p.Name == "1.r.X.weight").Shape); // H, then C and H again, by name
+            using var wrong = new LayerStack<double>(new IRecurrent<double>[] { new Rnn<Lstm, double>(TestDevices.Cpu, 2, 3), new Rnn<Gru, double>(TestDevices.Cpu, null, 3) },
+                interconnect: Interconnect.Parse("states:Q"));
+            Assert.Contains("reads state Q of layer 0, but its cell Lstm has states C, H", Assert.Throws<ArgumentException>(() => wrong.Forward(tape.Input(TestDevices.Cpu, new double[4], 2, 1, 2))).Message);
+        }
         var d = TestDevices.Cpu;
         var e = Assert.Throws<ArgumentException>(() => new LayerStack<double>(new IRecurrent<double>[]
             { new Bidirectional<double>(new Rnn<Gru, double>(d, 2, 3), new Rnn<Gru, double>(d, 2, 3)), new Rnn<Gru, double>(d, null, 3) },

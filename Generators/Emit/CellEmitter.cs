@@ -115,11 +115,15 @@ internal static class CellEmitter
         w.Open($"private sealed {(cpu ? "unsafe " : "")}class {programClass} : global::Recur.CellProgram<{scalar}>");
         if (!cpu)
         {
+            // The plain kernels load with the program; the probed ones the first time something is recorded.
+            bool probed(KernelPlan plan) => s.Probed.Contains(plan);
+            if (s.Probed.Count > 0) w.Line("private readonly global::ILGPU.Runtime.Accelerator _accelerator;");
             foreach (var (plan, emitter) in kernels)
-                w.Line($"private readonly global::System.Action<global::ILGPU.KernelConfig, {kernelClass}.{emitter.ArgsType}> _{Lower(plan.Name)};");
+                w.Line($"private {(probed(plan) ? "" : "readonly ")}global::System.Action<global::ILGPU.KernelConfig, {kernelClass}.{emitter.ArgsType}>{(probed(plan) ? "?" : "")} _{Lower(plan.Name)};");
             w.Line();
             w.Open($"public {programClass}(global::ILGPU.Runtime.Accelerator accelerator)");
-            foreach (var (plan, emitter) in kernels)
+            if (s.Probed.Count > 0) w.Line("_accelerator = accelerator;");
+            foreach (var (plan, emitter) in kernels.Where(k => !probed(k.Plan)))
                 w.Line($"_{Lower(plan.Name)} = global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<{kernelClass}.{emitter.ArgsType}>(accelerator, {kernelClass}.{plan.Name});");
             w.Close();
         }
@@ -139,7 +143,9 @@ internal static class CellEmitter
                 foreach (var (field, binding) in emitter.Bindings)
                     w.Line($"    {field} = {(cpu && !field.StartsWith("N_") && !field.StartsWith("h_") ? $"v.Ptr({binding})" : binding)},");
                 w.Line("};");
-                w.Line(cpu ? $"v.ForRows(&args, &{kernelClass}.{plan.Name});" : $"_{Lower(plan.Name)}(v.Config, args);");
+                w.Line(cpu ? $"v.ForRows(&args, &{kernelClass}.{plan.Name});"
+                    : method == "ForwardProbed" ? $"(_{Lower(plan.Name)} ??= global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<{kernelClass}.{emitter.ArgsType}>(_accelerator, {kernelClass}.{plan.Name}))(v.Config, args);"
+                    : $"_{Lower(plan.Name)}(v.Config, args);");
                 w.Line("break;");
                 w.Close();
             }

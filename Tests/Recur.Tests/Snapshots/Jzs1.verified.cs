@@ -217,19 +217,20 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
 
     private sealed class ProgramF32 : global::Recur.CellProgram<float>
     {
+        private readonly global::ILGPU.Runtime.Accelerator _accelerator;
         private readonly global::System.Action<global::ILGPU.KernelConfig, KernelsF32.Forward0Args> _forward0;
         private readonly global::System.Action<global::ILGPU.KernelConfig, KernelsF32.Forward1Args> _forward1;
         private readonly global::System.Action<global::ILGPU.KernelConfig, KernelsF32.Backward0Args> _backward0;
         private readonly global::System.Action<global::ILGPU.KernelConfig, KernelsF32.Backward1Args> _backward1;
-        private readonly global::System.Action<global::ILGPU.KernelConfig, KernelsF32.Forward0ProbedArgs> _forward0Probed;
+        private global::System.Action<global::ILGPU.KernelConfig, KernelsF32.Forward0ProbedArgs>? _forward0Probed;
 
         public ProgramF32(global::ILGPU.Runtime.Accelerator accelerator)
         {
+            _accelerator = accelerator;
             _forward0 = global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<KernelsF32.Forward0Args>(accelerator, KernelsF32.Forward0);
             _forward1 = global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<KernelsF32.Forward1Args>(accelerator, KernelsF32.Forward1);
             _backward0 = global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<KernelsF32.Backward0Args>(accelerator, KernelsF32.Backward0);
             _backward1 = global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<KernelsF32.Backward1Args>(accelerator, KernelsF32.Backward1);
-            _forward0Probed = global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<KernelsF32.Forward0ProbedArgs>(accelerator, KernelsF32.Forward0Probed);
         }
 
         public override void Forward(int segment, global::Recur.StepViews<float> v)
@@ -335,7 +336,7 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
                         q_z = v.Probe(0),
                         s_H = v.State(0),
                     };
-                    _forward0Probed(v.Config, args);
+                    (_forward0Probed ??= global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<KernelsF32.Forward0ProbedArgs>(_accelerator, KernelsF32.Forward0Probed))(v.Config, args);
                     break;
                 }
                 default:
@@ -516,19 +517,20 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
 
     private sealed class ProgramF64 : global::Recur.CellProgram<double>
     {
+        private readonly global::ILGPU.Runtime.Accelerator _accelerator;
         private readonly global::System.Action<global::ILGPU.KernelConfig, KernelsF64.Forward0Args> _forward0;
         private readonly global::System.Action<global::ILGPU.KernelConfig, KernelsF64.Forward1Args> _forward1;
         private readonly global::System.Action<global::ILGPU.KernelConfig, KernelsF64.Backward0Args> _backward0;
         private readonly global::System.Action<global::ILGPU.KernelConfig, KernelsF64.Backward1Args> _backward1;
-        private readonly global::System.Action<global::ILGPU.KernelConfig, KernelsF64.Forward0ProbedArgs> _forward0Probed;
+        private global::System.Action<global::ILGPU.KernelConfig, KernelsF64.Forward0ProbedArgs>? _forward0Probed;
 
         public ProgramF64(global::ILGPU.Runtime.Accelerator accelerator)
         {
+            _accelerator = accelerator;
             _forward0 = global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<KernelsF64.Forward0Args>(accelerator, KernelsF64.Forward0);
             _forward1 = global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<KernelsF64.Forward1Args>(accelerator, KernelsF64.Forward1);
             _backward0 = global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<KernelsF64.Backward0Args>(accelerator, KernelsF64.Backward0);
             _backward1 = global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<KernelsF64.Backward1Args>(accelerator, KernelsF64.Backward1);
-            _forward0Probed = global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<KernelsF64.Forward0ProbedArgs>(accelerator, KernelsF64.Forward0Probed);
         }
 
         public override void Forward(int segment, global::Recur.StepViews<double> v)
@@ -634,7 +636,7 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
                         q_z = v.Probe(0),
                         s_H = v.State(0),
                     };
-                    _forward0Probed(v.Config, args);
+                    (_forward0Probed ??= global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<KernelsF64.Forward0ProbedArgs>(_accelerator, KernelsF64.Forward0Probed))(v.Config, args);
                     break;
                 }
                 default:

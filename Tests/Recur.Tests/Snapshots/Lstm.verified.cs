@@ -243,15 +243,16 @@ public partial class Lstm : global::Recur.CellEquations, global::Recur.IRnnCell
 
     private sealed class ProgramF32 : global::Recur.CellProgram<float>
     {
+        private readonly global::ILGPU.Runtime.Accelerator _accelerator;
         private readonly global::System.Action<global::ILGPU.KernelConfig, KernelsF32.Forward0Args> _forward0;
         private readonly global::System.Action<global::ILGPU.KernelConfig, KernelsF32.Backward0Args> _backward0;
-        private readonly global::System.Action<global::ILGPU.KernelConfig, KernelsF32.Forward0ProbedArgs> _forward0Probed;
+        private global::System.Action<global::ILGPU.KernelConfig, KernelsF32.Forward0ProbedArgs>? _forward0Probed;
 
         public ProgramF32(global::ILGPU.Runtime.Accelerator accelerator)
         {
+            _accelerator = accelerator;
             _forward0 = global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<KernelsF32.Forward0Args>(accelerator, KernelsF32.Forward0);
             _backward0 = global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<KernelsF32.Backward0Args>(accelerator, KernelsF32.Backward0);
-            _forward0Probed = global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<KernelsF32.Forward0ProbedArgs>(accelerator, KernelsF32.Forward0Probed);
         }
 
         public override void Forward(int segment, global::Recur.StepViews<float> v)
@@ -358,7 +359,7 @@ public partial class Lstm : global::Recur.CellEquations, global::Recur.IRnnCell
                         s_C_next = v.NextState(0),
                         s_H_next = v.NextState(1),
                     };
-                    _forward0Probed(v.Config, args);
+                    (_forward0Probed ??= global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<KernelsF32.Forward0ProbedArgs>(_accelerator, KernelsF32.Forward0Probed))(v.Config, args);
                     break;
                 }
                 default:
@@ -556,15 +557,16 @@ public partial class Lstm : global::Recur.CellEquations, global::Recur.IRnnCell
 
     private sealed class ProgramF64 : global::Recur.CellProgram<double>
     {
+        private readonly global::ILGPU.Runtime.Accelerator _accelerator;
         private readonly global::System.Action<global::ILGPU.KernelConfig, KernelsF64.Forward0Args> _forward0;
         private readonly global::System.Action<global::ILGPU.KernelConfig, KernelsF64.Backward0Args> _backward0;
-        private readonly global::System.Action<global::ILGPU.KernelConfig, KernelsF64.Forward0ProbedArgs> _forward0Probed;
+        private global::System.Action<global::ILGPU.KernelConfig, KernelsF64.Forward0ProbedArgs>? _forward0Probed;
 
         public ProgramF64(global::ILGPU.Runtime.Accelerator accelerator)
         {
+            _accelerator = accelerator;
             _forward0 = global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<KernelsF64.Forward0Args>(accelerator, KernelsF64.Forward0);
             _backward0 = global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<KernelsF64.Backward0Args>(accelerator, KernelsF64.Backward0);
-            _forward0Probed = global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<KernelsF64.Forward0ProbedArgs>(accelerator, KernelsF64.Forward0Probed);
         }
 
         public override void Forward(int segment, global::Recur.StepViews<double> v)
@@ -671,7 +673,7 @@ public partial class Lstm : global::Recur.CellEquations, global::Recur.IRnnCell
                         s_C_next = v.NextState(0),
                         s_H_next = v.NextState(1),
                     };
-                    _forward0Probed(v.Config, args);
+                    (_forward0Probed ??= global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<KernelsF64.Forward0ProbedArgs>(_accelerator, KernelsF64.Forward0Probed))(v.Config, args);
                     break;
                 }
                 default:

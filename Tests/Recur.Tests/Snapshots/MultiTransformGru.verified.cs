@@ -498,21 +498,21 @@ public partial class MultiTransformGru : global::Recur.CellEquations, global::Re
 
     private sealed class ProgramF32 : global::Recur.CellProgram<float>
     {
+        private readonly global::ILGPU.Runtime.Accelerator _accelerator;
         private readonly global::System.Action<global::ILGPU.KernelConfig, KernelsF32.Forward0Args> _forward0;
         private readonly global::System.Action<global::ILGPU.KernelConfig, KernelsF32.Forward1Args> _forward1;
         private readonly global::System.Action<global::ILGPU.KernelConfig, KernelsF32.Backward0Args> _backward0;
         private readonly global::System.Action<global::ILGPU.KernelConfig, KernelsF32.Backward1Args> _backward1;
-        private readonly global::System.Action<global::ILGPU.KernelConfig, KernelsF32.Forward0ProbedArgs> _forward0Probed;
-        private readonly global::System.Action<global::ILGPU.KernelConfig, KernelsF32.Forward1ProbedArgs> _forward1Probed;
+        private global::System.Action<global::ILGPU.KernelConfig, KernelsF32.Forward0ProbedArgs>? _forward0Probed;
+        private global::System.Action<global::ILGPU.KernelConfig, KernelsF32.Forward1ProbedArgs>? _forward1Probed;
 
         public ProgramF32(global::ILGPU.Runtime.Accelerator accelerator)
         {
+            _accelerator = accelerator;
             _forward0 = global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<KernelsF32.Forward0Args>(accelerator, KernelsF32.Forward0);
             _forward1 = global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<KernelsF32.Forward1Args>(accelerator, KernelsF32.Forward1);
             _backward0 = global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<KernelsF32.Backward0Args>(accelerator, KernelsF32.Backward0);
             _backward1 = global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<KernelsF32.Backward1Args>(accelerator, KernelsF32.Backward1);
-            _forward0Probed = global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<KernelsF32.Forward0ProbedArgs>(accelerator, KernelsF32.Forward0Probed);
-            _forward1Probed = global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<KernelsF32.Forward1ProbedArgs>(accelerator, KernelsF32.Forward1Probed);
         }
 
         public override void Forward(int segment, global::Recur.StepViews<float> v)
@@ -645,7 +645,7 @@ public partial class MultiTransformGru : global::Recur.CellEquations, global::Re
                         q_u = v.Probe(1),
                         s_H = v.State(0),
                     };
-                    _forward0Probed(v.Config, args);
+                    (_forward0Probed ??= global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<KernelsF32.Forward0ProbedArgs>(_accelerator, KernelsF32.Forward0Probed))(v.Config, args);
                     break;
                 }
                 case 1:
@@ -666,7 +666,7 @@ public partial class MultiTransformGru : global::Recur.CellEquations, global::Re
                         s_H = v.State(0),
                         s_H_next = v.NextState(0),
                     };
-                    _forward1Probed(v.Config, args);
+                    (_forward1Probed ??= global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<KernelsF32.Forward1ProbedArgs>(_accelerator, KernelsF32.Forward1Probed))(v.Config, args);
                     break;
                 }
                 default:
@@ -1120,21 +1120,21 @@ public partial class MultiTransformGru : global::Recur.CellEquations, global::Re
 
     private sealed class ProgramF64 : global::Recur.CellProgram<double>
     {
+        private readonly global::ILGPU.Runtime.Accelerator _accelerator;
         private readonly global::System.Action<global::ILGPU.KernelConfig, KernelsF64.Forward0Args> _forward0;
         private readonly global::System.Action<global::ILGPU.KernelConfig, KernelsF64.Forward1Args> _forward1;
         private readonly global::System.Action<global::ILGPU.KernelConfig, KernelsF64.Backward0Args> _backward0;
         private readonly global::System.Action<global::ILGPU.KernelConfig, KernelsF64.Backward1Args> _backward1;
-        private readonly global::System.Action<global::ILGPU.KernelConfig, KernelsF64.Forward0ProbedArgs> _forward0Probed;
-        private readonly global::System.Action<global::ILGPU.KernelConfig, KernelsF64.Forward1ProbedArgs> _forward1Probed;
+        private global::System.Action<global::ILGPU.KernelConfig, KernelsF64.Forward0ProbedArgs>? _forward0Probed;
+        private global::System.Action<global::ILGPU.KernelConfig, KernelsF64.Forward1ProbedArgs>? _forward1Probed;
 
         public ProgramF64(global::ILGPU.Runtime.Accelerator accelerator)
         {
+            _accelerator = accelerator;
             _forward0 = global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<KernelsF64.Forward0Args>(accelerator, KernelsF64.Forward0);
             _forward1 = global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<KernelsF64.Forward1Args>(accelerator, KernelsF64.Forward1);
             _backward0 = global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<KernelsF64.Backward0Args>(accelerator, KernelsF64.Backward0);
             _backward1 = global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<KernelsF64.Backward1Args>(accelerator, KernelsF64.Backward1);
-            _forward0Probed = global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<KernelsF64.Forward0ProbedArgs>(accelerator, KernelsF64.Forward0Probed);
-            _forward1Probed = global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<KernelsF64.Forward1ProbedArgs>(accelerator, KernelsF64.Forward1Probed);
         }
 
         public override void Forward(int segment, global::Recur.StepViews<double> v)
@@ -1267,7 +1267,7 @@ public partial class MultiTransformGru : global::Recur.CellEquations, global::Re
                         q_u = v.Probe(1),
                         s_H = v.State(0),
                     };
-                    _forward0Probed(v.Config, args);
+                    (_forward0Probed ??= global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<KernelsF64.Forward0ProbedArgs>(_accelerator, KernelsF64.Forward0Probed))(v.Config, args);
                     break;
                 }
                 case 1:
@@ -1288,7 +1288,7 @@ public partial class MultiTransformGru : global::Recur.CellEquations, global::Re
                         s_H = v.State(0),
                         s_H_next = v.NextState(0),
                     };
-                    _forward1Probed(v.Config, args);
+                    (_forward1Probed ??= global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<KernelsF64.Forward1ProbedArgs>(_accelerator, KernelsF64.Forward1Probed))(v.Config, args);
                     break;
                 }
                 default:

@@ -10,6 +10,13 @@ public sealed class RnnCellAttribute : Attribute { }
 [AttributeUsage(AttributeTargets.Property, Inherited = false)]
 public sealed class InputAttribute : Attribute { }
 
+/// <summary>A sequence the cell reads whole at every step, such as an encoder's outputs that a decoder attends over
+/// (<c>[Memory] partial Seq&lt;Src, Enc&gt; M { get; }</c>): one sequence per batch row, each with its own length. The attention operations
+/// (<c>Dot</c>, <c>Sum</c>, <c>Context</c>, <c>Softmax</c> over <c>Vec&lt;Src&gt;</c>) see only a row's own positions; products of the memory
+/// (<c>M.Linear&lt;Att&gt;()</c>) run once per sequence.</summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false)]
+public sealed class MemoryAttribute : Attribute { }
+
 /// <summary>A recurrent state carried from step to step; every state needs exactly one <c>Next(state, value)</c>.</summary>
 [AttributeUsage(AttributeTargets.Property, Inherited = false)]
 public sealed class StateAttribute : Attribute { }

@@ -76,6 +76,32 @@ public abstract class CellEquations
     /// <summary>A learned vector added to the equation (its own parameter).</summary>
     protected static Vec<D> Bias<D>(Init? init = null, string? name = null) where D : IDim => default;
 
+    /// <summary>A learned vector (its own parameter), such as additive attention's <c>v</c> in <c>vᵀ tanh(W q + U m_s)</c>; by default
+    /// uniform in ±sqrt(3 / size).</summary>
+    protected static Vec<D> Weight<D>(Init? init = null, string? name = null) where D : IDim => default;
+
+    // Attention over a [Memory]. Positions past a row's length do not exist for these operations: a softmax over Vec<S> gives them
+    // no weight, sums skip them, and they receive no gradient.
+
+    /// <summary>The score of every position: <c>m_s · q</c> (dot attention; with <c>M.Linear&lt;D&gt;()</c> as the memory, Luong's general
+    /// score). The query must have the memory's feature dimension.</summary>
+    protected static Vec<S> Dot<S, D>(Seq<S, D> memory, IVec query) where S : IDim where D : IDim => default;
+    /// <summary>The sum over features at every position: <c>Σ_d x_sd</c>.</summary>
+    protected static Vec<S> Sum<S, D>(Seq<S, D> x) where S : IDim where D : IDim => default;
+    /// <summary>The context vector <c>Σ_s weights_s · m_s</c> over the row's positions; the weights must be over the memory's positions.</summary>
+    protected static Vec<D> Context<S, D>(IVec weights, Seq<S, D> memory) where S : IDim where D : IDim => default;
+    /// <summary>The sequence <c>a_s · u</c>: a number per position (previous attention, coverage) times a vector, e.g. location features.</summary>
+    protected static Seq<S, D> Outer<S, D>(Vec<S> a, Vec<D> u) where S : IDim where D : IDim => default;
+
+    /// <summary>Logistic sigmoid at every position and feature.</summary>
+    protected static Seq<S, D> Sigmoid<S, D>(Seq<S, D> x) where S : IDim where D : IDim => default;
+    /// <summary>Hyperbolic tangent at every position and feature.</summary>
+    protected static Seq<S, D> Tanh<S, D>(Seq<S, D> x) where S : IDim where D : IDim => default;
+    /// <summary>max(x, 0) at every position and feature.</summary>
+    protected static Seq<S, D> Relu<S, D>(Seq<S, D> x) where S : IDim where D : IDim => default;
+    /// <summary>e^x at every position and feature.</summary>
+    protected static Seq<S, D> Exp<S, D>(Seq<S, D> x) where S : IDim where D : IDim => default;
+
     /// <summary>Gives state <paramref name="state"/> its value for the next step.</summary>
     protected static void Next<D>(Vec<D> state, Vec<D> value) where D : IDim { }
 }

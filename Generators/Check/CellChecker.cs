@@ -58,13 +58,35 @@ internal sealed class CellChecker
         int outputs = c.States.Count(s => s.IsOutput);
         if (outputs != 1) Report(Descriptors.OutputCount, c.Location, c.ClassName, outputs.ToString());
 
+        foreach (var m in c.Memories)
+        {
+            if (!m.IsSeq) { Report(Descriptors.BadMemory, m.Location, $"[Memory] '{m.Name}' must have type Seq<S, D>: positions S (a length per batch row) and features D, e.g. Seq<Src, Enc>"); continue; }
+            if (m.SeqDim == m.Dim) { Report(Descriptors.BadMemory, m.Location, $"[Memory] '{m.Name}' counts its positions and its features with one dimension, {m.Dim}; give the positions their own, e.g. Seq<Src, {m.Dim}>"); continue; }
+            AddDim(m.SeqDim);
+            AddDim(m.Dim);
+            _g.AddSeqDim(m.SeqDim);
+        }
+        foreach (var m in c.Memories.Where(m => m.IsSeq))
+            if (c.Memories.Any(o => o.IsSeq && o.Dim == m.SeqDim))
+                Report(Descriptors.BadMemory, m.Location, $"{m.SeqDim} counts the positions of '{m.Name}', so it cannot also be the features of a memory");
         foreach (var p in c.Inputs.Concat(c.States))
         {
             if (!p.IsVec) { Report(Descriptors.NotAVector, p.Location, p.Name); continue; }
+            if (_g.IsSeqDim(p.Dim) && c.Inputs.Contains(p))
+            {
+                Report(Descriptors.BadMemory, p.Location, $"Input '{p.Name}' is over {p.Dim}, the positions of a memory, whose number changes from row to row; an input needs a fixed size");
+                continue;
+            }
             AddDim(p.Dim);
         }
         for (int i = 0; i < c.Inputs.Count; i++) Declare(c.Inputs[i].Name, _g.Source(Op.Input, ShapeKind.Vec, c.Inputs[i].Dim, i), c.Inputs[i].Location);
         for (int i = 0; i < c.States.Count; i++) Declare(c.States[i].Name, _g.Source(Op.StatePrev, ShapeKind.Vec, c.States[i].Dim, i), c.States[i].Location);
+        for (int i = 0; i < c.Memories.Count; i++)
+        {
+            var m = c.Memories[i];
+            if (m.IsSeq && m.SeqDim != m.Dim)
+                Declare(m.Name, _g.Intern(new Node(Op.Memory, ShapeKind.Seq, m.Dim, EquatableArray<int>.Empty, i, SeqDim: m.SeqDim)), m.Location);
+        }
         for (int i = 0; i < c.Hypers.Count; i++)
         {
             var h = c.Hypers[i];
@@ -105,7 +127,7 @@ internal sealed class CellChecker
                     }
                     if (node.Kind != ShapeKind.Vec)
                     {
-                        Report(Descriptors.BadArgument, next.Value.Location, $"The next value of state '{next.State}' must be a Vec<{state.Dim}>, not a single number");
+                        Report(Descriptors.BadArgument, next.Value.Location, $"The next value of state '{next.State}' must be a Vec<{state.Dim}>, not {Describe(node)}");
                         break;
                     }
                     _nextValues[next.State] = v;
@@ -134,7 +156,8 @@ internal sealed class CellChecker
             updates.OrderBy(u => u.State).ToEquatableArray(), _labels.ToEquatableArray(), c.PartialProperties,
             _dims.Select(d => _minSizes.TryGetValue(d, out var m) ? m : 0).ToEquatableArray(),
             _masks.ToEquatableArray(),
-            _probes.ToEquatableArray());
+            _probes.ToEquatableArray(),
+            c.Memories.Select(m => new MemoryInfo(m.Name, m.SeqDim, m.Dim)).ToEquatableArray());
     }
 
     private void ReportUnusedParams(List<StateUpdate> updates)
@@ -229,24 +252,54 @@ internal sealed class CellChecker
     {
         int l = Eval(b.Left), r = Eval(b.Right);
         if (l < 0 || r < 0) return -1;
-        Node nl = _g[l], nr = _g[r];
-        if (nl.Kind == ShapeKind.Vec && nr.Kind == ShapeKind.Vec && nl.Dim != nr.Dim)
-        {
-            Report(Descriptors.DimensionMismatch, b.Location, $"{b.Op}", nl.Dim, nr.Dim);
-            return -1;
-        }
+        if (!Combinable(b.Location, b.Op, l, r)) return -1;
         var op = b.Op switch { "+" => Op.Add, "-" => Op.Sub, "*" => Op.Mul, _ => Op.Div };
         return _g.Binary(op, l, r);
     }
+
+    /// <summary>Whether two values can meet in an elementwise operation: vectors of one dimension; a sequence with a vector of its
+    /// features or of its positions, or with a sequence of the same shape. Reports otherwise.</summary>
+    private bool Combinable(SourceLocation at, string what, int l, int r)
+    {
+        Node nl = _g[l], nr = _g[r];
+        if (nl.Kind == ShapeKind.Vec && nr.Kind == ShapeKind.Vec && nl.Dim != nr.Dim)
+        {
+            Report(Descriptors.DimensionMismatch, at, what, nl.Dim, nr.Dim);
+            return false;
+        }
+        if (nl.Kind == ShapeKind.Seq || nr.Kind == ShapeKind.Seq)
+        {
+            var (seq, other) = nl.Kind == ShapeKind.Seq ? (nl, nr) : (nr, nl);
+            bool fits = other.Kind switch
+            {
+                ShapeKind.Seq => other.Dim == seq.Dim && other.SeqDim == seq.SeqDim,
+                ShapeKind.Vec => other.Dim == seq.Dim || other.Dim == seq.SeqDim,
+                _ => true,
+            };
+            if (!fits)
+            {
+                Report(Descriptors.BadMemory, at, $"'{what}' combines {Describe(seq)} with {Describe(other)}; a sequence combines with a vector of its features ({seq.Dim}) or of its positions ({seq.SeqDim})");
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static string Describe(Node n) => n.Kind switch
+    {
+        ShapeKind.Vec => $"a Vec<{n.Dim}>",
+        ShapeKind.Seq => $"a Seq<{n.SeqDim}, {n.Dim}>",
+        _ => "a single number",
+    };
 
     private int Call(CallExpr call)
     {
         switch (call.Name)
         {
-            case "Sigmoid": return Elementwise(call, Op.Sigmoid);
-            case "Tanh": return Elementwise(call, Op.Tanh);
-            case "Relu": return Elementwise(call, Op.Relu);
-            case "Exp": return Elementwise(call, Op.Exp);
+            case "Sigmoid": return Elementwise(call, Op.Sigmoid, sequences: true);
+            case "Tanh": return Elementwise(call, Op.Tanh, sequences: true);
+            case "Relu": return Elementwise(call, Op.Relu, sequences: true);
+            case "Exp": return Elementwise(call, Op.Exp, sequences: true);
             case "Sin": return Elementwise(call, Op.Sin);
             case "Cos": return Elementwise(call, Op.Cos);
             case "Sqrt": return Elementwise(call, Op.Sqrt);
@@ -255,6 +308,10 @@ internal sealed class CellChecker
             case "Clip": return Clip(call);
             case "Softmax": return Softmax(call);
             case "Sum": return Sum(call);
+            case "Dot": return Dot(call);
+            case "Context": return Context(call);
+            case "Outer": return Outer(call);
+            case "Weight": return Bias(call, weight: true);
             case "Dropout": return Dropout(call);
             case "DftRe": return Fourier(call, inverse: false, realPart: true);
             case "DftIm": return Fourier(call, inverse: false, realPart: false);
@@ -263,6 +320,7 @@ internal sealed class CellChecker
             case "LayerNorm": return LayerNorm(call);
             case "Linear": return Linear(call);
             case "Bias": return Bias(call);
+            case var dotted when dotted.EndsWith(".Linear", StringComparison.Ordinal): return MemoryLinear(call);
             default:
                 var helper = _cell.Helpers.FirstOrDefault(h => h.Name == call.Name);
                 if (helper is not null) return Inline(call, helper);
@@ -334,18 +392,122 @@ internal sealed class CellChecker
 
     private Expr? Named(CallExpr call, string name) => call.Args.FirstOrDefault(a => a.Name == name)?.Value;
 
-    private int VecArg(CallExpr call, string paramName)
+    private int VecArg(CallExpr call, string paramName, bool sequences = false, int index = 0)
     {
-        var arg = Positional(call, 0, paramName);
+        var arg = Positional(call, index, paramName);
         if (arg is null) { Report(Descriptors.BadArgument, call.Location, $"'{call.Name}' needs a vector argument"); return -1; }
         int x = Eval(arg);
         if (x < 0) return -1;
-        if (_g[x].Kind != ShapeKind.Vec)
+        if (_g[x].Kind == ShapeKind.Seq && !sequences)
+        {
+            Report(Descriptors.BadMemory, arg.Location, $"'{call.Name}' takes a Vec, not {Describe(_g[x])}; reduce the sequence first (Dot, Sum or Context)");
+            return -1;
+        }
+        if (_g[x].Kind is not (ShapeKind.Vec or ShapeKind.Seq))
         {
             Report(Descriptors.BadArgument, arg.Location, $"'{call.Name}' needs a vector argument, not a single number");
             return -1;
         }
         return x;
+    }
+
+    /// <summary>A sequence argument (a [Memory] or a value computed from one); reports anything else.</summary>
+    private int SeqArg(CallExpr call, string paramName, int index)
+    {
+        var arg = Positional(call, index, paramName);
+        if (arg is null) { Report(Descriptors.BadArgument, call.Location, $"'{call.Name}' needs a sequence argument '{paramName}'"); return -1; }
+        int x = Eval(arg);
+        if (x < 0) return -1;
+        if (_g[x].Kind != ShapeKind.Seq)
+        {
+            Report(Descriptors.BadMemory, arg.Location, $"'{call.Name}' needs a sequence (a [Memory] or a value computed from one) as '{paramName}', not {Describe(_g[x])}");
+            return -1;
+        }
+        return x;
+    }
+
+    /// <summary><c>Dot(m, q)</c>: the score m_s · q of every position, Σ_d m_sd q_d.</summary>
+    private int Dot(CallExpr call)
+    {
+        int m = SeqArg(call, "memory", 0), q = VecArg(call, "query", index: 1);
+        if (m < 0 || q < 0) return -1;
+        Node nm = _g[m], nq = _g[q];
+        if (nq.Kind != ShapeKind.Vec || nq.Dim != nm.Dim)
+        {
+            Report(Descriptors.BadMemory, call.Location, $"'Dot' scores {Describe(nm)} against {Describe(nq)}: the query needs the memory's features, {nm.Dim}; " +
+                   $"project one of them (the memory with .Linear<{nq.Dim}>(), Luong's general score, or the query with Linear<{nm.Dim}>(...))");
+            return -1;
+        }
+        return _g.SumOver(_g.Binary(Op.Mul, m, q), nm.Dim);
+    }
+
+    /// <summary><c>Context(a, m)</c>: Σ_s a_s m_s over the row's positions. The weights must be over the memory's positions and must
+    /// read the memory (weights that do not would weigh every position alike, whatever it holds: almost surely a mistake).</summary>
+    private int Context(CallExpr call)
+    {
+        int a = VecArg(call, "weights"), m = SeqArg(call, "memory", 1);
+        if (a < 0 || m < 0) return -1;
+        Node na = _g[a], nm = _g[m];
+        if (na.Dim != nm.SeqDim)
+        {
+            Report(Descriptors.BadMemory, call.Location, $"'Context' weighs the positions of {Describe(nm)} with {Describe(na)}; the weights must be over its positions, " +
+                   $"a Vec<{nm.SeqDim}> such as Softmax(Dot(memory, query))");
+            return -1;
+        }
+        if (!ReadsMemory(a))
+        {
+            Report(Descriptors.ScoreReadsNoMemory, Positional(call, 0, "weights")!.Location, call.Name);
+            return -1;
+        }
+        return _g.SumOver(_g.Binary(Op.Mul, a, m), nm.SeqDim);
+    }
+
+    /// <summary>Whether a value depends on a [Memory] (directly or through a memory product).</summary>
+    private bool ReadsMemory(int node) => GraphBuilder.Closure(_g.Nodes, new[] { node })
+        .Any(id => _g[id].Op == Op.Memory || _g[id].Op == Op.GemmOut && _g[id].Kind == ShapeKind.Seq);
+
+    /// <summary><c>Outer(a, u)</c>: a_s · u at every position (a number per position times a vector of features).</summary>
+    private int Outer(CallExpr call)
+    {
+        int a = VecArg(call, "a"), u = VecArg(call, "u", index: 1);
+        if (a < 0 || u < 0) return -1;
+        if (!_g.IsSeqDim(_g[a].Dim) || _g.IsSeqDim(_g[u].Dim))
+        {
+            Report(Descriptors.BadMemory, call.Location, $"'Outer' takes a vector over a memory's positions and a vector of features, not {Describe(_g[a])} and {Describe(_g[u])}");
+            return -1;
+        }
+        return _g.Binary(Op.Mul, a, u);
+    }
+
+    /// <summary><c>M.Linear&lt;D&gt;()</c>: a learned map of every position of a memory, W·m_s + b, run once per sequence as one product.</summary>
+    private int MemoryLinear(CallExpr call)
+    {
+        var owner = call.Name.Substring(0, call.Name.Length - ".Linear".Length);
+        int memory = _cell.Memories.ToList().FindIndex(m => m.Name == owner);
+        if (memory < 0 || !_env.TryGetValue(owner, out var m))
+        {
+            Report(Descriptors.BadMemory, call.Location, _env.ContainsKey(owner)
+                ? $"'{owner}.Linear' maps a [Memory] only: products of values computed in the step are written Linear<D>({owner})"
+                : $"'{owner}' is not a [Memory] of this cell; declare one as '[Memory] partial Seq<Src, Enc> {owner} {{ get; }}'");
+            return -1;
+        }
+        if (call.Args.Any(a => a.Name is null))
+        {
+            Report(Descriptors.BadArgument, call.Location, $"'{call.Name}' maps the memory itself and takes only named arguments (bias:, init:, biasInit:, name:)");
+            return -1;
+        }
+        var outDim = TypeArg(call);
+        if (outDim is null) return -1;
+        if (_g.IsSeqDim(outDim)) { Report(Descriptors.BadMemory, call.Location, $"A product cannot produce {outDim}: it counts a memory's positions, which change from row to row"); return -1; }
+        var baseName = ExplicitName(call) ?? AutoName($"{_equation}.{owner}");
+        var init = InitArg(call, "init") ?? new InitSpec("UniformUnitScaling", 1);
+        var w = AddParam(new ParamInfo(baseName + ".weight", ParamRole.Weight, outDim, _g[m].Dim, init), call.Location);
+        if (init.Kind == "Identity" && outDim != _g[m].Dim) Report(Descriptors.InitShape, call.Location, baseName + ".weight", outDim, _g[m].Dim);
+        _linears.Add(new LinearInfo(w, m, outDim));
+        int product = _g.Intern(new Node(Op.GemmOut, ShapeKind.Seq, outDim, EquatableArray<int>.Empty, _linears.Count - 1, SeqDim: _g[m].SeqDim));
+        if (Named(call, "bias") is BoolExpr { Value: false }) return product;
+        var b = AddParam(new ParamInfo(baseName + ".bias", ParamRole.Vector, outDim, "", InitArg(call, "biasInit") ?? new InitSpec("Constant", 0)), call.Location);
+        return _g.Binary(Op.Add, product, _g.Source(Op.Param, ShapeKind.Vec, outDim, b));
     }
 
     /// <summary><c>v[i]</c> is the sum of v ⊙ e_i: a row value, differentiated like any other sum.
@@ -356,6 +518,7 @@ internal sealed class CellChecker
         if (x < 0) return -1;
         var dim = _g[x].Dim;
         if (_g[x].Kind != ShapeKind.Vec) { Report(Descriptors.BadArgument, ix.Location, "Only a vector can be indexed"); return -1; }
+        if (_g.IsSeqDim(dim)) { Report(Descriptors.BadMemory, ix.Location, $"A vector over {dim} (a memory's positions) cannot be indexed: a row may have fewer positions"); return -1; }
         _minSizes[dim] = Math.Max(_minSizes.TryGetValue(dim, out var m) ? m : 0, ix.Index + 1);
         return _g.RowSum(_g.Binary(Op.Mul, x, _g.OneHot(dim, ix.Index)), dim);
     }
@@ -407,8 +570,8 @@ internal sealed class CellChecker
     /// <summary><c>Sum(x)</c>: the sum of a vector's elements, a number per batch row.</summary>
     private int Sum(CallExpr call)
     {
-        int x = VecArg(call, "x");
-        return x < 0 ? -1 : _g.RowSum(x, _g[x].Dim);
+        int x = VecArg(call, "x", sequences: true);
+        return x < 0 ? -1 : _g.SumOver(x, _g[x].Dim);
     }
 
     /// <summary>A part of the unitary DFT of re + i·im, as fixed (frozen) products: with C = cos(2πjk/N)/√N and S = sin(2πjk/N)/√N,
@@ -424,6 +587,7 @@ internal sealed class CellChecker
         }
         bool permute = Named(call, "permute") is BoolExpr { Value: true };
         string dim = _g[re].Dim, kind = permute ? "PermutedDft" : "Dft";
+        if (_g.IsSeqDim(dim)) { Report(Descriptors.BadMemory, call.Location, $"'{call.Name}' would need a matrix sized by {dim}, which counts a memory's positions and changes from row to row"); return -1; }
         var baseName = ExplicitName(call) ?? AutoName($"{_equation}.{call.Name.ToLowerInvariant()}");
         // (matrix kind, sign) applied to re and to im
         var (onRe, onIm) = (inverse, realPart) switch
@@ -461,9 +625,9 @@ internal sealed class CellChecker
         return _g.Binary(Op.Mul, x, _g.Source(Op.Mask, ShapeKind.Vec, mask.Dim, _masks.Count - 1));
     }
 
-    private int Elementwise(CallExpr call, Op op)
+    private int Elementwise(CallExpr call, Op op, bool sequences = false)
     {
-        int x = VecArg(call, "x");
+        int x = VecArg(call, "x", sequences);
         return x < 0 ? -1 : _g.Unary(op, x);
     }
 
@@ -489,6 +653,12 @@ internal sealed class CellChecker
             xs.Add(x);
         }
         if (outDim is null || xs.Any(x => x < 0)) return -1;
+        foreach (var d in xs.Select(x => _g[x].Dim).Append(outDim).Where(_g.IsSeqDim).Distinct())
+        {
+            Report(Descriptors.BadMemory, call.Location, $"'{call.Name}' would need a weight sized by {d}, which counts a memory's positions and changes from row to row; " +
+                   "reduce over the positions first (Context), or map the memory itself with M.Linear<D>()");
+            return -1;
+        }
         bool bias = Named(call, "bias") is not BoolExpr { Value: false };
         var explicitInit = InitArg(call, "init");
         var baseName = ExplicitName(call) ?? AutoName(operands.Count == 1 ? $"{_equation}.{OperandName(operands[0])}" : _equation + ".cat");
@@ -512,12 +682,15 @@ internal sealed class CellChecker
         return _g.Binary(Op.Add, sum, _g.Source(Op.Param, ShapeKind.Vec, outDim, b));
     }
 
-    private int Bias(CallExpr call)
+    /// <summary><c>Bias&lt;D&gt;()</c> (zeros by default) or <c>Weight&lt;D&gt;()</c> (uniform unit scaling by default): a learned vector.</summary>
+    private int Bias(CallExpr call, bool weight = false)
     {
         var dim = TypeArg(call);
         if (dim is null) return -1;
-        var name = ExplicitName(call) ?? AutoName($"{_equation}.bias");
-        var p = AddParam(new ParamInfo(name, ParamRole.Vector, dim, "", InitArg(call, "init") ?? new InitSpec("Constant", 0)), call.Location);
+        if (_g.IsSeqDim(dim)) { Report(Descriptors.BadMemory, call.Location, $"A learned vector cannot be over {dim}: it counts a memory's positions, which change from row to row"); return -1; }
+        var name = ExplicitName(call) ?? AutoName($"{_equation}.{(weight ? "weight" : "bias")}");
+        var init = InitArg(call, "init") ?? (weight ? new InitSpec("UniformUnitScaling", 1) : new InitSpec("Constant", 0));
+        var p = AddParam(new ParamInfo(name, ParamRole.Vector, dim, "", init), call.Location);
         return _g.Source(Op.Param, ShapeKind.Vec, dim, p);
     }
 
@@ -534,6 +707,7 @@ internal sealed class CellChecker
             else { Report(Descriptors.BadArgument, epsArg.Location, "LayerNorm's eps must be a positive number"); return -1; }
         }
         string dim = _g[x].Dim;
+        if (_g.IsSeqDim(dim)) { Report(Descriptors.BadMemory, call.Location, $"LayerNorm's gain and shift cannot be over {dim}: it counts a memory's positions, which change from row to row"); return -1; }
         var name = ExplicitName(call) ?? AutoName($"{_equation}.norm");
         int gain = _g.Source(Op.Param, ShapeKind.Vec, dim, AddParam(new ParamInfo(name + ".gain", ParamRole.Vector, dim, "", new InitSpec("Constant", 1)), call.Location));
         int shift = _g.Source(Op.Param, ShapeKind.Vec, dim, AddParam(new ParamInfo(name + ".shift", ParamRole.Vector, dim, "", new InitSpec("Constant", 0)), call.Location));

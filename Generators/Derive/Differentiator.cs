@@ -77,7 +77,9 @@ internal static class Differentiator
                     Accumulate(g, adjoint, n.Args[1], g.Unary(Op.Neg, g.Binary(Op.Div, g.Binary(Op.Mul, a, z), n.Args[1])), n);
                     break;
                 case Op.RowSum: // every element of the row receives the row's gradient
-                    Accumulate(g, adjoint, n.Args[0], a, n);
+                case Op.FeatureSum: // every feature of a position receives the position's gradient
+                case Op.PositionSum: // every position receives the feature's gradient
+                    Accumulate(g, adjoint, n.Args[0], a);
                     break;
                 // Step is piecewise constant; RowMax is only ever a shift that cancels (softmax); OneHot and sources have no arguments.
             }
@@ -85,14 +87,19 @@ internal static class Differentiator
         return adjoint;
     }
 
-    /// <summary>Adds a contribution to a node's adjoint, first summing it over the elements that were broadcast:
-    /// a row value used elementwise in a vector receives the sum over the row; scalars (literals, hyperparameters,
-    /// sizes) are not learned and receive nothing.</summary>
+    /// <summary>Adds a contribution to a node's adjoint, first summing it over the dimensions the value was broadcast along in
+    /// <paramref name="user"/> (an elementwise operation, whose shape the contribution has): a row value used in a vector receives the
+    /// sum over the row, a query used at every memory position the sum over positions. An adjoint may itself stay broadcast (a sequence's
+    /// adjoint can be a vector). Scalars (literals, hyperparameters, sizes) and lengths are not learned and receive nothing.</summary>
     private static void Accumulate(GraphBuilder g, Dictionary<int, int> adjoint, int target, int contribution, Node? user = null)
     {
         var t = g[target];
-        if (t.Kind == ShapeKind.Scalar) return;
-        if (t.Kind == ShapeKind.Row && user is { Kind: ShapeKind.Vec }) contribution = g.RowSum(contribution, user.Dim);
+        if (t.Kind == ShapeKind.Scalar || t.Op == Op.Length) return;
+        if (user is not null)
+        {
+            var own = GraphBuilder.Axes(t).ToList();
+            foreach (var axis in GraphBuilder.Axes(user).Where(d => !own.Contains(d)).ToList()) contribution = g.SumOver(contribution, axis);
+        }
         adjoint[target] = adjoint.TryGetValue(target, out var existing) ? g.Binary(Op.Add, existing, contribution) : contribution;
     }
 }

@@ -8,7 +8,7 @@ namespace Recur.Generators.Diagnostics;
 internal static class Descriptors
 {
     private const string Category = "Recur";
-    public const string SupportedOps = "Linear<D>(v), Bias<D>(), Sigmoid, Tanh, Relu, Exp, Sin, Cos, Sqrt, Min, Max, Clip, Softmax, Sum, LayerNorm, Dropout, DftRe/DftIm/IdftRe/IdftIm, v[i], +, -, *, / and numbers or [Hyper] values";
+    public const string SupportedOps = "Linear<D>(v), Bias<D>(), Weight<D>(), Sigmoid, Tanh, Relu, Exp, Sin, Cos, Sqrt, Min, Max, Clip, Softmax, Sum, LayerNorm, Dropout, DftRe/DftIm/IdftRe/IdftIm, v[i], +, -, *, / and numbers or [Hyper] values; over a [Memory]: M.Linear<D>(), Dot, Sum, Context, Outer";
 
     private static DiagnosticDescriptor Error(string id, string title, string message) =>
         new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLink(id));
@@ -101,6 +101,14 @@ internal static class Descriptors
     public static readonly DiagnosticDescriptor MissingCellAttribute = Warning("RCR0021",
         "Class has a step but is not a cell",
         "'{0}' has a [Step] method but no [RnnCell] attribute, so no kernels are generated for it; add [RnnCell] to the class");
+
+    public static readonly DiagnosticDescriptor BadMemory = Error("RCR0022",
+        "Attention over a memory does not fit",
+        "{0}");
+
+    public static readonly DiagnosticDescriptor ScoreReadsNoMemory = Error("RCR0023",
+        "Attention weights that read no memory",
+        "The weights given to '{0}' never read the memory, so every position would get the same weight whatever it holds; score the positions against a query, e.g. Softmax(Dot(M, query))");
 
     public static IReadOnlyList<DiagnosticDescriptor> All { get; } = typeof(Descriptors)
         .GetFields()

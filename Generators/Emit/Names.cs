@@ -37,6 +37,9 @@ internal static class Names
     public static string Scratch(int k) => "Scratch" + k;
     public static string Mask(int k) => "m_" + k;
     public static string Probe(CellGraph g, int k) => "q_" + Identifier(g.Probes[k].Name);
+    public static string Memory(CellGraph g, int m) => "mem_" + g.Memories[m].Name;
+    public static string MemoryGrad(CellGraph g, int m) => "dmem_" + g.Memories[m].Name;
+    public static string Length(string dim) => "L_" + dim;
     public const string OutputGrad = "dOut";
 
     public static string Literal(double value, string scalar)

@@ -17,7 +17,12 @@ internal sealed record CellDeclaration(
     EquatableArray<PartialProperty> PartialProperties,
     bool HasStep,
     EquatableArray<Statement> Statements,
-    EquatableArray<HelperDeclaration> Helpers);
+    EquatableArray<HelperDeclaration> Helpers,
+    EquatableArray<MemoryDeclaration> Memories);
+
+/// <summary>A <c>[Memory]</c> property: its name, positions and features (<c>Seq&lt;Src, Enc&gt;</c>); <see cref="IsSeq"/> is false when
+/// its type is something else (reported).</summary>
+internal sealed record MemoryDeclaration(string Name, string SeqDim, string Dim, bool IsSeq, SourceLocation Location);
 
 /// <summary>A method of the cell that returns a vector (<c>Vec&lt;Hidden&gt; Gate(Vec&lt;In&gt; x) =&gt; …</c>): its <c>var</c> statements and
 /// returned expression are inlined at each call in the equations, each call with parameters of its own.</summary>

@@ -1,3 +1,5 @@
+using System.Linq;
+
 namespace Recur.Generators.Model;
 
 /// <summary>The operations of a step graph. Sources are read from memory; the rest are computed.</summary>
@@ -12,6 +14,8 @@ internal enum Op
     Param,            // a learned vector (broadcast over the batch), Ref = param index
     GemmOut,          // the output of a weight product, Ref = linear index
     Mask,             // a dropout mask of the step (0 or 1/(1 − rate) in training, 1 otherwise), Ref = mask index
+    Memory,           // a [Memory] sequence (Seq), Ref = memory index
+    Length,           // the number of positions of sequence dimension Dim in this batch row (Row)
     SeedState,        // backward: the gradient arriving at a state's next value, Ref = state index
     SeedIntermediate, // backward: the gradient arriving at a GEMM operand, Ref = intermediate index
     // Elementwise
@@ -21,16 +25,25 @@ internal enum Op
     // Row reductions over the vector's dimension, one value per batch row
     RowSum,
     RowMax,           // only as a shift that cancels (softmax): the differentiator gives it no derivative
+    // Contractions of a sequence (Seq<S, D>) over the row's own positions
+    FeatureSum,       // Σ_d x_sd: a Vec<S>
+    PositionSum,      // Σ_s x_sd over s < length: a Vec<D>
 }
 
-internal enum ShapeKind { Scalar, Row, Vec }
+/// <summary>What a node holds per batch row: a number, a vector over <see cref="Node.Dim"/>, or a sequence of vectors over positions
+/// <see cref="Node.SeqDim"/> with features <see cref="Node.Dim"/>. Scalars are the same for every row.</summary>
+internal enum ShapeKind { Scalar, Row, Vec, Seq }
 
 /// <summary>One node of a step graph. Nodes are hash-consed by value, so equal subexpressions are one node,
 /// and a node's arguments always have smaller ids than the node (the list is in topological order).</summary>
-internal sealed record Node(Op Op, ShapeKind Kind, string Dim, EquatableArray<int> Args, int Ref = -1, double Value = 0)
+internal sealed record Node(Op Op, ShapeKind Kind, string Dim, EquatableArray<int> Args, int Ref = -1, double Value = 0, string SeqDim = "")
 {
     public bool IsSource => Op <= Op.SeedIntermediate;
     public bool IsReduction => Op is Op.RowSum or Op.RowMax;
+    public bool IsContraction => Op is Op.FeatureSum or Op.PositionSum;
+
+    /// <summary>Whether the node's value changes along dimension <paramref name="dim"/>.</summary>
+    public bool Spans(string dim) => dim.Length > 0 && (Kind == ShapeKind.Vec && Dim == dim || Kind == ShapeKind.Seq && (Dim == dim || SeqDim == dim));
 }
 
 internal enum ParamRole { Weight, Vector }
@@ -50,6 +63,9 @@ internal sealed record LinearInfo(int Weight, int Operand, string OutDim);
 internal sealed record MaskInfo(string Dim, int Hyper, double Rate);
 
 internal sealed record PortInfo(string Name, string Dim, bool IsOutput);
+
+/// <summary>A [Memory]: its positions <see cref="SeqDim"/> (a length per batch row) and its features <see cref="Dim"/>.</summary>
+internal sealed record MemoryInfo(string Name, string SeqDim, string Dim);
 
 internal sealed record HyperInfo(string Name, double Default);
 
@@ -79,4 +95,9 @@ internal sealed record CellGraph(
     EquatableArray<PartialProperty> PartialProperties,
     EquatableArray<int> MinSizes,
     EquatableArray<MaskInfo> Masks,
-    EquatableArray<ProbeInfo> Probes);
+    EquatableArray<ProbeInfo> Probes,
+    EquatableArray<MemoryInfo> Memories)
+{
+    /// <summary>Whether <paramref name="dim"/> counts the positions of a memory (its size varies per call, its length per row).</summary>
+    public bool IsSeqDim(string dim) => Memories.Any(m => m.SeqDim == dim);
+}

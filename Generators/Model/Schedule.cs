@@ -1,10 +1,11 @@
 namespace Recur.Generators.Model;
 
-internal enum OperandKind { Input, State, Intermediate }
+internal enum OperandKind { Input, State, Intermediate, Memory }
 
 /// <summary>Weight products that read the same operand, computed as one GEMM with their weights stacked
 /// (the weights are laid out contiguously, so the stacked matrix is one block of the parameter buffer).
-/// Input groups run once for all time steps before the loop; the others once per step, before <see cref="Segment"/>.</summary>
+/// Input groups run once for all time steps before the loop, memory groups once per sequence (output [B, S, width]); the others once
+/// per step, before <see cref="Segment"/>.</summary>
 /// <remarks>
 /// <see cref="GradientAssigned"/>: every product's output gradient is written whole by exactly one backward kernel each step,
 /// so the gradient buffer needs no clearing and is assigned rather than accumulated.</remarks>
@@ -13,18 +14,21 @@ internal sealed record GemmGroup(OperandKind Kind, int Operand, string OperandDi
 /// <summary>A value computed inside a step that a weight product reads (JZS1's r⊙h): written by segment <see cref="Segment"/>.</summary>
 internal sealed record Intermediate(int Node, string Dim, int Segment);
 
-internal enum SinkKind { WriteState, WriteIntermediate, WriteGemmGradient, AddGemmGradient, AddStateGradient, AddParamGradient, AddInputGradient, WriteProbe }
+internal enum SinkKind { WriteState, WriteIntermediate, WriteGemmGradient, AddGemmGradient, AddStateGradient, AddParamGradient, AddInputGradient, WriteProbe, AddMemoryGradient }
 
-/// <summary>What a kernel writes: a node's value into a buffer (Ref names the state, intermediate, linear, parameter, input or probe).</summary>
-internal sealed record Sink(SinkKind Kind, int Ref, int Node, string Dim);
+/// <summary>What a kernel writes: a node's value into a buffer (Ref names the state, intermediate, linear, parameter, input, probe or
+/// memory). A sink with a <see cref="SeqDim"/> writes a whole sequence [positions, Dim] (a memory's gradient, or a memory product's).</summary>
+internal sealed record Sink(SinkKind Kind, int Ref, int Node, string Dim, string SeqDim = "");
 
 /// <summary>One loop over a dimension inside a phase: nodes computed there, values kept in scratch for later phases,
 /// row sums accumulated, and the sinks it writes.</summary>
 internal sealed record LoopPlan(string Dim, EquatableArray<int> Nodes, EquatableArray<int> Reloads, EquatableArray<int> Stores,
     EquatableArray<int> Accumulates, EquatableArray<int> Sinks);
 
-/// <summary>A phase: per-row values available from its start (after the group reductions of the previous phase), then loops.</summary>
-internal sealed record PhasePlan(EquatableArray<int> RowNodes, EquatableArray<LoopPlan> Loops);
+/// <summary>A phase: per-row values available from its start (after the group reductions of the previous phase), then loops.
+/// With <see cref="Barrier"/> its loops read elements of scratch rows that other threads of the group wrote (a contraction over
+/// another dimension), so the group synchronizes first.</summary>
+internal sealed record PhasePlan(EquatableArray<int> RowNodes, EquatableArray<LoopPlan> Loops, bool Barrier = false);
 
 /// <summary>A fused kernel: one thread group per batch row, phases separated by row reductions.</summary>
 internal sealed record KernelPlan(string Name, int Segment, bool IsBackward, EquatableArray<Sink> Sinks, EquatableArray<PhasePlan> Phases,

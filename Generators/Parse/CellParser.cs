@@ -19,12 +19,14 @@ internal static class CellParser
         var states = new List<PortDeclaration>();
         var hypers = new List<HyperDeclaration>();
         var partials = new List<PartialProperty>();
+        var memories = new List<MemoryDeclaration>();
 
         foreach (var prop in cls.Members.OfType<PropertyDeclarationSyntax>())
         {
             var attrs = AttributeNames(prop.AttributeLists);
             bool isInput = attrs.Contains("Input"), isState = attrs.Contains("State"), isOutput = attrs.Contains("Output"), isHyper = attrs.Contains("Hyper");
-            if (!(isInput || isState || isHyper)) continue;
+            bool isMemory = attrs.Contains("Memory");
+            if (!(isInput || isState || isHyper || isMemory)) continue;
 
             var propSymbol = symbol.GetMembers(prop.Identifier.ValueText).OfType<IPropertySymbol>().FirstOrDefault();
             var loc = Loc(prop.Identifier.GetLocation());
@@ -41,6 +43,15 @@ internal static class CellParser
                 continue;
             }
 
+            if (isMemory)
+            {
+                bool isSeq = propSymbol?.Type is INamedTypeSymbol { Name: "Seq", TypeArguments.Length: 2 };
+                var args = isSeq ? ((INamedTypeSymbol)propSymbol!.Type).TypeArguments : default;
+                memories.Add(new MemoryDeclaration(prop.Identifier.ValueText, isSeq ? args[0].Name : "", isSeq ? args[1].Name : "", isSeq, loc));
+                AddPartial(prop, propSymbol, partials);
+                continue;
+            }
+
             string dim = "";
             bool isVec = false;
             if (propSymbol?.Type is INamedTypeSymbol { Name: "Vec", TypeArguments.Length: 1 } vec)
@@ -50,13 +61,7 @@ internal static class CellParser
             }
             var port = new PortDeclaration(prop.Identifier.ValueText, dim, isOutput, isVec, loc);
             (isInput ? inputs : states).Add(port);
-
-            if (prop.Modifiers.Any(SyntaxKind.PartialKeyword) && prop.AccessorList is not null)
-            {
-                var mods = string.Join(" ", prop.Modifiers.Where(m => !m.IsKind(SyntaxKind.PartialKeyword)).Select(m => m.Text));
-                var type = propSymbol?.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) ?? prop.Type.ToString();
-                partials.Add(new PartialProperty(mods, type, prop.Identifier.ValueText));
-            }
+            AddPartial(prop, propSymbol, partials);
         }
 
         var step = cls.Members.OfType<MethodDeclarationSyntax>().FirstOrDefault(m => AttributeNames(m.AttributeLists).Contains("Step"));
@@ -99,7 +104,17 @@ internal static class CellParser
             inputs.ToEquatableArray(), states.ToEquatableArray(), hypers.ToEquatableArray(), partials.ToEquatableArray(),
             HasStep: step is not null,
             statements.ToEquatableArray(),
-            helpers.ToEquatableArray());
+            helpers.ToEquatableArray(),
+            memories.ToEquatableArray());
+    }
+
+    /// <summary>A partial property the generator implements (an [Input], [State] or [Memory] declared <c>partial … { get; }</c>).</summary>
+    private static void AddPartial(PropertyDeclarationSyntax prop, IPropertySymbol? propSymbol, List<PartialProperty> partials)
+    {
+        if (!prop.Modifiers.Any(SyntaxKind.PartialKeyword) || prop.AccessorList is null) return;
+        var mods = string.Join(" ", prop.Modifiers.Where(m => !m.IsKind(SyntaxKind.PartialKeyword)).Select(m => m.Text));
+        var type = propSymbol?.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) ?? prop.Type.ToString();
+        partials.Add(new PartialProperty(mods, type, prop.Identifier.ValueText));
     }
 
     private static HashSet<string> AttributeNames(SyntaxList<AttributeListSyntax> lists) =>
@@ -178,7 +193,8 @@ internal static class CellParser
                 {
                     GenericNameSyntax g => (g.Identifier.ValueText, g.TypeArgumentList.Arguments.Select(LastName).ToArray()),
                     IdentifierNameSyntax i => (i.Identifier.ValueText, new string[0]),
-                    MemberAccessExpressionSyntax m when DottedName(m) is { } d => (d, new string[0]),
+                    MemberAccessExpressionSyntax m when DottedName(m) is { } d =>
+                        (d, m.Name is GenericNameSyntax gm ? gm.TypeArgumentList.Arguments.Select(LastName).ToArray() : new string[0]),
                     _ => (inv.Expression.ToString(), new string[0]),
                 };
                 var args = inv.ArgumentList.Arguments.Select(a => new Argument(a.NameColon?.Name.Identifier.ValueText, ParseExpr(a.Expression)));

@@ -26,6 +26,7 @@ internal static class Scheduler
             var operand = cell.Nodes[cell.Linears[l].Operand];
             (OperandKind kind, int index) key;
             if (operand.Op == Op.Input) key = (OperandKind.Input, operand.Ref);
+            else if (operand.Op == Op.Memory) key = (OperandKind.Memory, operand.Ref);
             else if (operand.Op == Op.StatePrev) key = (OperandKind.State, operand.Ref);
             else
             {
@@ -46,7 +47,7 @@ internal static class Scheduler
         var groups = groupKeys.Select((k, g) => new GemmGroup(k.Kind, k.Operand, k.Dim, groupLinears[g].ToEquatableArray(), groupSegment[g])).ToList();
 
         cell = LayOutParams(cell, groups);
-        var builder = new GraphBuilder(cell.Nodes);
+        var builder = new GraphBuilder(cell.Nodes, cell.Memories.Select(m => m.SeqDim));
         var labels = cell.Labels.ToList();
 
         int segments = 1 + cell.Updates.Select(u => levels[u.Node]).Concat(intermediates.Select(i => i.Segment)).DefaultIfEmpty(0).Max();
@@ -85,9 +86,10 @@ internal static class Scheduler
                     Op.StatePrev => SinkKind.AddStateGradient,
                     Op.Param => SinkKind.AddParamGradient,
                     Op.Input => SinkKind.AddInputGradient,
+                    Op.Memory => SinkKind.AddMemoryGradient,
                     _ => (SinkKind?)null,
                 };
-                if (kind is { } sk) gradientSinks.Add(new Sink(sk, source.Ref, pair.Value, source.Dim));
+                if (kind is { } sk) gradientSinks.Add(new Sink(sk, source.Ref, pair.Value, source.Dim, source.SeqDim));
                 var label = labels.FirstOrDefault(l => l.Node == pair.Key);
                 if (label is not null && !builder[pair.Value].IsSource && labels.All(l => l.Node != pair.Value))
                     labels.Add(new NodeLabel(pair.Value, "d" + label.Name, "gradient of " + label.Name));
@@ -96,8 +98,10 @@ internal static class Scheduler
         }
 
         // A product whose output gradient comes from one backward kernel only is assigned there, not accumulated;
-        // a group whose products are all assigned needs no clearing of its gradient buffer.
-        var writers = backward.SelectMany(b => b.Item4).Where(s => s.Kind == SinkKind.AddGemmGradient).GroupBy(s => s.Ref).ToDictionary(g => g.Key, g => g.Count());
+        // a group whose products are all assigned needs no clearing of its gradient buffer. A memory product's gradient is one buffer
+        // for the whole sequence, which every step adds to.
+        var writers = backward.SelectMany(b => b.Item4).Where(s => s.Kind == SinkKind.AddGemmGradient)
+            .GroupBy(s => s.Ref).ToDictionary(g => g.Key, g => g.First().SeqDim.Length > 0 ? int.MaxValue : g.Count());
         foreach (var b in backward)
             for (int i = 0; i < b.Item4.Count; i++)
                 if (b.Item4[i].Kind == SinkKind.AddGemmGradient && writers[b.Item4[i].Ref] == 1)
@@ -124,7 +128,7 @@ internal static class Scheduler
             if (n.Op == Op.GemmOut)
             {
                 var operand = cell.Nodes[cell.Linears[n.Ref].Operand];
-                level[id] = operand.Op is Op.Input or Op.StatePrev ? 0 : level[cell.Linears[n.Ref].Operand] + 1;
+                level[id] = operand.Op is Op.Input or Op.StatePrev or Op.Memory ? 0 : level[cell.Linears[n.Ref].Operand] + 1;
             }
             else level[id] = n.Args.Select(a => level[a]).DefaultIfEmpty(0).Max();
         }

@@ -20,9 +20,13 @@ public sealed record CellSpec(
     int ScratchSlots,
     int[]? MinSizes = null,
     MaskSpec[]? Masks = null,
-    ProbeSpec[]? Probes = null)
+    ProbeSpec[]? Probes = null,
+    MemorySpec[]? Memories = null)
 {
     public int OutputState => System.Array.FindIndex(States, s => s.IsOutput);
+
+    /// <summary>Whether dimension <paramref name="dim"/> counts the positions of a memory (sized per call, with a length per row).</summary>
+    public bool IsSeqDim(int dim) => Memories is { } m && System.Array.Exists(m, x => x.SeqDim == dim);
 
     public int DimIndex(string name) => System.Array.IndexOf(Dims, name);
 }
@@ -41,10 +45,15 @@ public sealed record ParamSpec(string Name, int Rows, int Cols, Init Init, int I
     public bool IsVector => Cols < 0;
 }
 
-public enum GemmOperand { Input, State, Intermediate }
+public enum GemmOperand { Input, State, Intermediate, Memory }
+
+/// <summary>A [Memory] the cell reads whole at every step: its positions (dimension index <see cref="SeqDim"/>, a length per batch row)
+/// and its features (<see cref="Dim"/>).</summary>
+public sealed record MemorySpec(string Name, int SeqDim, int Dim);
 
 /// <summary>Weight products that share an operand, run as one GEMM over the stacked weights
-/// <c>Params[FirstParam .. FirstParam + ParamCount)</c>; per step before <see cref="Segment"/> (input groups: once for all steps).
+/// <c>Params[FirstParam .. FirstParam + ParamCount)</c>; per step before <see cref="Segment"/> (input groups: once for all steps; memory
+/// groups: once per sequence, [B, S, width]).
 /// With <see cref="GradientAssigned"/> the backward kernels write the whole output gradient every step, so it is never cleared.</summary>
 public sealed record GemmGroupSpec(GemmOperand Operand, int Index, int FirstParam, int ParamCount, int Segment, bool GradientAssigned = false);
 

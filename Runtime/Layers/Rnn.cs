@@ -56,11 +56,13 @@ public sealed class RnnResult<T> : IDisposable where T : unmanaged
     }
 }
 
-/// <summary>The gradients a backward pass returns: with respect to the input sequences and to every initial state.
-/// Parameter gradients accumulate in the layer until <see cref="Part.ZeroGrad"/>.</summary>
+/// <summary>The gradients a backward pass returns: with respect to the input sequences, to every initial state and to the memories
+/// attended over. Parameter gradients accumulate in the layer until <see cref="Part.ZeroGrad"/>.</summary>
 public sealed class RnnGradients<T> : IDisposable where T : unmanaged
 {
-    internal RnnGradients(Tensor<T>[] inputs, Tensor<T>[] initialState) { Inputs = inputs; InitialState = initialState; }
+    internal RnnGradients(Tensor<T>[] inputs, Tensor<T>[] initialState, Tensor<T>[] memories) { Inputs = inputs; InitialState = initialState; Memories = memories; }
+    /// <summary>The gradient of every memory [B, S, E] (zero at padding), in declaration order.</summary>
+    public Tensor<T>[] Memories { get; }
     /// <summary>The gradient of the (first) input.</summary>
     public Tensor<T> Input => Inputs[0];
     /// <summary>The gradient of every input, in declaration order.</summary>
@@ -70,6 +72,7 @@ public sealed class RnnGradients<T> : IDisposable where T : unmanaged
     {
         foreach (var i in Inputs) i.Dispose();
         foreach (var s in InitialState) s.Dispose();
+        foreach (var m in Memories) m.Dispose();
     }
 }
 
@@ -80,19 +83,22 @@ internal sealed class RnnContext<T> : IDisposable where T : unmanaged
     private readonly RnnLayer<T> _layer;
     private bool _returned;
 
-    public RnnContext(RnnLayer<T> layer, RnnWorkspace<T> workspace, StepViews<T> views, Tensor<T>[] inputs, int[]? lengths)
+    public RnnContext(RnnLayer<T> layer, RnnWorkspace<T> workspace, StepViews<T> views, Tensor<T>[] inputs, int[]? lengths, Tensor<T>[] memories)
     {
         _layer = layer;
         Workspace = workspace;
         Views = views;
         Inputs = inputs;
         Lengths = lengths;
+        Memories = memories;
     }
 
     public RnnWorkspace<T> Workspace { get; }
     public StepViews<T> Views { get; }
     public Tensor<T>[] Inputs { get; }
     public int[]? Lengths { get; }
+    /// <summary>The memories the cell attended over [B, S, E] (their products' gradients need them).</summary>
+    public Tensor<T>[] Memories { get; }
     public bool Used { get; set; }
 
     public void Dispose()

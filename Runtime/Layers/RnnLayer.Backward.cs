@@ -15,15 +15,15 @@ public partial class RnnLayer<T>
         var context = _last is { Used: false } last ? last : throw new InvalidOperationException(
             "Backward needs a Forward with training: true first (and at most one Backward per Forward, before its result is disposed).");
         _last = null;
-        var (dInputs, dInitial) = Backward(context, outputGrad, finalStateGrad, null, Spec.Inputs.Select(_ => true).ToArray(), wantInitial: true);
-        return new RnnGradients<T>(dInputs.Select(t => t!).ToArray(), dInitial.Select(t => t!).ToArray());
+        var (dInputs, dInitial, dMemories) = Backward(context, outputGrad, finalStateGrad, null, Spec.Inputs.Select(_ => true).ToArray(), wantInitial: true, wantMemories: true);
+        return new RnnGradients<T>(dInputs.Select(t => t!).ToArray(), dInitial.Select(t => t!).ToArray(), dMemories.Select(t => t!).ToArray());
     }
 
     /// <summary>The backward pass of one training forward (its <paramref name="context"/>). Null final-state gradients are zeros;
     /// <paramref name="sequenceGrad"/>, when given, holds gradients of states other than the output at every step [T, B, d] (null where
-    /// none). Returns the input and initial-state gradients that were asked for, as tensors from the pool.</summary>
-    internal (Tensor<T>?[] Inputs, Tensor<T>?[] Initial) Backward(RnnContext<T> context, Tensor<T> outputGrad, IReadOnlyList<Tensor<T>?>? finalStateGrad,
-        IReadOnlyList<Tensor<T>?>? sequenceGrad, bool[] wantInputs, bool wantInitial)
+    /// none). Returns the input, initial-state and memory gradients that were asked for, as tensors from the pool.</summary>
+    internal (Tensor<T>?[] Inputs, Tensor<T>?[] Initial, Tensor<T>?[] Memories) Backward(RnnContext<T> context, Tensor<T> outputGrad, IReadOnlyList<Tensor<T>?>? finalStateGrad,
+        IReadOnlyList<Tensor<T>?>? sequenceGrad, bool[] wantInputs, bool wantInitial, bool wantMemories = false)
     {
         if (context.Used) throw new InvalidOperationException("This forward pass was backpropagated already (at most one Backward per Forward).");
         context.Used = true;
@@ -56,6 +56,7 @@ public partial class RnnLayer<T>
         for (int g = 0; g < Spec.Groups.Length; g++)
             if (!Spec.Groups[g].GradientAssigned) ws.GemmOutGrad[g].MemSetToZero();
         foreach (var b in ws.InputGrad) b.MemSetToZero();
+        foreach (var b in ws.MemoryGrad) b.MemSetToZero();
         views.SetOutputGrad(outputGrad.View, outWidth);
         views.Flip = false;
         var lengths = context.Lengths;
@@ -144,6 +145,18 @@ public partial class RnnLayer<T>
                     width = ws.StateWidth[group.Index];
                     operand = ws.States[group.Index].SubView(0, (long)rows * width);
                     break;
+                case GemmOperand.Memory:
+                {
+                    // The memory's gradient through its product, summed over every step already: dM += dP · W over [B·S] rows.
+                    var memory = Spec.Memories![group.Index];
+                    width = ws.Sizes[memory.Dim];
+                    operand = context.Memories[group.Index].View;
+                    int positions = batch * ws.Sizes[memory.SeqDim];
+                    _gemm!.Run(false, false, positions, width, n, Scalar<T>.One, ws.GemmOutGrad[g], n, Weights(group), width, Scalar<T>.One, ws.MemoryGrad[group.Index], width);
+                    if (Enumerable.Range(group.FirstParam, group.ParamCount).All(p => Spec.Params[p].Frozen || IsFrozen(p))) continue;
+                    _gemm!.Run(true, false, n, width, positions, Scalar<T>.One, ws.GemmOutGrad[g], n, operand, width, Scalar<T>.One, WeightGrads(group), width);
+                    continue;
+                }
                 default:
                     width = ws.IntermediateWidth[group.Index];
                     operand = ws.Intermediates[group.Index];
@@ -174,6 +187,12 @@ public partial class RnnLayer<T>
             dInputs[k] = Tensor<T>.Rent(Device, false, steps, batch, Sizes[Spec.Inputs[k].Dim]);
             ws.InputGrad[k].CopyTo(dInputs[k]!.View);
         }
+        var dMemories = new Tensor<T>?[ws.MemoryGrad.Length];
+        for (int k = 0; k < dMemories.Length && wantMemories; k++)
+        {
+            dMemories[k] = Tensor<T>.Rent(Device, false, context.Memories[k].Shape);
+            ws.MemoryGrad[k].CopyTo(dMemories[k]!.View);
+        }
         views.Flip = !views.Flip; // the last swap moved dL/dS0 into the "next" buffers
         var dInitial = new Tensor<T>?[Spec.States.Length];
         if (wantInitial)
@@ -183,7 +202,7 @@ public partial class RnnLayer<T>
                 views.StateGrad(s).CopyTo(dInitial[s]!.View);
             }
         context.Dispose();
-        return (dInputs, dInitial);
+        return (dInputs, dInitial, dMemories);
     }
 
     private bool IsFrozen(int layoutIndex)

@@ -17,15 +17,20 @@ public partial class RnnLayer<T>
 
     /// <summary>The same for a cell with several [Input]s, one [T, B, width] tensor each, in declaration order. With
     /// <paramref name="stateSequences"/> the result also holds every state other than the output at every step.</summary>
+    /// <param name="memories">For a cell with [Memory] properties (attention): one [B, S, E] tensor per memory, in declaration order,
+    /// batch-major (each row's positions together, as the kernels read them).</param>
+    /// <param name="memoryLengths">Each memory's length per batch row (1 ≤ length ≤ S; positions past it are padding, which attention
+    /// never reads); null for a memory whose rows are all full.</param>
     public RnnResult<T> Forward(IReadOnlyList<Tensor<T>> inputs, IReadOnlyList<Tensor<T>>? initialState = null, bool training = true, int[]? lengths = null,
-        bool stateSequences = false)
+        bool stateSequences = false, IReadOnlyList<Tensor<T>>? memories = null, IReadOnlyList<int[]?>? memoryLengths = null)
     {
-        var result = Run(inputs, initialState, training, lengths, stateSequences);
+        var result = Run(inputs, initialState, training, lengths, stateSequences, memories, memoryLengths);
         if (result.Context is not null) _last = result.Context;
         return result;
     }
 
-    internal RnnResult<T> Run(IReadOnlyList<Tensor<T>> inputs, IReadOnlyList<Tensor<T>>? initialState, bool training, int[]? lengths, bool stateSequences = false)
+    internal RnnResult<T> Run(IReadOnlyList<Tensor<T>> inputs, IReadOnlyList<Tensor<T>>? initialState, bool training, int[]? lengths, bool stateSequences = false,
+        IReadOnlyList<Tensor<T>>? memories = null, IReadOnlyList<int[]?>? memoryLengths = null)
     {
         if (inputs.Count != Spec.Inputs.Length)
             throw new ArgumentException($"{Spec.Name} reads {Spec.Inputs.Length} input(s) ({string.Join(", ", Spec.Inputs.Select(p => p.Name))}), but {inputs.Count} were given.", nameof(inputs));
@@ -39,8 +44,12 @@ public partial class RnnLayer<T>
             if (input.Shape.Length != 3 || (width > 0 && input.Shape[2] != width) || input.Shape[0] != inputs[0].Shape[0] || input.Shape[1] != inputs[0].Shape[1])
                 throw new ArgumentException($"{Spec.Name} expects input{name} [T, B, {(width > 0 ? width.ToString() : port.Dim == 0 ? "In" : Spec.Dims[port.Dim])}] (steps, batch, {Spec.Dims[port.Dim]}), but got {input.ShapeText}.", nameof(inputs));
         }
-        if (!IsBuilt) TakeInputSizes(inputs.Select(i => i.Shape[2]).ToArray());
         int steps = inputs[0].Shape[0], batch = inputs[0].Shape[1];
+        var memoryRows = CheckMemories(memories, memoryLengths, batch);
+        if (!IsBuilt) TakeInputSizes(inputs.Select(i => i.Shape[2]).ToArray(), memories?.Select(m => m.Shape[2]).ToArray());
+        // This call's sizes: the layer's, with each memory's positions.
+        var sizes = (int[])Sizes.Clone();
+        foreach (var (memory, k) in (Spec.Memories ?? Array.Empty<MemorySpec>()).Select((m, k) => (m, k))) sizes[memory.SeqDim] = memories![k].Shape[1];
         bool full = lengths is null || lengths.All(l => l == steps);
         if (lengths is not null) Ops.CheckLengths(lengths, steps, batch);
         if (initialState is not null)
@@ -50,20 +59,24 @@ public partial class RnnLayer<T>
             for (int s = 0; s < initialState.Count; s++)
             {
                 CheckTensor(initialState[s], $"initial state {Spec.States[s].Name}");
-                int width = Sizes[Spec.States[s].Dim];
+                int width = sizes[Spec.States[s].Dim];
                 if (initialState[s].Shape.Length != 2 || initialState[s].Shape[0] != batch || initialState[s].Shape[1] != width)
                     throw new ArgumentException($"Initial state {Spec.States[s].Name} must be [{batch}, {width}] (batch, {Spec.Dims[Spec.States[s].Dim]}), but got {initialState[s].ShapeText}.", nameof(initialState));
             }
         }
 
-        var ws = TakeWorkspace(steps, batch, training);
+        var ws = TakeWorkspace(steps, batch, training, sizes);
         // Rows per thread: below this a step's pointwise work is too small to be worth waking another thread.
-        int rowsPerWorker = Math.Max(1, Device.MinElementsPerThread / Sizes.Max());
-        var views = new StepViews<T>(ws, Sizes, _hypers, _paramViews, _gradViews, inputs.Select(i => i.View).ToArray(), Device.GroupSize, Device.Workers, _gradShifts, rowsPerWorker);
+        int rowsPerWorker = Math.Max(1, Device.MinElementsPerThread / sizes.Max());
+        var views = new StepViews<T>(ws, ws.Sizes, _hypers, _paramViews, _gradViews, inputs.Select(i => i.View).ToArray(), Device.GroupSize, Device.Workers, _gradShifts, rowsPerWorker);
+        views.SetMemories(memories?.Select(m => m.View).ToArray() ?? Array.Empty<ArrayView<T>>());
+        for (int k = 0; k < memoryRows.Length; k++) ws.Lengths[Spec.Memories![k].SeqDim].CopyFromCPU(memoryRows[k]);
         FillMasks(ws, training);
         DropWeights(ws, training);
         for (int s = 0; s < Spec.States.Length; s++)
         {
+            // A state over a memory's positions is written only up to each row's length: its padding stays zero.
+            if (Spec.IsSeqDim(Spec.States[s].Dim)) ws.States[s].MemSetToZero();
             var slot0 = ws.Slot(ws.States[s], 0, ws.StateWidth[s]);
             if (initialState is null) slot0.MemSetToZero();
             else initialState[s].View.CopyTo(slot0);
@@ -77,6 +90,15 @@ public partial class RnnLayer<T>
             int width = Sizes[Spec.Inputs[group.Index].Dim];
             _gemm!.Run(false, true, steps * batch, ws.GroupWidth[g], width, Scalar<T>.One, inputs[group.Index].View, width, Weights(group), width, Scalar<T>.Zero, ws.GemmOut[g], ws.GroupWidth[g]);
         }
+        // Memory products (U m_s for every position): once per sequence, [B·S, E] × Wᵀ.
+        for (int g = 0; g < Spec.Groups.Length; g++)
+        {
+            var group = Spec.Groups[g];
+            if (group.Operand != GemmOperand.Memory) continue;
+            var memory = Spec.Memories![group.Index];
+            int width = sizes[memory.Dim], rows = batch * sizes[memory.SeqDim];
+            _gemm!.Run(false, true, rows, ws.GroupWidth[g], width, Scalar<T>.One, memories![group.Index].View, width, Weights(group), width, Scalar<T>.Zero, ws.GemmOut[g], ws.GroupWidth[g]);
+        }
 
         PackWeights(ws, backward: false);
         int outState = Spec.OutputState, outWidth = ws.StateWidth[outState];
@@ -88,7 +110,7 @@ public partial class RnnLayer<T>
             : null;
         // Recording the cell's equations (inference only): every probe gets a [T, B, d] buffer the probed kernels write.
         var probes = !training && _recording is { Count: > 0 } && Spec.Probes is { } specs
-            ? specs.Select(p => Tensor<T>.Rent(Device, false, steps, batch, Sizes[p.Dim])).ToArray()
+            ? specs.Select(p => Tensor<T>.Rent(Device, Spec.IsSeqDim(p.Dim), steps, batch, sizes[p.Dim])).ToArray()
             : null;
         views.Probes = probes?.Select(p => p.View).ToArray();
         for (int t = 0; t < steps; t++)
@@ -124,8 +146,46 @@ public partial class RnnLayer<T>
             for (int s = 0; s < final.Length; s++) views.NextState(s).CopyTo(final[s].View);
         }
         if (probes is not null) TakeRecording(probes, steps, batch);
-        var context = training ? new RnnContext<T>(this, ws, views, inputs.ToArray(), full ? null : lengths!.ToArray()) : null;
+        var context = training ? new RnnContext<T>(this, ws, views, inputs.ToArray(), full ? null : lengths!.ToArray(), memories?.ToArray() ?? Array.Empty<Tensor<T>>()) : null;
         return new RnnResult<T>(output, final, context, sequences);
+    }
+
+    /// <summary>Checks the memories against the cell's [Memory] properties and returns each one's length per row (all full when
+    /// none were given).</summary>
+    private int[][] CheckMemories(IReadOnlyList<Tensor<T>>? memories, IReadOnlyList<int[]?>? memoryLengths, int batch)
+    {
+        var specs = Spec.Memories ?? Array.Empty<MemorySpec>();
+        if (specs.Length == 0)
+        {
+            if (memories is { Count: > 0 }) throw new ArgumentException($"{Spec.Name} has no [Memory] to attend over, but {memories.Count} memories were given.", nameof(memories));
+            return Array.Empty<int[]>();
+        }
+        if (memories is null || memories.Count != specs.Length)
+            throw new ArgumentException($"{Spec.Name} attends over {specs.Length} memory(ies) ({string.Join(", ", specs.Select(m => m.Name))}), each [B, S, features]; " +
+                                        $"{(memories is null ? "none were" : memories.Count + " were")} given.", nameof(memories));
+        if (memoryLengths is not null && memoryLengths.Count != specs.Length)
+            throw new ArgumentException($"Give one length array per memory ({specs.Length}), or null for full rows; {memoryLengths.Count} were given.", nameof(memoryLengths));
+        var rows = new int[specs.Length][];
+        for (int k = 0; k < specs.Length; k++)
+        {
+            var m = memories[k];
+            CheckTensor(m, $"memory {specs[k].Name}");
+            int width = Sizes[specs[k].Dim];
+            if (m.Shape.Length != 3 || m.Shape[0] != batch || m.Shape[1] < 1 || (width > 0 && m.Shape[2] != width))
+                throw new ArgumentException($"{Spec.Name} expects memory {specs[k].Name} [{batch}, S, {(width > 0 ? width.ToString() : Spec.Dims[specs[k].Dim])}] " +
+                                            $"(batch, positions, {Spec.Dims[specs[k].Dim]}; batch-major), but got {m.ShapeText}.", nameof(memories));
+            int positions = m.Shape[1];
+            var lengths = memoryLengths?[k] ?? Enumerable.Repeat(positions, batch).ToArray();
+            if (lengths.Length != batch) throw new ArgumentException($"Memory {specs[k].Name} needs one length per batch row ({batch}), but {lengths.Length} were given.", nameof(memoryLengths));
+            for (int b = 0; b < batch; b++)
+                if (lengths[b] < 1 || lengths[b] > positions)
+                    throw new ArgumentOutOfRangeException(nameof(memoryLengths), $"Row {b} of memory {specs[k].Name} has length {lengths[b]}; a length is between 1 and the memory's {positions} positions (an empty source has nothing to attend to).");
+            for (int j = 0; j < k; j++)
+                if (specs[j].SeqDim == specs[k].SeqDim && (memories[j].Shape[1] != positions || !rows[j].AsSpan().SequenceEqual(lengths)))
+                    throw new ArgumentException($"Memories {specs[j].Name} and {specs[k].Name} share positions {Spec.Dims[specs[k].SeqDim]}, so they need the same length and lengths.", nameof(memories));
+            rows[k] = lengths;
+        }
+        return rows;
     }
 
     /// <summary>Adds this pass's values of the recorded equations to <see cref="Recorded"/>, one [B, d] array per step, and gives the
@@ -226,7 +286,7 @@ public partial class RnnLayer<T>
         for (int g = 0; g < Spec.Groups.Length; g++)
         {
             var group = Spec.Groups[g];
-            if (group.Segment != segment || group.Operand == GemmOperand.Input) continue;
+            if (group.Segment != segment || group.Operand is GemmOperand.Input or GemmOperand.Memory) continue;
             if (group.Operand == GemmOperand.State && !includeState) continue;
             var (operand, width) = group.Operand == GemmOperand.State
                 ? (views.State(group.Index), ws.StateWidth[group.Index])
@@ -244,7 +304,7 @@ public partial class RnnLayer<T>
         for (int g = 0; g < Spec.Groups.Length; g++)
         {
             var group = Spec.Groups[g];
-            if (group.Operand == GemmOperand.Input) continue;
+            if (group.Operand is GemmOperand.Input or GemmOperand.Memory) continue;
             int width = group.Operand == GemmOperand.State ? ws.StateWidth[group.Index] : ws.IntermediateWidth[group.Index];
             var w = (float*)Weights(g, ws).LoadEffectiveAddressAsPtr();
             if (backward) PackedGemm.Pack(_backwardPacks[g], w, ws.GroupWidth[g], width, width, transposed: false);

@@ -17,15 +17,18 @@ public partial class RnnLayer<T>
         return Forward(new[] { input }, initialState, lengths, stateSequences);
     }
 
-    /// <summary>The layer over one sequence per [Input] of its cell (in declaration order), as one tape operation.</summary>
-    public RecurrentOutput<T> Forward(IReadOnlyList<Var<T>> inputs, IReadOnlyList<Var<T>>? initialState, int[]? lengths = null, bool stateSequences = false)
+    /// <summary>The layer over one sequence per [Input] of its cell (in declaration order), as one tape operation. A cell with
+    /// [Memory] properties (attention) reads one <see cref="SequenceMemory{T}"/> each, and the memories receive their gradients.</summary>
+    public RecurrentOutput<T> Forward(IReadOnlyList<Var<T>> inputs, IReadOnlyList<Var<T>>? initialState, int[]? lengths = null, bool stateSequences = false,
+        IReadOnlyList<SequenceMemory<T>>? memories = null)
     {
         if (inputs.Count == 0) throw new ArgumentException("Give the layer its input.", nameof(inputs));
         var tape = inputs[0].Tape;
         var xs = inputs.Select(x => Ops.To(x, Device)).ToArray();
         foreach (var x in xs)
             if (x.Shape.Length != 3) throw new ArgumentException($"{Spec.Name} runs over sequences [T, B, features], not {x.Value.ShapeText}.", nameof(inputs));
-        if (!IsBuilt) TakeInputSizes(xs.Select(x => x.Features).ToArray());
+        var ms = memories?.Select(m => Ops.To(m.Values, Device)).ToArray();
+        if (!IsBuilt) TakeInputSizes(xs.Select(x => x.Features).ToArray(), ms?.Where(m => m.Shape.Length == 3).Select(m => m.Shape[2]).ToArray());
         int batch = xs[0].Shape[1];
         var init = initialState?.Select(s => Ops.To(s, Device)).ToArray();
         if (init is null && LearnsInitialState) init = _initialState.Select(p => Ops.BroadcastRows(tape.Parameter(p), batch)).ToArray();
@@ -34,11 +37,12 @@ public partial class RnnLayer<T>
         // The cell's own masks (and zoneout's and weight-drop's) come from the tape's generator, so a resumed run draws what an
         // uninterrupted one would.
         if (training && DrawsMasks) SeedMasks(tape.Rng.NextUInt64());
-        bool requiresGrad = training && (xs.Any(x => x.RequiresGrad) || init?.Any(s => s.RequiresGrad) == true || _learned.Any(p => !p.Frozen));
+        bool requiresGrad = training && (xs.Any(x => x.RequiresGrad) || init?.Any(s => s.RequiresGrad) == true || ms?.Any(m => m.RequiresGrad) == true || _learned.Any(p => !p.Frozen));
         // A training pass keeps every step's activations for the backward pass, and draws the cell's dropout masks for every step:
         // so does a frozen layer's, which needs no backward pass but still drops out.
         bool dropsOut = training && DrawsMasks;
-        var result = Run(xs.Select(x => x.Value).ToArray(), init?.Select(s => s.Value).ToArray(), requiresGrad || dropsOut, lengths, stateSequences);
+        var result = Run(xs.Select(x => x.Value).ToArray(), init?.Select(s => s.Value).ToArray(), requiresGrad || dropsOut, lengths, stateSequences,
+            ms?.Select(m => m.Value).ToArray(), memories?.Select(m => m.Lengths).ToArray());
         var output = tape.Result(result.Output, requiresGrad);
         var final = result.FinalState.Select(f => tape.Result(f, requiresGrad)).ToArray();
         var sequences = result.StateSequences?.Select(s => s is null ? null : tape.Result(s, requiresGrad)).ToArray();
@@ -53,8 +57,14 @@ public partial class RnnLayer<T>
         tape.Record(() =>
         {
             var dOut = output.Grad ?? Tensor<T>.Rent(Device, true, output.Shape);
-            var (dInputs, dInitial) = Backward(context, dOut, final.Select(f => f.Grad).ToArray(), sequences?.Select(s => s?.Grad).ToArray(),
-                xs.Select(x => x.RequiresGrad).ToArray(), wantInitial: init?.Any(s => s.RequiresGrad) == true);
+            var (dInputs, dInitial, dMemories) = Backward(context, dOut, final.Select(f => f.Grad).ToArray(), sequences?.Select(s => s?.Grad).ToArray(),
+                xs.Select(x => x.RequiresGrad).ToArray(), wantInitial: init?.Any(s => s.RequiresGrad) == true, wantMemories: ms?.Any(m => m.RequiresGrad) == true);
+            for (int k = 0; k < dMemories.Length; k++)
+                if (dMemories[k] is { } g)
+                {
+                    if (ms![k].RequiresGrad) ms[k].AddGrad(g, adopt: true);
+                    else g.Dispose();
+                }
             if (output.Grad is null) dOut.Dispose();
             for (int k = 0; k < dInputs.Length; k++)
                 if (dInputs[k] is { } g) xs[k].AddGrad(g, adopt: true);
@@ -74,3 +84,8 @@ public partial class RnnLayer<T>
     /// <summary>The output sequence, from zeros (or the learned initial state).</summary>
     public Var<T> Forward(Var<T> x) => Forward(x, null).Output;
 }
+
+/// <summary>A sequence a layer attends over (a [Memory] of its cell): <paramref name="Values"/> [B, S, E], batch-major (each row's
+/// positions together; <see cref="Ops.BatchMajor{T}"/> turns an encoder's [S, B, E] output around), and each row's number of positions
+/// (null: every row has all S). Positions past a row's length are padding that attention never reads.</summary>
+public sealed record SequenceMemory<T>(Var<T> Values, int[]? Lengths = null) where T : unmanaged;

@@ -56,10 +56,12 @@ public partial class RnnLayer<T> : Part, IRecurrent<T> where T : unmanaged
         _loadProgram = loadProgram;
         _seed = seed;
         LearnsInitialState = learnInitialState;
-        // A dimension only inputs have (In, or the width of a second input) may be left to the first call.
-        var inputDims = Spec.Inputs.Select(p => p.Dim).ToHashSet();
+        // A dimension only inputs and memories have (In, the width of a second input, a memory's features) may be left to the first
+        // call; a memory's positions are sized by each call.
+        var inputDims = Spec.Inputs.Select(p => p.Dim).Concat((Spec.Memories ?? Array.Empty<MemorySpec>()).Select(m => m.Dim)).ToHashSet();
         Sizes = Spec.Dims.Select((d, i) => d switch
         {
+            _ when Spec.IsSeqDim(i) => 0,
             "In" => inputSize ?? 0,
             "Hidden" => hiddenSize,
             _ => dims is not null && dims.TryGetValue(d, out var n) ? n
@@ -70,7 +72,7 @@ public partial class RnnLayer<T> : Part, IRecurrent<T> where T : unmanaged
         }).ToArray();
         for (int i = 0; i < Sizes.Length; i++)
         {
-            if (Sizes[i] == 0 && inputDims.Contains(i) && (Spec.Dims[i] != "In" || inputSize is null)) continue;
+            if (Spec.IsSeqDim(i) || Sizes[i] == 0 && inputDims.Contains(i) && (Spec.Dims[i] != "In" || inputSize is null)) continue;
             if (Spec.MinSizes is { } min && Sizes[i] < min[i])
                 throw new ArgumentOutOfRangeException(nameof(dims), $"{Spec.Name} reads element {min[i] - 1} of its {Spec.Dims[i]} vectors, so {Spec.Dims[i]} needs at least {min[i]} elements, not {Sizes[i]}.");
             if (Sizes[i] <= 0) throw new ArgumentOutOfRangeException(Spec.Dims[i] == "In" ? nameof(inputSize) : Spec.Dims[i] == "Hidden" ? nameof(hiddenSize) : nameof(dims),
@@ -80,14 +82,17 @@ public partial class RnnLayer<T> : Part, IRecurrent<T> where T : unmanaged
         _zoneout = new double[Spec.States.Length];
         if (hypers is not null) foreach (var (name, value) in hypers) SetHyper(name, value);
         _maskRng = new Rng((ulong)seed * 0x9E3779B97F4A7C15UL + 1);
-        if (Sizes.All(n => n > 0)) Build();
+        if (SizesKnown) Build();
     }
+
+    /// <summary>Whether every dimension the parameters need has a size (a memory's positions are sized per call and need none).</summary>
+    private bool SizesKnown => Enumerable.Range(0, Sizes.Length).All(i => Spec.IsSeqDim(i) || Sizes[i] > 0);
 
     public new Device Device => base.Device!;
     public CellSpec Spec { get; }
 
     /// <summary>The size of each of the cell's dimensions, in <see cref="CellSpec.Dims"/> order (an input's dimension is 0 until the
-    /// first call when it was not given).</summary>
+    /// first call when it was not given; a memory's positions are 0: each call has its own).</summary>
     public int[] Sizes { get; }
 
     /// <summary>Whether the parameters exist (every input's size is known).</summary>
@@ -115,10 +120,18 @@ public partial class RnnLayer<T> : Part, IRecurrent<T> where T : unmanaged
     private InvalidOperationException NotBuilt() => new(
         $"This {Spec.Name} layer takes its input size from its first call, so it has no parameters yet; run it once or give inputSize.");
 
-    /// <summary>Takes the sizes of the inputs' dimensions from the first call's inputs [T, B, width] and builds the parameters;
-    /// later calls must agree.</summary>
-    private void TakeInputSizes(IReadOnlyList<int> widths)
+    /// <summary>Takes the sizes of the inputs' dimensions from the first call's inputs [T, B, width] (and the memories' features from
+    /// its memories [B, S, width]) and builds the parameters; later calls must agree.</summary>
+    private void TakeInputSizes(IReadOnlyList<int> widths, IReadOnlyList<int>? memoryWidths = null)
     {
+        var memories = Spec.Memories ?? Array.Empty<MemorySpec>();
+        for (int k = 0; k < memories.Length && memoryWidths is not null && k < memoryWidths.Count; k++)
+        {
+            int dim = memories[k].Dim;
+            if (Sizes[dim] == 0) Sizes[dim] = memoryWidths[k];
+            else if (Sizes[dim] != memoryWidths[k])
+                throw new ArgumentException($"{Spec.Name} expects memory {memories[k].Name} [B, S, {Sizes[dim]}] (batch, positions, {Spec.Dims[dim]}), but got width {memoryWidths[k]}.");
+        }
         if (widths.Count != Spec.Inputs.Length)
             throw new ArgumentException($"{Spec.Name} reads {Spec.Inputs.Length} input(s) ({string.Join(", ", Spec.Inputs.Select(p => p.Name))}), but {widths.Count} were given.");
         for (int k = 0; k < widths.Count; k++)
@@ -128,7 +141,7 @@ public partial class RnnLayer<T> : Part, IRecurrent<T> where T : unmanaged
             else if (Sizes[dim] != widths[k])
                 throw new ArgumentException($"{Spec.Name} expects input {Spec.Inputs[k].Name} [T, B, {Sizes[dim]}] (steps, batch, {Spec.Dims[dim]}), but got width {widths[k]}.");
         }
-        if (!IsBuilt) Build();
+        if (!IsBuilt && SizesKnown) Build();
     }
 
     /// <summary>Allocates and initializes the parameters once the input size is known.</summary>
@@ -328,22 +341,22 @@ public partial class RnnLayer<T> : Part, IRecurrent<T> where T : unmanaged
 
     /// <summary>A workspace for (steps, batch): the inference one is kept; training ones come from a free list and go back to it when
     /// the backward pass (or the result's owner) is done with them.</summary>
-    private RnnWorkspace<T> TakeWorkspace(int steps, int batch, bool training)
+    private RnnWorkspace<T> TakeWorkspace(int steps, int batch, bool training, int[] sizes)
     {
         if (!training)
         {
-            if (_inferenceWorkspace is { } w && w.Steps == steps && w.Batch == batch) return w;
+            if (_inferenceWorkspace is { } w && w.Steps == steps && w.Batch == batch && w.Sizes.AsSpan().SequenceEqual(sizes)) return w;
             _inferenceWorkspace?.Dispose();
-            return _inferenceWorkspace = new RnnWorkspace<T>(Device, Spec, Sizes, steps, batch, training: false);
+            return _inferenceWorkspace = new RnnWorkspace<T>(Device, Spec, sizes, steps, batch, training: false);
         }
-        int i = _freeWorkspaces.FindIndex(w => w.Steps == steps && w.Batch == batch);
+        int i = _freeWorkspaces.FindIndex(w => w.Steps == steps && w.Batch == batch && w.Sizes.AsSpan().SequenceEqual(sizes));
         if (i >= 0)
         {
             var w = _freeWorkspaces[i];
             _freeWorkspaces.RemoveAt(i);
             return w;
         }
-        return new RnnWorkspace<T>(Device, Spec, Sizes, steps, batch, training: true);
+        return new RnnWorkspace<T>(Device, Spec, sizes, steps, batch, training: true);
     }
 
     internal void ReturnWorkspace(RnnWorkspace<T> ws)

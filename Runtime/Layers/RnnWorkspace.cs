@@ -23,6 +23,7 @@ internal sealed class RnnWorkspace<T> : IDisposable where T : unmanaged
         Steps = steps;
         Batch = batch;
         Training = training;
+        Sizes = (int[])sizes.Clone();
         StateWidth = spec.States.Select(s => sizes[s.Dim]).ToArray();
         GroupWidth = spec.Groups.Select(g => Enumerable.Range(g.FirstParam, g.ParamCount).Sum(p => sizes[spec.Params[p].Rows])).ToArray();
         IntermediateWidth = spec.Intermediates.Select(i => sizes[i.Dim]).ToArray();
@@ -36,16 +37,29 @@ internal sealed class RnnWorkspace<T> : IDisposable where T : unmanaged
             return buffer.View;
         }
 
+        ArrayView<int> AllocInts(long length)
+        {
+            var buffer = device.Allocate<int>(length);
+            _owned.Add(buffer);
+            return buffer.View;
+        }
+
         States = StateWidth.Select(w => Alloc((long)stateSlots * batch * w)).ToArray();
         _allSteps = spec.Groups.Select(g => g.Operand == GemmOperand.Input).ToArray();
-        GemmOut = spec.Groups.Select((g, i) => Alloc((long)(_allSteps[i] ? steps : stepSlots) * batch * GroupWidth[i])).ToArray();
+        // A memory product is one [B, S, width] block for the whole sequence.
+        IsMemoryGroup = spec.Groups.Select(g => g.Operand == GemmOperand.Memory).ToArray();
+        long Rows(int g) => IsMemoryGroup[g] ? (long)batch * sizes[spec.Memories![spec.Groups[g].Index].SeqDim] : (long)(_allSteps[g] ? steps : stepSlots) * batch;
+        GemmOut = spec.Groups.Select((g, i) => Alloc(Rows(i) * GroupWidth[i])).ToArray();
+        var memories = spec.Memories ?? Array.Empty<MemorySpec>();
+        Lengths = Enumerable.Range(0, sizes.Length).Select(d => spec.IsSeqDim(d) ? AllocInts(batch) : default).ToArray();
         Intermediates = IntermediateWidth.Select(w => Alloc((long)stepSlots * batch * w)).ToArray();
         int widest = sizes.DefaultIfEmpty(1).Max();
         Scratch = Enumerable.Range(0, spec.ScratchSlots).Select(_ => Alloc((long)batch * widest)).ToArray();
         MaskWidth = (spec.Masks ?? Array.Empty<MaskSpec>()).Select(m => sizes[m.Dim]).ToArray();
         Masks = MaskWidth.Select(w => Alloc((long)stepSlots * batch * w)).ToArray();
         if (!training) return;
-        GemmOutGrad = GroupWidth.Select(w => Alloc((long)steps * batch * w)).ToArray();
+        GemmOutGrad = GroupWidth.Select((w, g) => Alloc((IsMemoryGroup[g] ? Rows(g) : (long)steps * batch) * w)).ToArray();
+        MemoryGrad = memories.Select(m => Alloc((long)batch * sizes[m.SeqDim] * sizes[m.Dim])).ToArray();
         IntermediateGrad = IntermediateWidth.Select(w => Alloc((long)batch * w)).ToArray();
         StateGradA = StateWidth.Select(w => Alloc((long)batch * w)).ToArray();
         StateGradB = StateWidth.Select(w => Alloc((long)batch * w)).ToArray();
@@ -54,6 +68,13 @@ internal sealed class RnnWorkspace<T> : IDisposable where T : unmanaged
 
     public int Steps { get; }
     public int Batch { get; }
+    /// <summary>The sizes of the cell's dimensions in this workspace (a memory's positions: the longest row's, this call's).</summary>
+    public int[] Sizes { get; }
+    public bool[] IsMemoryGroup { get; }
+    /// <summary>Per dimension that counts a memory's positions, each batch row's length [B] (default elsewhere).</summary>
+    public ArrayView<int>[] Lengths { get; }
+    /// <summary>The gradient of each memory [B, S, E], accumulated over the steps (training only).</summary>
+    public ArrayView<T>[] MemoryGrad { get; } = Array.Empty<ArrayView<T>>();
     public bool Training { get; }
     public int[] StateWidth { get; }
     public int[] GroupWidth { get; }

@@ -12,6 +12,7 @@ public sealed unsafe class StepViews<T> where T : unmanaged
     private readonly T[] _hypers;
     private readonly ArrayView<T>[] _params, _grads;
     private readonly ArrayView<T>[] _inputs;
+    private ArrayView<T>[] _memories = Array.Empty<ArrayView<T>>();
     private ArrayView<T> _outputGrad;
     private int _outputWidth;
 
@@ -59,8 +60,17 @@ public sealed unsafe class StepViews<T> where T : unmanaged
     public ArrayView<T> InputGrad(int i) => _ws.Slot(_ws.InputGrad[i], Step, InputWidth(i));
     public ArrayView<T> State(int s) => _ws.Slot(_ws.States[s], _ws.StateSlot(Step), _ws.StateWidth[s]);
     public ArrayView<T> NextState(int s) => _ws.Slot(_ws.States[s], _ws.StateSlot(Step + 1), _ws.StateWidth[s]);
-    public ArrayView<T> GemmOut(int g) => _ws.Slot(_ws.GemmOut[g], _ws.GemmSlot(g, Step), _ws.GroupWidth[g]);
-    public ArrayView<T> GemmOutGrad(int g) => _ws.Slot(_ws.GemmOutGrad[g], Step, _ws.GroupWidth[g]);
+    public ArrayView<T> GemmOut(int g) => _ws.IsMemoryGroup[g] ? _ws.GemmOut[g] : _ws.Slot(_ws.GemmOut[g], _ws.GemmSlot(g, Step), _ws.GroupWidth[g]);
+    public ArrayView<T> GemmOutGrad(int g) => _ws.IsMemoryGroup[g] ? _ws.GemmOutGrad[g] : _ws.Slot(_ws.GemmOutGrad[g], Step, _ws.GroupWidth[g]);
+
+    /// <summary>Memory k, whole [B, S, E] (the same at every step).</summary>
+    public ArrayView<T> Memory(int k) => _memories[k];
+    /// <summary>The gradient of memory k [B, S, E], which every step adds to.</summary>
+    public ArrayView<T> MemoryGrad(int k) => _ws.MemoryGrad[k];
+    /// <summary>Each batch row's number of positions of dimension <paramref name="dim"/> (a memory's positions) [B].</summary>
+    public ArrayView<int> Lengths(int dim) => _ws.Lengths[dim];
+
+    internal void SetMemories(ArrayView<T>[] memories) => _memories = memories;
     public ArrayView<T> Intermediate(int i) => _ws.Slot(_ws.Intermediates[i], _ws.StepSlot(Step), _ws.IntermediateWidth[i]);
     public ArrayView<T> IntermediateGrad(int i) => _ws.IntermediateGrad[i];
     public ArrayView<T> StateGrad(int s) => Flip ? _ws.StateGradB[s] : _ws.StateGradA[s];
@@ -77,6 +87,8 @@ public sealed unsafe class StepViews<T> where T : unmanaged
 
     /// <summary>The host address of a view (CPU device only: its buffers are host memory).</summary>
     public T* Ptr(ArrayView<T> view) => (T*)view.LoadEffectiveAddressAsPtr();
+    /// <summary>The host address of a view of lengths (CPU device only).</summary>
+    public int* Ptr(ArrayView<int> view) => (int*)view.LoadEffectiveAddressAsPtr();
 
     /// <summary>Runs a native CPU kernel over the batch rows, split over the device's threads when the batch is large enough;
     /// each thread adds its parameter gradients into its own buffer (shifted by <c>gradShift</c>), summed after the backward pass.</summary>

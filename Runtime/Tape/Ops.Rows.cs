@@ -49,6 +49,24 @@ public static partial class Ops
         return GatherRows(x, map, x.Shape);
     }
 
+    /// <summary>Sequences [T, B, F] (time-major, as recurrent layers read and write them) as [B, T, F] (batch-major: each sequence's
+    /// steps together, as attention reads a memory). The gradient goes back through the same permutation.</summary>
+    public static Var<T> BatchMajor<T>(Var<T> x) where T : unmanaged => SwapLeadingAxes(x, "BatchMajor");
+
+    /// <summary>[B, T, F] back to [T, B, F]: the inverse of <see cref="BatchMajor{T}"/>.</summary>
+    public static Var<T> TimeMajor<T>(Var<T> x) where T : unmanaged => SwapLeadingAxes(x, "TimeMajor");
+
+    private static Var<T> SwapLeadingAxes<T>(Var<T> x, string name) where T : unmanaged
+    {
+        if (x.Shape.Length != 3) throw new ArgumentException($"{name} takes a 3-axis tensor, not {x.Value.ShapeText}.", nameof(x));
+        int a = x.Shape[0], b = x.Shape[1];
+        var map = new int[a * b];
+        for (int i = 0; i < a; i++)
+            for (int j = 0; j < b; j++)
+                map[j * a + i] = i * b + j;
+        return GatherRows(x, map, new[] { b, a, x.Shape[2] });
+    }
+
     /// <summary>Checks per-sequence lengths against [T, B] (null: every sequence is T long).</summary>
     internal static int[] CheckLengths(int[]? lengths, int steps, int batch)
     {

@@ -88,12 +88,33 @@ public class GradientCheckTests
         _out.WriteLine($"{typeof(TCell).Name} on {device}: {count} gradient checks over {rnn.Layout.Count} parameters, the input and {rnn.Spec.States.Length} state(s)");
     }
 
-    /// <summary>Checks every gradient of <paramref name="rnn"/> on random data; returns how many comparisons were made.</summary>
-    internal static int CheckLayer<TCell>(Rnn<TCell, double> rnn, int steps, int batch, int seed) where TCell : IRnnCell
+    /// <summary>Checks every gradient of <paramref name="rnn"/> on random data; returns how many comparisons were made. A cell with
+    /// [Memory] properties attends over random memories of <paramref name="positions"/> positions whose rows have different lengths;
+    /// their padding holds large garbage, which must neither change the loss nor receive any gradient.</summary>
+    internal static int CheckLayer<TCell>(Rnn<TCell, double> rnn, int steps, int batch, int seed, int positions = 5) where TCell : IRnnCell
     {
         var device = rnn.Device;
         var rng = new Random(seed);
-        int input = rnn.InputSize;
+        var spec = rnn.Spec;
+        var memorySpecs = spec.Memories ?? Array.Empty<MemorySpec>();
+        // Row lengths: full, 1, and values between (a softmax over one position, and rows that stop early).
+        var rowLengths = Enumerable.Range(0, batch).Select(b => b == 0 ? positions : b == 1 ? 1 : 1 + rng.Next(positions)).ToArray();
+        var widths = memorySpecs.Select(m => rnn.Sizes[m.Dim] > 0 ? rnn.Sizes[m.Dim] : 3 + seed % 3).ToArray();
+        var memory = memorySpecs.Select((_, k) =>
+        {
+            var m = TestData.Gaussian(rng, batch * positions * widths[k]);
+            for (int b = 0; b < batch; b++)
+                for (int p = rowLengths[b]; p < positions; p++)
+                    for (int e = 0; e < widths[k]; e++) m[(b * positions + p) * widths[k] + e] = 1e6 * (1 + e);
+            return m;
+        }).ToArray();
+        int input = rnn.InputSize > 0 ? rnn.InputSize : 3;
+        if (!rnn.IsBuilt)
+        {
+            // Build the parameters: the memory's features come with the first call.
+            using var warm = RunOnce(rnn, TestData.Gaussian(rng, steps * batch * input), steps, batch, input, null, memory, widths, positions, rowLengths);
+        }
+        input = rnn.InputSize;
         // Move every parameter off its initializer (biases start at zero, gains at one) so no term hides.
         var theta = rnn.GetAllParameters();
         var noise = TestData.Gaussian(rng, theta.Length, 0.3);
@@ -101,20 +122,17 @@ public class GradientCheckTests
         rnn.SetAllParameters(theta);
         foreach (var hyper in rnn.Spec.Hypers) rnn.SetHyper(hyper.Name, 0.7);
 
-        var spec = rnn.Spec;
+        int StateWidth(int s) => spec.IsSeqDim(spec.States[s].Dim) ? positions : rnn.Sizes[spec.States[s].Dim];
         var x = TestData.Gaussian(rng, steps * batch * input);
-        var s0 = spec.States.Select(s => TestData.Gaussian(rng, batch * rnn.Sizes[s.Dim], 0.5)).ToArray();
+        var s0 = spec.States.Select((_, s) => TestData.Gaussian(rng, batch * StateWidth(s), 0.5)).ToArray();
         var wOut = TestData.Gaussian(rng, steps * batch * rnn.OutputSize);
-        var wState = spec.States.Select(s => TestData.Gaussian(rng, batch * rnn.Sizes[s.Dim])).ToArray();
+        var wState = spec.States.Select((_, s) => TestData.Gaussian(rng, batch * StateWidth(s))).ToArray();
 
-        double Loss(double[] xs, double[][] states)
+        double Loss(double[] xs, double[][] states, double[][] memories)
         {
-            using var xt = Tensor<double>.FromArray(device, xs, steps, batch, input);
-            var init = states.Select((s, k) => Tensor<double>.FromArray(device, s, batch, rnn.Sizes[spec.States[k].Dim])).ToArray();
             // Training mode with the same dropout masks every time (cells with Dropout), so the loss is a fixed function.
             rnn.SeedMasks(77);
-            using var result = rnn.Forward(xt, init, training: true);
-            foreach (var t in init) t.Dispose();
+            using var result = RunOnce(rnn, xs, steps, batch, input, states, memories, widths, positions, rowLengths);
             double loss = TestData.Dot(result.Output.ToArray(), wOut);
             for (int k = 0; k < states.Length; k++) loss += TestData.Dot(result.FinalState[k].ToArray(), wState[k]);
             return loss;
@@ -123,18 +141,17 @@ public class GradientCheckTests
         // Analytic gradients.
         rnn.ZeroGrad();
         double[] dx;
-        double[][] ds0;
-        using (var xt = Tensor<double>.FromArray(device, x, steps, batch, input))
+        double[][] ds0, dm;
+        rnn.SeedMasks(77);
+        using (var result = RunOnce(rnn, x, steps, batch, input, s0, memory, widths, positions, rowLengths))
         {
-            var init = s0.Select((s, k) => Tensor<double>.FromArray(device, s, batch, rnn.Sizes[spec.States[k].Dim])).ToArray();
-            rnn.SeedMasks(77);
-            using var result = rnn.Forward(xt, init, training: true);
             using var gOut = Tensor<double>.FromArray(device, wOut, steps, batch, rnn.OutputSize);
-            var gState = wState.Select((w, k) => Tensor<double>.FromArray(device, w, batch, rnn.Sizes[spec.States[k].Dim])).ToArray();
+            var gState = wState.Select((w, k) => Tensor<double>.FromArray(device, w, batch, StateWidth(k))).ToArray();
             using var grads = rnn.Backward(gOut, gState);
             dx = grads.Input.ToArray();
             ds0 = grads.InitialState.Select(g => g.ToArray()).ToArray();
-            foreach (var t in init.Concat(gState)) t.Dispose();
+            dm = grads.Memories.Select(g => g.ToArray()).ToArray();
+            foreach (var t in gState) t.Dispose();
         }
         var dTheta = rnn.GetAllGradients();
 
@@ -151,12 +168,14 @@ public class GradientCheckTests
             checkedCount++;
         }
 
-        // Each tensor: a few single entries and one random direction (which covers every entry at once).
-        void CheckTensor(string name, double[] value, double[] grad, Func<double[], double> loss)
+        // Each tensor: a few single entries and one random direction (which covers every entry at once), over the entries that exist.
+        void CheckTensor(string name, double[] value, double[] grad, Func<double[], double> loss, Func<int, bool>? exists = null)
         {
-            foreach (var k in Enumerable.Range(0, 3).Select(_ => rng.Next(value.Length)).Append(-1))
+            var picks = Enumerable.Range(0, value.Length).Where(exists ?? (_ => true)).ToArray();
+            foreach (var k in Enumerable.Range(0, 3).Select(_ => picks[rng.Next(picks.Length)]).Append(-1))
             {
-                var dir = k >= 0 ? Enumerable.Range(0, value.Length).Select(q => q == k ? 1.0 : 0.0).ToArray() : TestData.Gaussian(rng, value.Length);
+                var random = TestData.Gaussian(rng, value.Length);
+                var dir = Enumerable.Range(0, value.Length).Select(q => k >= 0 ? (q == k ? 1.0 : 0.0) : exists is null || exists(q) ? random[q] : 0).ToArray();
                 Compare(k >= 0 ? $"{name}[{k}]" : $"{name} (random direction)", TestData.Dot(grad, dir),
                     e => loss(value.Select((v, q) => v + e * dir[q]).ToArray()));
             }
@@ -169,17 +188,82 @@ public class GradientCheckTests
             CheckTensor(p.Name, value, grad, v =>
             {
                 rnn.SetParameter(p.Name, v);
-                double l = Loss(x, s0);
+                double l = Loss(x, s0, memory);
                 rnn.SetParameter(p.Name, value);
                 return l;
             });
         }
-        CheckTensor("input", x, dx, v => Loss(v, s0));
+        CheckTensor("input", x, dx, v => Loss(v, s0, memory));
         for (int s = 0; s < s0.Length; s++)
         {
             int state = s;
-            CheckTensor($"initial {spec.States[s].Name}", s0[s], ds0[s], v => Loss(x, s0.Select((o, q) => q == state ? v : o).ToArray()));
+            // A state over a memory's positions exists only up to each row's length.
+            Func<int, bool>? exists = spec.IsSeqDim(spec.States[s].Dim) ? q => q % positions < rowLengths[q / positions] : null;
+            CheckTensor($"initial {spec.States[s].Name}", s0[s], ds0[s], v => Loss(x, s0.Select((o, q) => q == state ? v : o).ToArray(), memory), exists);
+        }
+        for (int k = 0; k < memory.Length; k++)
+        {
+            int m = k, w = widths[k];
+            bool Exists(int q) => q / w % positions < rowLengths[q / w / positions];
+            CheckTensor($"memory {memorySpecs[k].Name}", memory[k], dm[k], v => Loss(x, s0, memory.Select((o, q) => q == m ? v : o).ToArray()), Exists);
+            // Padding: exactly no gradient, and no effect on the loss.
+            for (int q = 0; q < dm[k].Length; q++)
+                if (!Exists(q)) Assert.True(dm[k][q] == 0, $"{typeof(TCell).Name}: memory {memorySpecs[k].Name}'s padding [{q}] got gradient {dm[k][q]}");
+            var garbage = memory[k].Select((v, q) => Exists(q) ? v : -v).ToArray();
+            Assert.Equal(Loss(x, s0, memory), Loss(x, s0, memory.Select((o, q) => q == m ? garbage : o).ToArray()));
+            checkedCount++;
         }
         return checkedCount;
     }
+
+    /// <summary>One training forward of <paramref name="rnn"/> from the given data (initial states optional). The memories stay alive
+    /// with the result, and so does the input (a backward pass reads them); disposing the result gives everything back.</summary>
+    internal static Run RunOnce<TCell>(Rnn<TCell, double> rnn, double[] x, int steps, int batch, int input, double[][]? states,
+        double[][] memories, int[] widths, int positions, int[] rowLengths) where TCell : IRnnCell
+    {
+        var device = rnn.Device;
+        var xt = Tensor<double>.FromArray(device, x, steps, batch, input);
+        var init = states?.Select(s => Tensor<double>.FromArray(device, s, batch, s.Length / batch)).ToArray();
+        var mems = memories.Select((m, k) => Tensor<double>.FromArray(device, m, batch, positions, widths[k])).ToArray();
+        try
+        {
+            return new Run(rnn.Forward(new[] { xt }, init, training: true, memories: mems.Length > 0 ? mems : null,
+                memoryLengths: mems.Length > 0 ? mems.Select(_ => (int[]?)rowLengths).ToArray() : null), mems.Prepend(xt).ToArray());
+        }
+        finally
+        {
+            foreach (var t in init ?? Array.Empty<Tensor<double>>()) t.Dispose();
+        }
+    }
+
+    internal sealed record Run(RnnResult<double> Result, Tensor<double>[] Kept) : IDisposable
+    {
+        public Tensor<double> Output => Result.Output;
+        public Tensor<double>[] FinalState => Result.FinalState;
+        public void Dispose()
+        {
+            Result.Dispose();
+            foreach (var m in Kept) m.Dispose();
+        }
+    }
+}
+
+/// <summary>The shipped attention cells against finite differences (double, both CPU backends): every parameter, the input, every
+/// initial state and the memory, with rows of different source lengths whose padding must stay out of everything.</summary>
+public class AttentionGradientTests
+{
+    private readonly ITestOutputHelper _out;
+    public AttentionGradientTests(ITestOutputHelper output) => _out = output;
+
+    public static IEnumerable<object[]> Sizes => GradientCheckTests.Sizes;
+
+    private void Check<TCell>(string device, int t, int b, int i, int h, int seed) where TCell : IRnnCell
+    {
+        using var rnn = new Rnn<TCell, double>(TestDevices.ByName(device), i, h, new Dictionary<string, int> { ["Att"] = h + 1 }, seed: seed);
+        int count = GradientCheckTests.CheckLayer(rnn, t, b, seed, positions: 3 + seed);
+        _out.WriteLine($"{typeof(TCell).Name} on {device}: {count} gradient checks");
+    }
+
+    [Theory, MemberData(nameof(Sizes))]
+    public void BahdanauGru_gradients_match_finite_differences(string device, int t, int b, int i, int h, int seed) => Check<BahdanauGru>(device, t, b, i, h, seed);
 }

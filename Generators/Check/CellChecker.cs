@@ -23,6 +23,8 @@ internal sealed class CellChecker
     private readonly List<string> _inlining = new();
     // States whose Next(...) was written but whose value had an error (already reported): not "never updated" as well.
     private readonly HashSet<string> _attemptedUpdates = new();
+    // Equations whose value had an error (already reported): later uses of their names stay quiet instead of "unknown name".
+    private readonly HashSet<string> _failed = new();
     private readonly List<string> _dims = new();
     private readonly List<ParamInfo> _params = new();
     private readonly List<LinearInfo> _linears = new();
@@ -106,7 +108,7 @@ internal sealed class CellChecker
                 case LetStatement let:
                     _equation = let.Name;
                     int value = Eval(let.Value);
-                    if (value < 0) break;
+                    if (value < 0) { _failed.Add(let.Name); break; }
                     Declare(let.Name, value, let.Location);
                     Label(value, let.Name, let.Text);
                     Probe(value, let.Name);
@@ -223,6 +225,7 @@ internal sealed class CellChecker
             case NumberExpr n: return _g.Const(n.Value);
             case NameExpr n:
                 if (_env.TryGetValue(n.Name, out var id)) return id;
+                if (_failed.Contains(n.Name)) return -1;
                 Report(Descriptors.UnknownName, n.Location, n.Name);
                 return -1;
             case NextValueExpr nv:

@@ -142,6 +142,30 @@ public class AnalyzerTests
     public Task RCR0021_step_without_the_cell_attribute() =>
         Verify("public partial class {|RCR0021:Cell|} { " + Ports + " [Step] void Step() => Next(H, Tanh(Linear<Hidden>(X))); }");
 
+    private const string MemoryPorts = Ports + "[Memory] partial Seq<Src, Enc> M { get; }\n";
+
+    [Fact]
+    public Task RCR0022_memory_of_the_wrong_dimension() => Verify("[RnnCell] public partial class Cell { " + MemoryPorts +
+        " [Step] void Step() { var a = Softmax(Dot(M, H)); Next(H, Tanh(Linear<Hidden>(X, Context(a, M)))); } }",
+        new DiagnosticResult("RCR0022", DiagnosticSeverity.Error).WithSpan(6, 39, 6, 48)
+            .WithArguments("'Dot' scores a Seq<Src, Enc> against a Vec<Hidden>: the query needs the memory's features, Enc; project one of them (the memory with .Linear<Hidden>(), Luong's general score, or the query with Linear<Enc>(...))"));
+
+    [Fact]
+    public Task RCR0022_weights_over_features_not_positions() => Verify("[RnnCell] public partial class Cell { " + MemoryPorts +
+        " [Step] void Step() { var c = {|RCR0022:Context(Softmax(Linear<Hidden>(H)), M)|}; Next(H, Tanh(Linear<Hidden>(X, c))); } }");
+
+    [Fact]
+    public Task RCR0022_memory_that_is_not_a_sequence() => Verify("[RnnCell] public partial class Cell { " + Ports +
+        "[Memory] partial Vec<Enc> {|RCR0022:M|} { get; } [Step] void Step() { Next(H, Tanh(Linear<Hidden>(X))); } }");
+
+    [Fact]
+    public Task RCR0022_product_sized_by_positions() => Verify("[RnnCell] public partial class Cell { " + MemoryPorts +
+        " [Step] void Step() { var a = Softmax(Dot(M, Linear<Enc>(H))); Next(H, Tanh({|RCR0022:Linear<Hidden>(a)|} + Linear<Hidden>(X, Context(a, M)))); } }");
+
+    [Fact]
+    public Task RCR0023_weights_that_read_no_memory() => Verify("[RnnCell] public partial class Cell { " + MemoryPorts +
+        "[State] partial Vec<Src> Cov { get; } [Step] void Step() { var c = Context({|RCR0023:Softmax(Cov)|}, M); Next(H, Tanh(Linear<Hidden>(X, c))); Next(Cov, Cov); } }");
+
     /// <summary>Every file of Runtime/Cells, found on disk, so a new cell is checked without editing this list.</summary>
     public static IEnumerable<object[]> ShippedCells =>
         Directory.GetFiles(Path.Combine(GeneratorHarness.RepoRoot, "Runtime", "Cells"), "*.cs")

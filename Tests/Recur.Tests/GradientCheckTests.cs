@@ -266,4 +266,20 @@ public class AttentionGradientTests
 
     [Theory, MemberData(nameof(Sizes))]
     public void BahdanauGru_gradients_match_finite_differences(string device, int t, int b, int i, int h, int seed) => Check<BahdanauGru>(device, t, b, i, h, seed);
+    [Theory, MemberData(nameof(Sizes))]
+    public void BahdanauLstm_gradients_match_finite_differences(string device, int t, int b, int i, int h, int seed) => Check<BahdanauLstm>(device, t, b, i, h, seed);
+    [Theory, MemberData(nameof(Sizes))]
+    public void LuongDotLstm_gradients_match_finite_differences(string device, int t, int b, int i, int h, int seed) => Check<LuongDotLstm>(device, t, b, i, h, seed);
+    [Theory, MemberData(nameof(Sizes))]
+    public void LuongGeneralLstm_gradients_match_finite_differences(string device, int t, int b, int i, int h, int seed) => Check<LuongGeneralLstm>(device, t, b, i, h, seed);
+    [Theory, MemberData(nameof(Sizes))]
+    public void LuongConcatLstm_gradients_match_finite_differences(string device, int t, int b, int i, int h, int seed) => Check<LuongConcatLstm>(device, t, b, i, h, seed);
+    [Theory, MemberData(nameof(Sizes))]
+    public void LuongDotGru_gradients_match_finite_differences(string device, int t, int b, int i, int h, int seed) => Check<LuongDotGru>(device, t, b, i, h, seed);
+    [Theory, MemberData(nameof(Sizes))]
+    public void LuongGeneralGru_gradients_match_finite_differences(string device, int t, int b, int i, int h, int seed) => Check<LuongGeneralGru>(device, t, b, i, h, seed);
+    [Theory, MemberData(nameof(Sizes))]
+    public void LuongConcatGru_gradients_match_finite_differences(string device, int t, int b, int i, int h, int seed) => Check<LuongConcatGru>(device, t, b, i, h, seed);
+    [Theory, MemberData(nameof(Sizes))]
+    public void CoverageGru_gradients_match_finite_differences(string device, int t, int b, int i, int h, int seed) => Check<CoverageGru>(device, t, b, i, h, seed);
 }

@@ -1,0 +1,26 @@
+namespace Recur.Cells;
+
+/// <summary>A GRU decoder with Luong et al.'s (2015) global attention after the update, scored with the concat score <c>vᵀ tanh(W [h; m_s])</c> (the memory's half once per sequence): the context
+/// <c>c = Σ_s softmax(score)_s m_s</c> and the new state make the attentional state <c>h̃ = tanh(W [c; h])</c>, the layer's output, which
+/// the next step reads beside its input (input feeding). <see cref="A"/> holds the step's attention weights.</summary>
+[RnnCell]
+public partial class LuongConcatGru
+{
+    [Input] partial Vec<In> X { get; }
+    [Memory] partial Seq<Src, Enc> M { get; }
+    [State] partial Vec<Hidden> H { get; }
+    [State, Output] partial Vec<Hidden> Attn { get; }
+    [State] partial Vec<Src> A { get; }
+
+    [Step]
+    void Step()
+    {
+        var r = Sigmoid(Linear<Hidden>(X, Attn) + Linear<Hidden>(H));
+        var z = Sigmoid(Linear<Hidden>(X, Attn) + Linear<Hidden>(H));
+        var n = Tanh(Linear<Hidden>(X, Attn) + r * Linear<Hidden>(H));
+        Next(H, (1f - z) * n + z * H);
+        var a = Softmax(Dot(Tanh(M.Linear<Att>() + Linear<Att>(H.Next, bias: false)), Weight<Att>(name: "v")));
+        Next(A, a);
+        Next(Attn, Tanh(Linear<Hidden>(Context(a, M), H.Next, bias: false)));
+    }
+}

@@ -32,6 +32,48 @@ public static class CellCatalog
         ["GridLstm"] = (typeof(Cells.GridLstm), _ => null),
     };
 
+    /// <summary>The shipped attention decoders by (attention, cell): additive attention before the update, Luong's three scores after
+    /// it with input feeding, and coverage-aware additive attention.</summary>
+    private static readonly Dictionary<(string Attention, string Cell), Type> AttentionCells = new()
+    {
+        [("bahdanau", "Gru")] = typeof(Cells.BahdanauGru),
+        [("bahdanau", "Lstm")] = typeof(Cells.BahdanauLstm),
+        [("luong-dot", "Gru")] = typeof(Cells.LuongDotGru),
+        [("luong-dot", "Lstm")] = typeof(Cells.LuongDotLstm),
+        [("luong-general", "Gru")] = typeof(Cells.LuongGeneralGru),
+        [("luong-general", "Lstm")] = typeof(Cells.LuongGeneralLstm),
+        [("luong-concat", "Gru")] = typeof(Cells.LuongConcatGru),
+        [("luong-concat", "Lstm")] = typeof(Cells.LuongConcatLstm),
+        [("coverage", "Gru")] = typeof(Cells.CoverageGru),
+    };
+
+    /// <summary>The attention mechanisms shipped (for <see cref="CreateAttention{T}"/>).</summary>
+    public static IReadOnlyList<string> Attentions { get; } = AttentionCells.Keys.Select(k => k.Attention).Distinct().ToArray();
+
+    /// <summary>An attention decoder layer: <paramref name="attention"/> (bahdanau, luong-dot, luong-general, luong-concat, coverage)
+    /// over a <paramref name="cell"/> (Gru or Lstm), its attention layer as wide as its hidden state.</summary>
+    public static RnnLayer<T> CreateAttention<T>(string attention, string cell, Device device, int? inputSize, int hiddenSize, int seed) where T : unmanaged
+    {
+        var key = (attention.ToLowerInvariant(), Canonical(cell));
+        if (!AttentionCells.TryGetValue(key, out var type))
+        {
+            var cells = AttentionCells.Keys.Where(k => k.Attention == key.Item1).Select(k => k.Cell).ToList();
+            throw new ArgumentException(cells.Count == 0
+                ? $"Unknown attention '{attention}'; the shipped ones are: {string.Join(", ", Attentions)}."
+                : $"Attention '{attention}' is shipped over {string.Join(" and ", cells)}, not {key.Item2}; writing another is a few equations (see Runtime/Cells).");
+        }
+        var layer = typeof(Rnn<,>).MakeGenericType(type, typeof(T));
+        try
+        {
+            return (RnnLayer<T>)Activator.CreateInstance(layer, device, inputSize, hiddenSize, new Dictionary<string, int> { ["Att"] = hiddenSize }, seed, null, false)!;
+        }
+        catch (System.Reflection.TargetInvocationException e) when (e.InnerException is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerException).Throw();
+            throw;
+        }
+    }
+
     public static IReadOnlyCollection<string> Names => Cells.Keys;
 
     /// <summary>A layer of the named cell in <typeparamref name="T"/>, with hyperparameters set before its parameters are initialized;

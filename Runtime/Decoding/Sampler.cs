@@ -17,6 +17,23 @@ public sealed record SamplingOptions(double Temperature = 1.0, int TopK = 0, dou
 /// <summary>Sampling from a model's next-token logits.</summary>
 public static class Sampler
 {
+    /// <summary>Draws an index from the whole softmax of <paramref name="logits"/> at <paramref name="temperature"/> (&gt; 0) by the inverse
+    /// of its cumulative distribution, using <paramref name="scratch"/> (at least as long) instead of allocating.</summary>
+    public static int Draw(ReadOnlySpan<float> logits, double temperature, double[] scratch, Rng rng)
+    {
+        double max = double.NegativeInfinity;
+        foreach (var l in logits) max = Math.Max(max, l);
+        double total = 0;
+        for (int i = 0; i < logits.Length; i++) total += scratch[i] = Math.Exp((logits[i] - max) / temperature);
+        double u = rng.NextDouble() * total;
+        for (int i = 0; i < logits.Length; i++)
+        {
+            u -= scratch[i];
+            if (u <= 0) return i;
+        }
+        return logits.Length - 1;
+    }
+
     /// <summary>Samples an index from logits under the options (deterministic for a given generator state).</summary>
     public static int Pick(float[] logits, SamplingOptions o, Rng rng)
     {

@@ -52,7 +52,12 @@ public sealed class LayerStack<T> : Part, IRecurrent<T> where T : unmanaged
     /// <summary>Whether layer k's states at every step are read by the layer above.</summary>
     private bool StatesReadAbove(int k) => k + 1 < _layers.Length && (Interconnect.States || ExtraInputs(k + 1).Any());
 
-    public RecurrentOutput<T> Forward(Var<T> input, IReadOnlyList<Var<T>>? initialState, int[]? lengths = null, bool stateSequences = false)
+    public RecurrentOutput<T> Forward(Var<T> input, IReadOnlyList<Var<T>>? initialState, int[]? lengths = null, bool stateSequences = false) =>
+        Forward(input, initialState, lengths, stateSequences, null);
+
+    /// <summary>The stack over <paramref name="input"/>, where every layer whose cell has a [Memory] (an attention decoder's) reads
+    /// <paramref name="memories"/>.</summary>
+    public RecurrentOutput<T> Forward(Var<T> input, IReadOnlyList<Var<T>>? initialState, int[]? lengths, bool stateSequences, IReadOnlyList<SequenceMemory<T>>? memories)
     {
         if (initialState is not null && initialState.Count != StateCount)
             throw new ArgumentException($"This stack's state is {StateCount} tensors ({string.Join(" + ", _layers.Select(l => l.StateCount))} by layer), but {initialState.Count} were given.", nameof(initialState));
@@ -69,8 +74,9 @@ public sealed class LayerStack<T> : Part, IRecurrent<T> where T : unmanaged
             at += layer.StateCount;
             var main = Ops.Concat(MainInputs(k, x, input, outputs, below).ToArray());
             bool wantStates = stateSequences || StatesReadAbove(k);
-            var result = layer is RnnLayer<T> { Spec.Inputs.Length: > 1 } multi
-                ? multi.Forward(ExtraInputs(k).Select(p => StateOfBelow(k, p, below, multi, main)).Prepend(main).ToArray(), state, lengths, wantStates)
+            var result = layer is RnnLayer<T> rnn && (rnn.Spec.Inputs.Length > 1 || rnn.Spec.Memories is { Length: > 0 })
+                ? rnn.Forward(ExtraInputs(k).Select(p => StateOfBelow(k, p, below, rnn, main)).Prepend(main).ToArray(), state, lengths, wantStates,
+                    rnn.Spec.Memories is { Length: > 0 } ? memories ?? throw new ArgumentException($"Layer {k} ({rnn.Spec.Name}) attends over a memory; give the stack its memories.", nameof(memories)) : null)
                 : layer.Forward(main, state, lengths, wantStates);
             final.AddRange(result.FinalState);
             sequences?.AddRange(result.States!);

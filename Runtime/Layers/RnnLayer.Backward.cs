@@ -93,6 +93,7 @@ public partial class RnnLayer<T>
                 if (_zoneout[s] > 0)
                     ops.ZoneoutBackward(views.NextStateGrad(s), s == outState ? views.OutputGrad() : default,
                         ws.Slot(ZoneMask(ws, s), t, ws.StateWidth[s]), views.StateGrad(s));
+            AverageStatesBackward(views, ws, t, outState);
             for (int k = Spec.Segments - 1; k >= 0; k--)
             {
                 // Gradients of the operands this segment wrote, through the GEMMs that read them (all later segments are done).
@@ -203,6 +204,27 @@ public partial class RnnLayer<T>
             }
         context.Dispose();
         return (dInputs, dInitial, dMemories);
+    }
+
+    /// <summary>The backward of state averaging at step t. With G_t the gradient of the handed-on state after step t (the output's
+    /// included), the state the cell computed receives (1 − α)·G_t + α·Σ_{u ≥ t} G_u / (u + 1): a reverse running sum R. The kernel adds
+    /// the output gradient itself, so it is taken back out of what the kernel reads.</summary>
+    private void AverageStatesBackward(StepViews<T> views, RnnWorkspace<T> ws, int t, int outState)
+    {
+        var ops = Device.Ops<T>();
+        for (int s = 0; s < _averaging.Length; s++)
+        {
+            double alpha = _averaging[s];
+            if (alpha == 0) continue;
+            var r = ws.Extra("averageback" + s, (long)ws.Batch * ws.StateWidth[s]);
+            if (t == ws.Steps - 1) r.MemSetToZero();
+            var g = views.NextStateGrad(s);
+            if (s == outState) ops.Axpy(1, views.OutputGrad(), g);
+            ops.Axpy(1.0 / (t + 1), g, r);
+            ops.Affine(g, 1 - alpha, 0, g);
+            ops.Axpy(alpha, r, g);
+            if (s == outState) ops.Axpy(-1, views.OutputGrad(), g);
+        }
     }
 
     private bool IsFrozen(int layoutIndex)

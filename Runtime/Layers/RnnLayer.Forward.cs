@@ -124,6 +124,7 @@ public partial class RnnLayer<T>
                 RunGroups(views, ws, segment: k + 1, includeState: false);
             }
             Zoneout(views, ws, training);
+            AverageStates(views, ws);
             if (!training)
             {
                 views.NextState(outState).CopyTo(ws.Slot(output.View, t, outWidth));
@@ -230,6 +231,28 @@ public partial class RnnLayer<T>
             Device.Ops<T>().ZoneoutForward(views.State(s), views.NextState(s), keep, _zoneout[s]);
         }
     }
+
+    /// <summary>State averaging after step <c>views.Step</c>: adds the state to its running sum, then hands on
+    /// α · sum / (t + 1) + (1 − α) · state. The sums start at zero with step 0.</summary>
+    private void AverageStates(StepViews<T> views, RnnWorkspace<T> ws, int? stepNumber = null)
+    {
+        int t = stepNumber ?? views.Step;
+        var ops = Device.Ops<T>();
+        for (int s = 0; s < _averaging.Length; s++)
+        {
+            double alpha = _averaging[s];
+            if (alpha == 0) continue;
+            var sum = AveragingSum(ws, s);
+            if (t == 0) sum.MemSetToZero();
+            var next = views.NextState(s);
+            ops.Axpy(1, next, sum);
+            ops.Affine(next, 1 - alpha, 0, next);
+            ops.Axpy(alpha / (t + 1), sum, next);
+        }
+    }
+
+    /// <summary>The running sum of state <paramref name="s"/> over the steps so far [B, d] (state averaging).</summary>
+    private static ArrayView<T> AveragingSum(RnnWorkspace<T> ws, int s) => ws.Extra("averagesum" + s, (long)ws.Batch * ws.StateWidth[s]);
 
     /// <summary>The zoneout masks of state <paramref name="s"/>, every step [T, B, d]: 1 where an element keeps its previous value.</summary>
     private static ArrayView<T> ZoneMask(RnnWorkspace<T> ws, int s) => ws.Extra("zoneout" + s, (long)ws.Steps * ws.Batch * ws.StateWidth[s]);

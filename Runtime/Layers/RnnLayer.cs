@@ -24,6 +24,7 @@ public partial class RnnLayer<T> : Part, IRecurrent<T> where T : unmanaged
     private readonly List<RnnWorkspace<T>> _freeWorkspaces = new();
     private readonly List<Parameter<T>> _initialState = new();
     private readonly double[] _zoneout;
+    private readonly double[] _averaging;
     private double _weightDrop;
     private CellProgram<T>? _program;
     private IGemm<T>? _gemm;
@@ -80,6 +81,7 @@ public partial class RnnLayer<T> : Part, IRecurrent<T> where T : unmanaged
         }
         _hypers = Spec.Hypers.Select(h => Scalar<T>.From(h.Default)).ToArray();
         _zoneout = new double[Spec.States.Length];
+        _averaging = new double[Spec.States.Length];
         if (hypers is not null) foreach (var (name, value) in hypers) SetHyper(name, value);
         _maskRng = new Rng((ulong)seed * 0x9E3779B97F4A7C15UL + 1);
         if (SizesKnown) Build();
@@ -242,6 +244,7 @@ public partial class RnnLayer<T> : Part, IRecurrent<T> where T : unmanaged
         int s = Array.FindIndex(Spec.States, st => st.Name == state);
         if (s < 0) throw new ArgumentException($"{Spec.Name} has no state '{state}'; it has: {string.Join(", ", Spec.States.Select(st => st.Name))}.", nameof(state));
         if (!(probability >= 0 && probability < 1)) throw new ArgumentOutOfRangeException(nameof(probability), $"A zoneout probability is in [0, 1), not {probability}.");
+        if (probability > 0 && _averaging[s] > 0) throw new InvalidOperationException($"State {state} is averaged; a state takes zoneout or averaging, not both.");
         _zoneout[s] = probability;
     }
 
@@ -250,6 +253,22 @@ public partial class RnnLayer<T> : Part, IRecurrent<T> where T : unmanaged
     {
         foreach (var s in Spec.States) SetZoneout(s.Name, probability);
     }
+
+    /// <summary>State averaging (Seq2Seq_Upgrade_TensorFlow's <c>average_states</c>): the state handed to each next step is
+    /// α · the mean of the states after every step so far + (1 − α) · the state after this one, in training and inference alike, and it
+    /// is what the layer outputs. Differentiated like the rest (the mean reaches back to every earlier step). 0 turns it off; a state
+    /// cannot have both zoneout and averaging.</summary>
+    public void SetStateAveraging(string state, double alpha)
+    {
+        int s = Array.FindIndex(Spec.States, st => st.Name == state);
+        if (s < 0) throw new ArgumentException($"{Spec.Name} has no state '{state}'; it has: {string.Join(", ", Spec.States.Select(st => st.Name))}.", nameof(state));
+        if (!(alpha >= 0 && alpha <= 1)) throw new ArgumentOutOfRangeException(nameof(alpha), $"The influence of the mean is in [0, 1], not {alpha}.");
+        if (alpha > 0 && _zoneout[s] > 0) throw new InvalidOperationException($"State {state} has zoneout; a state takes zoneout or averaging, not both.");
+        _averaging[s] = alpha;
+    }
+
+    public double GetStateAveraging(string state) => _averaging[Array.FindIndex(Spec.States, st => st.Name == state) is var s and >= 0 ? s
+        : throw new ArgumentException($"{Spec.Name} has no state '{state}'.", nameof(state))];
 
     public double GetZoneout(string state) => _zoneout[Array.FindIndex(Spec.States, st => st.Name == state) is var s and >= 0 ? s
         : throw new ArgumentException($"{Spec.Name} has no state '{state}'.", nameof(state))];

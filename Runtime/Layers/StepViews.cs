@@ -11,7 +11,7 @@ public sealed unsafe class StepViews<T> where T : unmanaged
     private readonly int[] _sizes;
     private readonly T[] _hypers;
     private readonly ArrayView<T>[] _params, _grads;
-    private readonly ArrayView<T>[] _inputs;
+    private ArrayView<T>[] _inputs;
     private ArrayView<T>[] _memories = Array.Empty<ArrayView<T>>();
     private ArrayView<T> _outputGrad;
     private int _outputWidth;
@@ -71,6 +71,8 @@ public sealed unsafe class StepViews<T> where T : unmanaged
     public ArrayView<int> Lengths(int dim) => _ws.Lengths[dim];
 
     internal void SetMemories(ArrayView<T>[] memories) => _memories = memories;
+    /// <summary>The inputs a stepper's next step reads ([B, width] each).</summary>
+    internal void SetInputs(ArrayView<T>[] inputs) => _inputs = inputs;
     public ArrayView<T> Intermediate(int i) => _ws.Slot(_ws.Intermediates[i], _ws.StepSlot(Step), _ws.IntermediateWidth[i]);
     public ArrayView<T> IntermediateGrad(int i) => _ws.IntermediateGrad[i];
     public ArrayView<T> StateGrad(int s) => Flip ? _ws.StateGradB[s] : _ws.StateGradA[s];

@@ -1,0 +1,115 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+
+namespace Recur;
+
+/// <summary>A sentence and its translation, as read from the corpus.</summary>
+public sealed record SentencePair(string Source, string Target);
+
+/// <summary>Sentence pairs from a tab-separated file (<c>source&lt;TAB&gt;target</c>, further columns such as an attribution ignored).</summary>
+public static class ParallelCorpus
+{
+    public static List<SentencePair> Load(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"No sentence pairs at '{Path.GetFullPath(path)}'.", path);
+        var pairs = new List<SentencePair>();
+        int line = 0;
+        foreach (var text in File.ReadLines(path))
+        {
+            line++;
+            if (text.Trim().Length == 0) continue;
+            var cols = text.Split('\t');
+            if (cols.Length < 2 || cols[0].Trim().Length == 0 || cols[1].Trim().Length == 0)
+                throw new InvalidDataException($"{path}:{line}: expected 'source<TAB>target', got '{(text.Length > 60 ? text[..60] + "…" : text)}'.");
+            pairs.Add(new SentencePair(cols[0].Trim(), cols[1].Trim()));
+        }
+        if (pairs.Count == 0) throw new InvalidDataException($"'{path}' holds no sentence pairs.");
+        return pairs;
+    }
+
+    /// <summary>Holds out the pairs of the last <paramref name="fraction"/> of distinct source sentences (in file order; the file is
+    /// shuffled): a sentence and all its translations are on one side, so validation sentences are never seen in training, and each
+    /// has every translation the corpus gives as references.</summary>
+    public static (List<SentencePair> Train, List<SentencePair> Validation) Split(IReadOnlyList<SentencePair> pairs, double fraction)
+    {
+        if (!(fraction > 0 && fraction < 1)) throw new ArgumentOutOfRangeException(nameof(fraction), $"The validation fraction is in (0, 1), not {fraction}.");
+        var sources = pairs.Select(p => p.Source).Distinct().ToList();
+        int held = Math.Max(1, (int)Math.Round(sources.Count * fraction));
+        var validation = new HashSet<string>(sources.Skip(sources.Count - held));
+        return (pairs.Where(p => !validation.Contains(p.Source)).ToList(), pairs.Where(p => validation.Contains(p.Source)).ToList());
+    }
+}
+
+/// <summary>A batch of encoded pairs, time-major and padded: source ids [S·B] with lengths, target inputs [T·B] (<c>&lt;s&gt;</c> then
+/// the sentence) and outputs [T·B] (the sentence then <c>&lt;/s&gt;</c>, -1 on padding).</summary>
+public sealed record TranslationBatch(int[] Source, int SourceSteps, int[] SourceLengths, int[] TargetInputs, int[] TargetOutputs, int TargetSteps, int Batch)
+{
+    public int Tokens => TargetOutputs.Count(t => t >= 0);
+
+    public static TranslationBatch Make(IReadOnlyList<(int[] Source, int[] Target)> pairs)
+    {
+        int b = pairs.Count, s = pairs.Max(p => p.Source.Length), t = pairs.Max(p => p.Target.Length) + 1;
+        var source = new int[s * b];
+        var inputs = new int[t * b];
+        var outputs = Enumerable.Repeat(-1, t * b).ToArray();
+        for (int r = 0; r < b; r++)
+        {
+            var (src, tgt) = pairs[r];
+            for (int k = 0; k < src.Length; k++) source[k * b + r] = src[k];
+            inputs[r] = Recur.Tokens.Start;
+            for (int k = 0; k < tgt.Length; k++)
+            {
+                inputs[(k + 1) * b + r] = tgt[k];
+                outputs[k * b + r] = tgt[k];
+            }
+            outputs[tgt.Length * b + r] = Recur.Tokens.End;
+        }
+        return new TranslationBatch(source, s, pairs.Select(p => p.Source.Length).ToArray(), inputs, outputs, t, b);
+    }
+}
+
+/// <summary>A corpus ready for training: vocabularies from the training side and every pair encoded. Batches are bucketed by length
+/// (pairs of one source length, then target length, together) so padding stays small, and come in a new order every epoch.</summary>
+public sealed class TranslationData
+{
+    public TranslationData(IReadOnlyList<SentencePair> train, IReadOnlyList<SentencePair> validation, Vocabulary? source = null, Vocabulary? target = null, int minCount = 2, int maxLength = 50)
+    {
+        if (train.Count == 0) throw new ArgumentException("There are no training pairs.", nameof(train));
+        var trainTokens = train.Select(p => (WordTokenizer.Tokenize(p.Source), WordTokenizer.Tokenize(p.Target))).Where(p => p.Item1.Length > 0 && p.Item2.Length > 0).ToList();
+        SourceVocabulary = source ?? Vocabulary.Build(trainTokens.Select(p => p.Item1), minCount);
+        TargetVocabulary = target ?? Vocabulary.Build(trainTokens.Select(p => p.Item2), minCount);
+        int[] Clip(int[] ids) => ids.Length > maxLength ? ids[..maxLength] : ids;
+        Train = trainTokens.Select(p => (Clip(SourceVocabulary.Encode(p.Item1)), Clip(TargetVocabulary.Encode(p.Item2)))).ToList();
+        ValidationPairs = validation.ToList();
+        Validation = validation.Select(p => (Clip(SourceVocabulary.Encode(WordTokenizer.Tokenize(p.Source))), Clip(TargetVocabulary.Encode(WordTokenizer.Tokenize(p.Target)))))
+            .Where(p => p.Item1.Length > 0 && p.Item2.Length > 0).ToList();
+    }
+
+    public Vocabulary SourceVocabulary { get; }
+    public Vocabulary TargetVocabulary { get; }
+    public List<(int[] Source, int[] Target)> Train { get; }
+    public List<(int[] Source, int[] Target)> Validation { get; }
+    public List<SentencePair> ValidationPairs { get; }
+
+    /// <summary>The training batches of an epoch: sorted by (source length, target length, a random key from the epoch), cut into
+    /// batches, batches shuffled.</summary>
+    public List<TranslationBatch> Batches(int batchSize, int epoch) => Bucket(Train, batchSize, new Rng((ulong)epoch * 7919 + 3), shuffle: true);
+
+    public List<TranslationBatch> ValidationBatches(int batchSize) => Bucket(Validation, batchSize, new Rng(1), shuffle: false);
+
+    private static List<TranslationBatch> Bucket(List<(int[] Source, int[] Target)> pairs, int batchSize, Rng rng, bool shuffle)
+    {
+        var keys = pairs.Select(_ => rng.NextDouble()).ToArray();
+        var order = Enumerable.Range(0, pairs.Count).OrderBy(i => pairs[i].Source.Length).ThenBy(i => pairs[i].Target.Length).ThenBy(i => keys[i]).ToList();
+        var batches = order.Chunk(batchSize).Select(c => TranslationBatch.Make(c.Select(i => pairs[i]).ToList())).ToList();
+        if (shuffle)
+            for (int i = batches.Count - 1; i > 0; i--)
+            {
+                int j = (int)(rng.NextDouble() * (i + 1));
+                (batches[i], batches[j]) = (batches[j], batches[i]);
+            }
+        return batches;
+    }
+}

@@ -1,0 +1,115 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Recur;
+
+/// <summary>What a translation checkpoint needs to rebuild its model and read its inputs.</summary>
+public sealed record TranslationDescription(Seq2SeqConfig Model, string[] SourceWords, string[] TargetWords, int Batch, double LabelSmoothing, SamplingSchedule Sampling)
+{
+    public const string Kind = "recur-translation-1";
+}
+
+/// <summary>Training a <see cref="Seq2Seq{T}"/> on sentence pairs: masked sequence cross-entropy with label smoothing over each batch's
+/// target tokens, with teacher forcing or scheduled sampling.</summary>
+/// <remarks>Scheduled sampling here is the parallel form (Duckworth et al. 2019): a first teacher-forced pass without dropout or tape
+/// gives the model's distribution at every position, and each true input token is kept with the schedule's probability, else replaced
+/// by a token drawn from that distribution at the position before; the loss pass then runs fused over the mixed inputs. Bengio et al.'s
+/// original draws step by step from a decoder fed its own mixed inputs; the parallel form keeps the whole decoder one fused kernel
+/// sequence instead of one call per step.</remarks>
+public sealed class TranslationTask : ITrainingTask<float>
+{
+    private readonly Seq2Seq<float> _model;
+    private List<TranslationBatch> _batches = new();
+    private int _epoch;
+    private readonly Rng _sampling = new(97);
+
+    public TranslationTask(Seq2Seq<float> model, TranslationData data, int batch = 64, double labelSmoothing = 0.1, SamplingSchedule? sampling = null)
+    {
+        if (batch < 1) throw new ArgumentOutOfRangeException(nameof(batch), $"A batch holds at least one pair, not {batch}.");
+        if (!(labelSmoothing >= 0 && labelSmoothing < 1)) throw new ArgumentOutOfRangeException(nameof(labelSmoothing), $"Label smoothing is in [0, 1), not {labelSmoothing}.");
+        if (model.Config.SourceVocab != data.SourceVocabulary.Count || model.Config.TargetVocab != data.TargetVocabulary.Count)
+            throw new ArgumentException($"The model's vocabularies ({model.Config.SourceVocab}, {model.Config.TargetVocab}) are not the data's ({data.SourceVocabulary.Count}, {data.TargetVocabulary.Count}).");
+        _model = model;
+        Data = data;
+        Batch = batch;
+        LabelSmoothing = labelSmoothing;
+        Sampling = sampling ?? SamplingSchedule.None;
+        Sampling.Validate();
+        BatchesPerEpoch = data.Batches(batch, 0).Count;
+    }
+
+    public TranslationData Data { get; }
+    public int Batch { get; }
+    public double LabelSmoothing { get; }
+    public SamplingSchedule Sampling { get; }
+    public Part Model => _model;
+    public int BatchesPerEpoch { get; }
+    public string LossUnit => "nats/token";
+
+    public void BeginEpoch(int epoch)
+    {
+        _epoch = epoch;
+        _batches = Data.Batches(Batch, epoch);
+    }
+
+    public Var<float> Loss(Tape tape, int batch, out int tokens)
+    {
+        var b = _batches[batch];
+        tokens = b.Tokens;
+        var inputs = b.TargetInputs;
+        double truth = Sampling.TruthProbability((long)_epoch * BatchesPerEpoch + batch);
+        if (truth < 1) inputs = MixInputs(b, truth, tape.Rng);
+        var source = _model.Encode(tape, b.Source, b.SourceSteps, b.Batch, b.SourceLengths);
+        var logits = _model.Decode(tape, source, inputs, b.TargetSteps, b.Batch);
+        return Losses.CrossEntropy(Ops.Reshape(logits, b.TargetSteps * b.Batch, logits.Features), b.TargetOutputs, ignoreIndex: -1, labelSmoothing: LabelSmoothing);
+    }
+
+    /// <summary>The target inputs with each true token after the start kept with probability <paramref name="truth"/>, else replaced by
+    /// one drawn from the model's prediction for that position (made by a teacher-forced pass without dropout).</summary>
+    private int[] MixInputs(TranslationBatch b, double truth, Rng rng)
+    {
+        float[] logits;
+        using (var tape = new Tape(training: false))
+        {
+            var source = _model.Encode(tape, b.Source, b.SourceSteps, b.Batch, b.SourceLengths);
+            logits = _model.Decode(tape, source, b.TargetInputs, b.TargetSteps, b.Batch).Value.ToArray();
+        }
+        int vocab = _model.Config.TargetVocab;
+        var mixed = (int[])b.TargetInputs.Clone();
+        var probs = new double[vocab];
+        for (int t = 1; t < b.TargetSteps; t++)
+            for (int r = 0; r < b.Batch; r++)
+            {
+                int at = t * b.Batch + r;
+                if (b.TargetOutputs[at] < 0 || rng.NextDouble() < truth) continue;
+                // The prediction made at step t − 1 (whose input was the previous token) for the token fed at step t.
+                mixed[at] = Sampler.Draw(logits.AsSpan(((t - 1) * b.Batch + r) * vocab, vocab), 1, probs, rng);
+            }
+        return mixed;
+    }
+
+    public double Validate(int maxBatches)
+    {
+        double sum = 0;
+        long count = 0;
+        foreach (var b in Data.ValidationBatches(Batch).Take(maxBatches))
+        {
+            using var tape = new Tape(training: false);
+            var source = _model.Encode(tape, b.Source, b.SourceSteps, b.Batch, b.SourceLengths);
+            var logits = _model.Decode(tape, source, b.TargetInputs, b.TargetSteps, b.Batch);
+            var loss = Losses.CrossEntropy(Ops.Reshape(logits, b.TargetSteps * b.Batch, logits.Features), b.TargetOutputs, ignoreIndex: -1);
+            sum += loss.Item() * b.Tokens;
+            count += b.Tokens;
+        }
+        return count == 0 ? double.NaN : sum / count;
+    }
+
+    public IEnumerable<SafeTensors.Entry> SaveState() => Array.Empty<SafeTensors.Entry>();
+    public void LoadState(IReadOnlyDictionary<string, SafeTensors.Entry> tensors) { }
+
+    public JsonNode Describe() => JsonSerializer.SerializeToNode(new TranslationDescription(_model.Config, Data.SourceVocabulary.Words.ToArray(),
+        Data.TargetVocabulary.Words.ToArray(), Batch, LabelSmoothing, Sampling), Checkpoint.Json)!;
+}

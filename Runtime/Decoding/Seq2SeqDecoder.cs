@@ -101,7 +101,7 @@ public sealed class Seq2SeqDecoder<T> where T : unmanaged
         var nextHistory = new int[rows][];
         var nextCoverage = new double[rows][];
         int longest = sources.Max(s => options.MaxLength ?? DefaultMaxLength(s.Length));
-        for (int t = 0; t < longest && done.Contains(false); t++)
+        for (int t = 0; t <= longest && done.Contains(false); t++)
         {
             run.Step(tokens);
             var attention = run.Attention;
@@ -114,7 +114,7 @@ public sealed class Seq2SeqDecoder<T> where T : unmanaged
                     continue;
                 }
                 int limit = options.MaxLength ?? DefaultMaxLength(sources[s].Length);
-                bool last = t + 1 >= limit;
+                bool last = t >= limit; // the longest output is reached: every live hypothesis ends here
                 candidates.Clear();
                 for (int i = 0; i < k; i++)
                 {

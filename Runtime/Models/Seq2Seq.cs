@@ -76,13 +76,19 @@ public sealed class Seq2Seq<T> : Part where T : unmanaged
             throw new ArgumentException($"The decoder's first layer must attend over the encoder's outputs (one [Memory]); {_decoderLayers[0].Spec.Name} has {_decoderLayers[0].Spec.Memories?.Length ?? 0}.");
         Decoder = Add("decoder", new LayerStack<T>(_decoderLayers, config.Dropout));
         // Bridges: decoder layer k's H (and C) from encoder layer k's, where the widths differ.
+        Names? bridges = null;
         for (int k = 0; k < config.Layers; k++)
+        {
+            Names? layer = null;
             foreach (var state in _decoderLayers[k].Spec.States)
             {
                 int width = EncoderStateWidth(k, state.Name);
-                if (width > 0 && width != DecoderStateWidth(k, state.Name))
-                    _bridges[(k, state.Name)] = Add($"bridge.{k}.{state.Name}", new Dense<T>(device, DecoderStateWidth(k, state.Name), width, Activation.Tanh, seed: seed * 139 + k));
+                if (width == 0 || width == DecoderStateWidth(k, state.Name)) continue;
+                bridges ??= Add("bridge", new Names(device));
+                layer ??= bridges.Put(k.ToString(System.Globalization.CultureInfo.InvariantCulture), new Names(device));
+                _bridges[(k, state.Name)] = layer.Put(state.Name, new Dense<T>(device, DecoderStateWidth(k, state.Name), width, Activation.Tanh, seed: seed * 139 + k));
             }
+        }
         Output = Add("output", new Dense<T>(device, config.TargetVocab, _decoderLayers[^1].OutputSize, seed: seed * 7 + 3));
     }
 
@@ -148,5 +154,11 @@ public sealed class Seq2Seq<T> : Part where T : unmanaged
         var y = Ops.Dropout(TargetEmbedding.Forward(tape, ids, steps, batch), Config.Dropout);
         var decoded = Decoder.Forward(y, source.DecoderState, null, false, new[] { new SequenceMemory<T>(source.Memory, source.Lengths) });
         return Output.Forward(Ops.Dropout(decoded.Output, Config.Dropout));
+    }
+
+    /// <summary>A part that only gives its children a level of names (the bridges: by layer, then by state).</summary>
+    private sealed class Names(Device device) : Part(device)
+    {
+        public TPart Put<TPart>(string name, TPart part) where TPart : Part => Add(name, part);
     }
 }

@@ -93,6 +93,13 @@ public sealed class TranslationData
     public List<(int[] Source, int[] Target)> Validation { get; }
     public List<SentencePair> ValidationPairs { get; }
 
+    /// <summary>The validation split as BLEU scores it: each distinct source sentence once (first-seen order), encoded, with every
+    /// translation the corpus gives it as tokenized references.</summary>
+    public List<(string Source, int[] Ids, List<string[]> References)> ValidationReferences() =>
+        ValidationPairs.GroupBy(p => p.Source).Select(g => (g.Key, SourceVocabulary.Encode(WordTokenizer.Tokenize(g.Key)),
+            g.Select(p => WordTokenizer.Tokenize(p.Target)).Where(t => t.Length > 0).ToList()))
+            .Where(v => v.Item2.Length > 0 && v.Item3.Count > 0).ToList();
+
     /// <summary>The training batches of an epoch: sorted by (source length, target length, a random key from the epoch), cut into
     /// batches, batches shuffled.</summary>
     public List<TranslationBatch> Batches(int batchSize, int epoch) => Bucket(Train, batchSize, new Rng((ulong)epoch * 7919 + 3), shuffle: true);

@@ -7,9 +7,20 @@ using System.Text.Json.Nodes;
 namespace Recur;
 
 /// <summary>What a translation checkpoint needs to rebuild its model and read its inputs.</summary>
-public sealed record TranslationDescription(Seq2SeqConfig Model, string[] SourceWords, string[] TargetWords, int Batch, double LabelSmoothing, SamplingSchedule Sampling)
+public sealed record TranslationDescription(string? Kind, Seq2SeqConfig Model, string[] SourceWords, string[] TargetWords, int Batch, double LabelSmoothing, SamplingSchedule Sampling)
 {
-    public const string Kind = "recur-translation-1";
+    public const string Format = "recur-translation-1";
+
+    /// <summary>The translation task a checkpoint describes, or a clear error when it holds another kind of model.</summary>
+    public static TranslationDescription Read(CheckpointReader checkpoint)
+    {
+        TranslationDescription? d = null;
+        try { d = checkpoint.ReadTask<TranslationDescription>(); }
+        catch (System.Text.Json.JsonException) { }
+        if (d?.Kind != Format || d.Model is null || d.SourceWords is null || d.TargetWords is null)
+            throw new System.IO.InvalidDataException($"'{checkpoint.Dir}' does not hold a translation model (its task is not {Format}); give a checkpoint written by Examples/Translate.");
+        return d;
+    }
 }
 
 /// <summary>Training a <see cref="Seq2Seq{T}"/> on sentence pairs: masked sequence cross-entropy with label smoothing over each batch's
@@ -110,6 +121,6 @@ public sealed class TranslationTask : ITrainingTask<float>
     public IEnumerable<SafeTensors.Entry> SaveState() => Array.Empty<SafeTensors.Entry>();
     public void LoadState(IReadOnlyDictionary<string, SafeTensors.Entry> tensors) { }
 
-    public JsonNode Describe() => JsonSerializer.SerializeToNode(new TranslationDescription(_model.Config, Data.SourceVocabulary.Words.ToArray(),
+    public JsonNode Describe() => JsonSerializer.SerializeToNode(new TranslationDescription(TranslationDescription.Format, _model.Config, Data.SourceVocabulary.Words.ToArray(),
         Data.TargetVocabulary.Words.ToArray(), Batch, LabelSmoothing, Sampling), Checkpoint.Json)!;
 }

@@ -1,0 +1,186 @@
+using System;
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text;
+using Recur;
+
+namespace Recur.Examples.Translate;
+
+/// <summary>Trains an English→French translator (bidirectional encoder, attention decoder) on Tatoeba pairs, reports validation loss and
+/// corpus BLEU (greedy and beam), saves a checkpoint, and translates.
+///   dotnet run -c Release --project Examples/Translate                                        train ~10 minutes, score, translate examples
+///   dotnet run -c Release --project Examples/Translate -- --translate sentences.txt --beam 5   translate a file with the checkpoint
+/// The command line is System.CommandLine's; a mistake exits with code 2 and a message naming the option.</summary>
+public static class Program
+{
+    private static readonly string[] Examples =
+    {
+        "I am cold.", "She is reading a book.", "We have to go home now.", "Where is the train station?", "Tom doesn't like cheese.",
+        "I think it's going to rain tomorrow.",
+    };
+
+    public static int Main(string[] args)
+    {
+        CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+        Console.OutputEncoding = Encoding.UTF8;
+        var cli = new Options();
+        var parsed = cli.Root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var e in parsed.Errors) Console.Error.WriteLine("error: " + e.Message);
+            Console.Error.WriteLine("Run with --help to see the options.");
+            return 2;
+        }
+        if (parsed.Action is not null) return parsed.Invoke();
+        try
+        {
+            var o = cli.Read(parsed);
+            return o.TranslateFile is not null ? TranslateFile(o) : Train(o);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            Console.Error.WriteLine("error: " + e.Message);
+            return 2;
+        }
+    }
+
+    private static int Train(Settings o)
+    {
+        var dataPath = o.Data ?? FindDefaultData();
+        var (trainPairs, validationPairs) = ParallelCorpus.Split(ParallelCorpus.Load(dataPath), o.ValidationFraction);
+        using var device = Device.FromName(o.Device);
+        CheckpointReader? checkpoint = null;
+        TranslationData data;
+        Seq2SeqConfig config;
+        TranslationDescription? saved = null;
+        if (o.ResumeDir is { } dir)
+        {
+            checkpoint = Checkpoint.Open(dir);
+            var state = checkpoint.Training ?? throw new InvalidDataException($"'{dir}' holds no training state; it can translate (--translate), not be resumed.");
+            saved = TranslationDescription.Read(checkpoint);
+            data = new TranslationData(trainPairs, validationPairs, new Vocabulary(saved.SourceWords), new Vocabulary(saved.TargetWords));
+            config = saved.Model;
+            o = o with
+            {
+                Batch = o.Given("--batch") ? o.Batch : saved.Batch,
+                LabelSmoothing = o.Given("--label-smoothing") ? o.LabelSmoothing : saved.LabelSmoothing,
+                Sampling = o.Given("--scheduled-sampling") ? o.Sampling : saved.Sampling,
+                Lr = o.Given("--lr") ? o.Lr : state.Settings.LearningRate,
+                Clip = o.Given("--clip") ? o.Clip : state.Settings.Clip,
+                Seed = o.Given("--seed") ? o.Seed : state.Settings.Seed,
+            };
+            Console.WriteLine($"Resuming {dir} at step {state.Step}.");
+        }
+        else
+        {
+            data = new TranslationData(trainPairs, validationPairs);
+            config = new Seq2SeqConfig(data.SourceVocabulary.Count, data.TargetVocabulary.Count, CellCatalog.Canonical(o.Cell), o.Attention.ToLowerInvariant(),
+                o.Embed, o.EncoderHidden, o.Hidden, o.Layers, o.Bidirectional, o.Dropout, StateAveraging: o.StateAveraging);
+        }
+        using var model = new Seq2Seq<float>(device, config, o.Seed);
+        checkpoint?.LoadModel(model);
+        var task = new TranslationTask(model, data, o.Batch, o.LabelSmoothing, o.Sampling);
+        using var optimizer = new Adam<float>(model, o.Lr) { ClipNorm = o.Clip };
+        var options = new TrainerOptions
+        {
+            Steps = o.Steps,
+            Minutes = o.Steps is null ? o.Minutes ?? 10 : o.Minutes,
+            CheckpointDir = o.Out,
+            CheckpointMinutes = o.CheckpointMinutes,
+            ValidateEvery = 300,
+            Title = $"{config.Cell} {config.Attention} seq2seq on {data.Train.Count:N0} English→French pairs",
+        };
+        bool live = !Console.IsOutputRedirected;
+        var trainer = new Trainer<float>(task, optimizer, options, line => Console.Write(live ? line : line + "\n"), live, Schedule.Constant(), o.Seed);
+        if (checkpoint is not null) trainer.Resume(checkpoint);
+        Console.WriteLine($"Training {(config.Bidirectional ? "a bidirectional" : "an")} {config.Cell} encoder ({config.Layers}×{config.EncoderHidden}{(config.Bidirectional ? " per direction" : "")}) " +
+                          $"and a {config.Cell} decoder with {config.Attention} attention ({config.Layers}×{config.DecoderHidden}), embeddings {config.Embed}, dropout {config.Dropout}" +
+                          $"{(config.StateAveraging > 0 ? $", state averaging {config.StateAveraging}" : "")}: {model.ParameterCount:N0} parameters on {device.Name}; GEMM: {device.GemmName<float>()}.");
+        Console.WriteLine($"Data: {dataPath} (Tatoeba contributors, CC-BY 2.0 France): {data.Train.Count:N0} training and {data.ValidationPairs.Count:N0} validation pairs " +
+                          $"({data.ValidationReferences().Count:N0} distinct English sentences, never seen in training); vocabularies {data.SourceVocabulary.Count:N0} English and " +
+                          $"{data.TargetVocabulary.Count:N0} French words; batches of {task.Batch} pairs bucketed by length, {task.BatchesPerEpoch} per epoch; Adam, lr {o.Lr}, " +
+                          $"label smoothing {task.LabelSmoothing}{(task.Sampling.Decay != SamplingDecay.None ? $", scheduled sampling {task.Sampling.Decay}" : "")}; " +
+                          $"budget {(options.Steps is { } st ? $"{st} steps" : $"{options.Minutes} minutes")}.");
+        var result = trainer.Run();
+        if (result.Interrupted)
+        {
+            Console.WriteLine($"Resume with: dotnet run -c Release --project Examples/Translate -- --resume \"{o.Out}\"");
+            return 130;
+        }
+        double epochs = (double)trainer.State.Step / task.BatchesPerEpoch;
+        Console.WriteLine($"Validation loss {result.ValidationLoss:F3} nats/token (perplexity {Math.Exp(result.ValidationLoss):F1}) after {trainer.State.Step} steps, {epochs:F2} epochs. " +
+                          $"Checkpoint and loss curve: {Path.GetFullPath(o.Out)}");
+
+        var translator = new Translator(model, data.SourceVocabulary, data.TargetVocabulary);
+        var references = data.ValidationReferences();
+        if (o.BleuSentences > 0) references = references.Take(o.BleuSentences).ToList();
+        foreach (var beam in new[] { null, new BeamOptions(Math.Max(o.Beam, 2), o.Alpha, o.Beta) })
+        {
+            var clock = Stopwatch.StartNew();
+            var bleu = translator.Bleu(references, beam, n => Progress(live, $"BLEU ({Search(beam)}): {n}/{references.Count} sentences"));
+            if (live) Console.Write("\r" + new string(' ', 60) + "\r");
+            Console.WriteLine($"Validation {bleu} with {Search(beam)} decoding, {references.Count:N0} sentences in {clock.Elapsed.TotalSeconds:F1} s.");
+        }
+        Console.WriteLine();
+        var examples = translator.Translate(Examples, o.BeamOptions);
+        for (int i = 0; i < Examples.Length; i++) Console.WriteLine($"  {Examples[i]}  →  {examples[i]}");
+        return 0;
+    }
+
+    private static string Search(BeamOptions? beam) => beam is null ? "greedy" : $"beam {beam.Width}, α {beam.Alpha}{(beam.Beta > 0 ? $", β {beam.Beta}" : "")}";
+
+    private static void Progress(bool live, string text)
+    {
+        if (live) Console.Write("\r" + text + "   ");
+    }
+
+    /// <summary>--translate: one French line per input line, in order; an empty line stays empty (with a note on standard error).</summary>
+    private static int TranslateFile(Settings o)
+    {
+        if (!File.Exists(o.TranslateFile)) throw new FileNotFoundException($"No file to translate at '{Path.GetFullPath(o.TranslateFile!)}'.");
+        if (!Directory.Exists(o.Out)) throw new DirectoryNotFoundException($"No checkpoint at '{Path.GetFullPath(o.Out)}'; train one first (dotnet run -c Release --project Examples/Translate) or give --out DIR.");
+        var checkpoint = Checkpoint.Open(o.Out);
+        var description = TranslationDescription.Read(checkpoint);
+        using var device = Device.FromName(o.Device);
+        using var model = new Seq2Seq<float>(device, description.Model, o.Seed);
+        checkpoint.LoadModel(model);
+        var source = new Vocabulary(description.SourceWords);
+        var target = new Vocabulary(description.TargetWords);
+        var lines = File.ReadAllLines(o.TranslateFile!).Select(l => l.Split('\t')[0]).ToList();
+        for (int i = 0; i < lines.Count; i++)
+            if (WordTokenizer.Tokenize(lines[i]).Length == 0) Console.Error.WriteLine($"note: line {i + 1} of {o.TranslateFile} holds no words; its translation is an empty line.");
+        int unknown = lines.SelectMany(WordTokenizer.Tokenize).Count(w => !source.Contains(w));
+        if (unknown > 0) Console.Error.WriteLine($"note: {unknown} word(s) of the input are not in the model's English vocabulary; they read as <unk>.");
+        BigramLanguageModel? lm = null;
+        if (o.Mmi > 0)
+        {
+            // MMI's language model: French bigrams of the training side of the corpus, in the checkpoint's vocabulary.
+            var (train, _) = ParallelCorpus.Split(ParallelCorpus.Load(o.Data ?? FindDefaultData()), o.ValidationFraction);
+            lm = new BigramLanguageModel(train.Select(p => target.Encode(WordTokenizer.Tokenize(p.Target))), target.Count);
+        }
+        var translator = new Translator(model, source, target) { Mmi = o.Mmi > 0 ? new MmiOptions(o.Mmi) : null, Lm = lm };
+        var clock = Stopwatch.StartNew();
+        bool live = !Console.IsErrorRedirected;
+        var output = translator.Translate(lines, o.BeamOptions, n => { if (live) Console.Error.Write($"\r{n}/{lines.Count} lines"); });
+        if (live) Console.Error.Write("\r");
+        if (o.Output is { } path) AtomicFile.WriteText(path, string.Join("\n", output) + (output.Count > 0 ? "\n" : ""));
+        else foreach (var line in output) Console.WriteLine(line);
+        Console.Error.WriteLine($"Translated {lines.Count:N0} lines in {clock.Elapsed.TotalSeconds:F1} s ({Search(o.BeamOptions)}{(o.Mmi > 0 ? $", MMI λ {o.Mmi}" : "")})" +
+                                $"{(o.Output is { } p2 ? $" into {Path.GetFullPath(p2)}" : "")}.");
+        return 0;
+    }
+
+    private static string FindDefaultData()
+    {
+        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+            for (var d = new DirectoryInfo(start); d is not null; d = d.Parent)
+            {
+                var candidate = Path.Combine(d.FullName, "Examples", "data", "eng-fra-30k.tsv");
+                if (File.Exists(candidate)) return candidate;
+            }
+        throw new FileNotFoundException("Examples/data/eng-fra-30k.tsv was not found; pass --data FILE.");
+    }
+}

@@ -1,0 +1,74 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+
+namespace Recur;
+
+/// <summary>Sentences in, sentences out: tokenizes with <see cref="WordTokenizer"/>, reads unseen words as &lt;unk&gt;, decodes in
+/// batches of similar length (greedy, or beam search with optional MMI reranking of each n-best list), and detokenizes. An empty or
+/// unreadable line (no word or mark in it) translates to an empty line.</summary>
+public sealed class Translator
+{
+    private readonly Seq2SeqDecoder<float> _decoder;
+
+    public Translator(Seq2Seq<float> model, Vocabulary source, Vocabulary target)
+    {
+        if (model.Config.SourceVocab != source.Count || model.Config.TargetVocab != target.Count)
+            throw new ArgumentException($"The model's vocabularies ({model.Config.SourceVocab}, {model.Config.TargetVocab}) are not the given ones ({source.Count}, {target.Count}).");
+        Model = model;
+        Source = source;
+        Target = target;
+        _decoder = new Seq2SeqDecoder<float>(model);
+    }
+
+    public Seq2Seq<float> Model { get; }
+    public Vocabulary Source { get; }
+    public Vocabulary Target { get; }
+
+    /// <summary>Sources decoded together (beam search runs width × this many rows).</summary>
+    public int BatchSize { get; init; } = 64;
+
+    /// <summary>Reranks each n-best list by MMI-antiLM when set (with <see cref="Lm"/>).</summary>
+    public MmiOptions? Mmi { get; init; }
+    public ITokenLanguageModel? Lm { get; init; }
+
+    /// <summary>Tokens of each sentence's translation; <paramref name="beam"/> null: greedy.</summary>
+    public List<string[]> TranslateTokens(IReadOnlyList<string> sentences, BeamOptions? beam = null, Action<int>? progress = null) =>
+        TranslateIds(sentences.Select(s => Source.Encode(WordTokenizer.Tokenize(s))).ToList(), beam, progress);
+
+    public List<string> Translate(IReadOnlyList<string> sentences, BeamOptions? beam = null, Action<int>? progress = null) =>
+        TranslateTokens(sentences, beam, progress).Select(WordTokenizer.Detokenize).ToList();
+
+    /// <summary>Translations of encoded sources, batched by length (the results in the given order).</summary>
+    public List<string[]> TranslateIds(IReadOnlyList<int[]> sources, BeamOptions? beam = null, Action<int>? progress = null)
+    {
+        if (Mmi is not null && (Lm is null || beam is null)) throw new InvalidOperationException("MMI reranking needs a language model (Lm) and beam search.");
+        var result = new string[sources.Count][];
+        var order = Enumerable.Range(0, sources.Count).Where(i => sources[i].Length > 0).OrderBy(i => sources[i].Length).ToList();
+        for (int i = 0; i < sources.Count; i++)
+            if (sources[i].Length == 0) result[i] = Array.Empty<string>();
+        int done = sources.Count - order.Count;
+        foreach (var chunk in order.Chunk(BatchSize))
+        {
+            var batch = chunk.Select(i => sources[i]).ToList();
+            List<int[]> outputs = beam is null ? _decoder.Greedy(batch)
+                : _decoder.Beam(batch, Mmi is null ? beam : beam with { NBest = beam.Width }).Select(Best).ToList();
+            for (int k = 0; k < chunk.Length; k++) result[chunk[k]] = Target.Decode(outputs[k]);
+            done += chunk.Length;
+            progress?.Invoke(done);
+        }
+        return result.ToList();
+    }
+
+    private int[] Best(List<Hypothesis> nbest) =>
+        nbest.Count == 0 ? Array.Empty<int>()
+        : Mmi is { } mmi ? MmiReranker.Rerank(nbest, Lm!, mmi)[0].Hypothesis.Tokens
+        : nbest[0].Tokens;
+
+    /// <summary>Corpus BLEU of the translations of <paramref name="references"/>' sources against all their references.</summary>
+    public BleuScore Bleu(IReadOnlyList<(string Source, int[] Ids, List<string[]> References)> references, BeamOptions? beam = null, Action<int>? progress = null)
+    {
+        var hypotheses = TranslateIds(references.Select(r => r.Ids).ToList(), beam, progress);
+        return Recur.Bleu.Corpus(hypotheses, references.Select(r => (IReadOnlyList<IReadOnlyList<string>>)r.References).ToList());
+    }
+}

@@ -6,6 +6,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using Recur;
+using static Recur.Examples.CommandLine;
 
 namespace Recur.Examples.CharRnn;
 
@@ -70,16 +71,8 @@ internal sealed class Options
     private readonly Option<int> _decayEvery = Whole("--decay-every", "steps between decays of the step schedule", 1000);
     private readonly Option<double> _decayFactor = Number("--decay-factor", "factor of each decay of the step schedule", 0.5, v => v > 0 && v <= 1, "a number in (0, 1]");
     private readonly Option<double> _clip = Number("--clip", "global gradient-norm clip (0: off)", 5, v => v >= 0, "0 (off) or a positive number");
-    private readonly Option<double?> _minutes = new("--minutes")
-    {
-        Description = "training budget in minutes (default 3, unless --steps is given)",
-        CustomParser = r => Parse<double?>(r, "--minutes", "a positive number", (string text, out double? v) => (v = double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var m) && m > 0 && double.IsFinite(m) ? m : null) is not null),
-    };
-    private readonly Option<int?> _steps = new("--steps")
-    {
-        Description = "training budget in steps",
-        CustomParser = r => Parse<int?>(r, "--steps", "a whole number ≥ 1", (string text, out int? v) => (v = int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var s) && s >= 1 ? s : null) is not null),
-    };
+    private readonly Option<double?> _minutes = Minutes("training budget in minutes (default 3, unless --steps is given)");
+    private readonly Option<int?> _steps = Steps();
     private readonly Option<double> _checkpointMinutes = Number("--checkpoint-minutes", "minutes between checkpoints during training (0: only at the end and on Ctrl-C)", 2, v => v >= 0, "a number ≥ 0");
     private readonly Option<string> _device = new("--device") { Description = "cpu, ilgpu-cpu, cuda or cuda:N", DefaultValueFactory = _ => "cpu" };
     private readonly Option<string?> _data = new("--data") { Description = "training text (default Examples/data/tinyshakespeare.txt)" };
@@ -153,42 +146,5 @@ internal sealed class Options
             Regularizers = new CharRegularizers(p.GetValue(_normStabilizer), p.GetValue(_decov), p.GetValue(_ar), p.GetValue(_tar)),
             Visualize = p.GetValue(_visualize), Equation = p.GetValue(_equation), Units = p.GetValue(_units),
         };
-    }
-
-    private static Option<int> Whole(string name, string description, int fallback, int min = 1) => new(name)
-    {
-        Description = $"{description} (default {fallback})",
-        DefaultValueFactory = _ => fallback,
-        CustomParser = r => Parse(r, name, $"a whole number ≥ {min}", (string text, out int v) => int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out v) && v >= min),
-    };
-
-    private static Option<double> Number(string name, string description, double fallback, Func<double, bool> valid, string what) => new(name)
-    {
-        Description = $"{description} (default {fallback.ToString(CultureInfo.InvariantCulture)})",
-        DefaultValueFactory = _ => fallback,
-        CustomParser = r => Parse(r, name, what, (string text, out double v) => double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out v) && double.IsFinite(v) && valid(v)),
-    };
-
-    private delegate bool TryParse<T>(string text, out T value);
-
-    /// <summary>The option's one value, or an error naming the option, what it takes and what it got.</summary>
-    private static T Parse<T>(ArgumentResult r, string name, string what, TryParse<T> tryParse)
-    {
-        var text = r.Tokens.Count == 1 ? r.Tokens[0].Value : "";
-        if (tryParse(text, out var value)) return value;
-        r.AddError($"{name} takes {what}, not '{text}'.");
-        return default!;
-    }
-
-    private static Option<string> Choice(string name, string description, string fallback, string[] allowed, bool ignoreCase = false)
-    {
-        var o = new Option<string>(name) { Description = $"{description} (default {fallback})", DefaultValueFactory = _ => fallback, HelpName = string.Join("|", allowed) };
-        var comparison = ignoreCase ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
-        o.Validators.Add(r =>
-        {
-            var v = r.GetValueOrDefault<string>();
-            if (!allowed.Any(a => string.Equals(a, v, comparison))) r.AddError($"{name} takes one of {string.Join(", ", allowed)}, not '{v}'.");
-        });
-        return o;
     }
 }

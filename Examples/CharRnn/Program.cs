@@ -15,27 +15,12 @@ public static class Program
 {
     public static int Main(string[] args)
     {
-        CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
         var cli = new Options();
-        var parsed = cli.Root.Parse(args);
-        if (parsed.Errors.Count > 0)
-        {
-            foreach (var e in parsed.Errors) Console.Error.WriteLine("error: " + e.Message);
-            Console.Error.WriteLine("Run with --help to see the options.");
-            return 2;
-        }
-        // The root command has no action of its own: an action here is --help's or --version's.
-        if (parsed.Action is not null) return parsed.Invoke();
-        try
+        return CommandLine.Run(cli.Root, args, parsed =>
         {
             var o = cli.Read(parsed);
             return o.GenerateDir is not null ? Generate(o) : Train(o);
-        }
-        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException or InvalidOperationException)
-        {
-            Console.Error.WriteLine("error: " + e.Message);
-            return 2;
-        }
+        });
     }
 
     private static int Train(Settings o)

@@ -6,6 +6,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using Recur;
+using static Recur.Examples.CommandLine;
 
 namespace Recur.Examples.Translate;
 
@@ -52,8 +53,8 @@ internal sealed record Settings
 /// names the option.</summary>
 internal sealed class Options
 {
-    private readonly Option<string> _cell = Choice("--cell", "recurrent cell of encoder and decoder", "Gru", new[] { "Gru", "Lstm" });
-    private readonly Option<string> _attention = Choice("--attention", "the decoder's attention", "bahdanau", CellCatalog.Attentions.ToArray());
+    private readonly Option<string> _cell = Choice("--cell", "recurrent cell of encoder and decoder", "Gru", new[] { "Gru", "Lstm" }, ignoreCase: true);
+    private readonly Option<string> _attention = Choice("--attention", "the decoder's attention", "bahdanau", CellCatalog.Attentions.ToArray(), ignoreCase: true);
     private readonly Option<int> _layers = Whole("--layers", "layers of encoder and of decoder", 1);
     private readonly Option<int> _hidden = Whole("--hidden", "decoder hidden size", 512);
     private readonly Option<int> _encoderHidden = Whole("--encoder-hidden", "encoder hidden size per direction", 256);
@@ -72,16 +73,8 @@ internal sealed class Options
         CustomParser = r => Parse<string>(r, "--scheduled-sampling", "none, linear:K:C[:min], exponential:K[:min] or sigmoid:K[:min]",
             (string text, out string v) => { v = text; try { SamplingSchedule.Parse(text); return true; } catch (ArgumentException) { return false; } }),
     };
-    private readonly Option<double?> _minutes = new("--minutes")
-    {
-        Description = "training budget in minutes (default 10, unless --steps is given)",
-        CustomParser = r => Parse<double?>(r, "--minutes", "a positive number", (string text, out double? v) => (v = double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var m) && m > 0 && double.IsFinite(m) ? m : null) is not null),
-    };
-    private readonly Option<int?> _steps = new("--steps")
-    {
-        Description = "training budget in steps",
-        CustomParser = r => Parse<int?>(r, "--steps", "a whole number ≥ 1", (string text, out int? v) => (v = int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var s) && s >= 1 ? s : null) is not null),
-    };
+    private readonly Option<double?> _minutes = Minutes("training budget in minutes (default 10, unless --steps is given)");
+    private readonly Option<int?> _steps = Steps();
     private readonly Option<double> _checkpointMinutes = Number("--checkpoint-minutes", "minutes between checkpoints during training (0: only at the end and on Ctrl-C)", 2, v => v >= 0, "a number ≥ 0");
     private readonly Option<string> _device = new("--device") { Description = "cpu, ilgpu-cpu, cuda or cuda:N", DefaultValueFactory = _ => "cpu" };
     private readonly Option<string?> _data = new("--data") { Description = "sentence pairs, english<TAB>french per line (default Examples/data/eng-fra-30k.tsv)" };
@@ -129,41 +122,5 @@ internal sealed class Options
             BleuSentences = p.GetValue(_bleuSentences), Seed = p.GetValue(_seed),
             GivenOptions = Root.Options.Where(o => p.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToHashSet(),
         };
-    }
-
-    private static Option<int> Whole(string name, string description, int fallback, int min = 1) => new(name)
-    {
-        Description = $"{description} (default {fallback})",
-        DefaultValueFactory = _ => fallback,
-        CustomParser = r => Parse(r, name, $"a whole number ≥ {min}", (string text, out int v) => int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out v) && v >= min),
-    };
-
-    private static Option<double> Number(string name, string description, double fallback, Func<double, bool> valid, string what) => new(name)
-    {
-        Description = $"{description} (default {fallback.ToString(CultureInfo.InvariantCulture)})",
-        DefaultValueFactory = _ => fallback,
-        CustomParser = r => Parse(r, name, what, (string text, out double v) => double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out v) && double.IsFinite(v) && valid(v)),
-    };
-
-    private delegate bool TryParse<T>(string text, out T value);
-
-    /// <summary>The option's one value, or an error naming the option, what it takes and what it got.</summary>
-    private static T Parse<T>(ArgumentResult r, string name, string what, TryParse<T> tryParse)
-    {
-        var text = r.Tokens.Count == 1 ? r.Tokens[0].Value : "";
-        if (tryParse(text, out var value)) return value;
-        r.AddError($"{name} takes {what}, not '{text}'.");
-        return default!;
-    }
-
-    private static Option<string> Choice(string name, string description, string fallback, string[] allowed)
-    {
-        var o = new Option<string>(name) { Description = $"{description} (default {fallback})", DefaultValueFactory = _ => fallback, HelpName = string.Join("|", allowed) };
-        o.Validators.Add(r =>
-        {
-            var v = r.GetValueOrDefault<string>();
-            if (!allowed.Any(a => string.Equals(a, v, StringComparison.OrdinalIgnoreCase))) r.AddError($"{name} takes one of {string.Join(", ", allowed)}, not '{v}'.");
-        });
-        return o;
     }
 }

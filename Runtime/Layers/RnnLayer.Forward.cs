@@ -47,23 +47,10 @@ public partial class RnnLayer<T>
         int steps = inputs[0].Shape[0], batch = inputs[0].Shape[1];
         var memoryRows = CheckMemories(memories, memoryLengths, batch);
         if (!IsBuilt) TakeInputSizes(inputs.Select(i => i.Shape[2]).ToArray(), memories?.Select(m => m.Shape[2]).ToArray());
-        // This call's sizes: the layer's, with each memory's positions.
-        var sizes = (int[])Sizes.Clone();
-        foreach (var (memory, k) in (Spec.Memories ?? Array.Empty<MemorySpec>()).Select((m, k) => (m, k))) sizes[memory.SeqDim] = memories![k].Shape[1];
+        var sizes = CallSizes(memories);
         bool full = lengths is null || lengths.All(l => l == steps);
         if (lengths is not null) Ops.CheckLengths(lengths, steps, batch);
-        if (initialState is not null)
-        {
-            if (initialState.Count != Spec.States.Length)
-                throw new ArgumentException($"{Spec.Name} has {Spec.States.Length} states ({string.Join(", ", Spec.States.Select(s => s.Name))}), but {initialState.Count} initial states were given.", nameof(initialState));
-            for (int s = 0; s < initialState.Count; s++)
-            {
-                CheckTensor(initialState[s], $"initial state {Spec.States[s].Name}");
-                int width = sizes[Spec.States[s].Dim];
-                if (initialState[s].Shape.Length != 2 || initialState[s].Shape[0] != batch || initialState[s].Shape[1] != width)
-                    throw new ArgumentException($"Initial state {Spec.States[s].Name} must be [{batch}, {width}] (batch, {Spec.Dims[Spec.States[s].Dim]}), but got {initialState[s].ShapeText}.", nameof(initialState));
-            }
-        }
+        CheckInitialState(initialState, batch, sizes);
 
         var ws = TakeWorkspace(steps, batch, training, sizes);
         // Rows per thread: below this a step's pointwise work is too small to be worth waking another thread.
@@ -234,6 +221,29 @@ public partial class RnnLayer<T>
 
     /// <summary>State averaging after step <c>views.Step</c>: adds the state to its running sum, then hands on
     /// α · sum / (t + 1) + (1 − α) · state. The sums start at zero with step 0.</summary>
+    /// <summary>This call's sizes: the layer's, with each memory's number of positions.</summary>
+    private int[] CallSizes(IReadOnlyList<Tensor<T>>? memories)
+    {
+        var sizes = (int[])Sizes.Clone();
+        foreach (var (memory, k) in (Spec.Memories ?? Array.Empty<MemorySpec>()).Select((m, k) => (m, k))) sizes[memory.SeqDim] = memories![k].Shape[1];
+        return sizes;
+    }
+
+    /// <summary>One [B, width] tensor per state, or a clear error naming the state and both shapes.</summary>
+    private void CheckInitialState(IReadOnlyList<Tensor<T>>? initialState, int batch, int[] sizes)
+    {
+        if (initialState is null) return;
+        if (initialState.Count != Spec.States.Length)
+            throw new ArgumentException($"{Spec.Name} has {Spec.States.Length} states ({string.Join(", ", Spec.States.Select(s => s.Name))}), but {initialState.Count} initial states were given.", nameof(initialState));
+        for (int s = 0; s < initialState.Count; s++)
+        {
+            CheckTensor(initialState[s], $"initial state {Spec.States[s].Name}");
+            int width = sizes[Spec.States[s].Dim];
+            if (initialState[s].Shape.Length != 2 || initialState[s].Shape[0] != batch || initialState[s].Shape[1] != width)
+                throw new ArgumentException($"Initial state {Spec.States[s].Name} must be [{batch}, {width}] (batch, {Spec.Dims[Spec.States[s].Dim]}), but got {initialState[s].ShapeText}.", nameof(initialState));
+        }
+    }
+
     private void AverageStates(StepViews<T> views, RnnWorkspace<T> ws, int? stepNumber = null)
     {
         int t = stepNumber ?? views.Step;

@@ -17,20 +17,8 @@ public partial class RnnLayer<T>
         var memoryRows = CheckMemories(memories, memoryLengths, batch);
         if (!IsBuilt) TakeInputSizes(Spec.Inputs.Select(p => Sizes[p.Dim]).ToArray(), memories?.Select(m => m.Shape[2]).ToArray());
         if (!IsBuilt) throw NotBuilt();
-        var sizes = (int[])Sizes.Clone();
-        foreach (var (memory, k) in (Spec.Memories ?? Array.Empty<MemorySpec>()).Select((m, k) => (m, k))) sizes[memory.SeqDim] = memories![k].Shape[1];
-        if (initialState is not null)
-        {
-            if (initialState.Count != Spec.States.Length)
-                throw new ArgumentException($"{Spec.Name} has {Spec.States.Length} states ({string.Join(", ", Spec.States.Select(s => s.Name))}), but {initialState.Count} initial states were given.", nameof(initialState));
-            for (int s = 0; s < initialState.Count; s++)
-            {
-                CheckTensor(initialState[s], $"initial state {Spec.States[s].Name}");
-                int width = sizes[Spec.States[s].Dim];
-                if (initialState[s].Shape.Length != 2 || initialState[s].Shape[0] != batch || initialState[s].Shape[1] != width)
-                    throw new ArgumentException($"Initial state {Spec.States[s].Name} must be [{batch}, {width}] (batch, {Spec.Dims[Spec.States[s].Dim]}), but got {initialState[s].ShapeText}.", nameof(initialState));
-            }
-        }
+        var sizes = CallSizes(memories);
+        CheckInitialState(initialState, batch, sizes);
 
         var ws = new RnnWorkspace<T>(Device, Spec, sizes, steps: 1, batch, training: false);
         int rowsPerWorker = Math.Max(1, Device.MinElementsPerThread / sizes.Max());

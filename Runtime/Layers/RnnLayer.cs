@@ -122,6 +122,10 @@ public partial class RnnLayer<T> : Part, IRecurrent<T> where T : unmanaged
     private InvalidOperationException NotBuilt() => new(
         $"This {Spec.Name} layer takes its input size from its first call, so it has no parameters yet; run it once or give inputSize.");
 
+    /// <summary>Gives the features of each memory ([B, S, width], declaration order) before the first call, so that a layer whose
+    /// input size is known builds its parameters now (to load a checkpoint into, say) instead of at its first call.</summary>
+    public void TakeMemoryWidths(params int[] widths) => TakeInputSizes(Spec.Inputs.Select(p => Sizes[p.Dim]).ToArray(), widths);
+
     /// <summary>Takes the sizes of the inputs' dimensions from the first call's inputs [T, B, width] (and the memories' features from
     /// its memories [B, S, width]) and builds the parameters; later calls must agree.</summary>
     private void TakeInputSizes(IReadOnlyList<int> widths, IReadOnlyList<int>? memoryWidths = null)

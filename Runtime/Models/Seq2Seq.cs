@@ -72,6 +72,8 @@ public sealed class Seq2Seq<T> : Part where T : unmanaged
                 foreach (var state in layer.Spec.States.Where(s => s.Name is "H" or "C")) layer.SetStateAveraging(state.Name, config.StateAveraging);
             return layer;
         }).ToArray();
+        // The memory's width is the encoder's output: known now, so every decoder parameter exists before the first call.
+        foreach (var layer in _decoderLayers.Where(l => l.Spec.Memories is { Length: 1 })) layer.TakeMemoryWidths(config.EncoderHidden * (config.Bidirectional ? 2 : 1));
         if (_decoderLayers[0].Spec.Memories is not { Length: 1 })
             throw new ArgumentException($"The decoder's first layer must attend over the encoder's outputs (one [Memory]); {_decoderLayers[0].Spec.Name} has {_decoderLayers[0].Spec.Memories?.Length ?? 0}.");
         Decoder = Add("decoder", new LayerStack<T>(_decoderLayers, config.Dropout));

@@ -9,20 +9,7 @@ namespace Recur.Tests;
 /// <summary>The example's command line: mistakes give a message and exit code 2; a short run trains, saves and samples.</summary>
 public class CharRnnCliTests
 {
-    internal static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var (oldOut, oldErr) = (Console.Out, Console.Error);
-        using var o = new StringWriter();
-        using var e = new StringWriter();
-        Console.SetOut(o);
-        Console.SetError(e);
-        try { return (CharRnnProgram.Main(args), o.ToString(), e.ToString()); }
-        finally
-        {
-            Console.SetOut(oldOut);
-            Console.SetError(oldErr);
-        }
-    }
+    internal static (int Code, string Out, string Err) Run(params string[] args) => ConsoleCapture.Run(CharRnnProgram.Main, args);
 
     [Fact]
     public void An_unknown_option_is_a_usage_error()

@@ -193,7 +193,8 @@ internal sealed unsafe class CpuTensorOps<T> : TensorOps<T> where T : unmanaged,
     {
         var l = S(logits); var t = S(targets); var g = S(grad);
         double total = 0;
-        T s = C(scale), hit = C((1 - smoothing) * scale), spread = C(smoothing / cols * scale);
+        T hit = C((1 - smoothing) * scale), spread = C(smoothing / cols * scale);
+        T[]? scratch = null;
         for (int r = 0; r < rows; r++)
         {
             var row = l.Slice(r * cols, cols);
@@ -203,20 +204,20 @@ internal sealed unsafe class CpuTensorOps<T> : TensorOps<T> where T : unmanaged,
                 if (!g.IsEmpty) g.Slice(r * cols, cols).Clear();
                 continue;
             }
+            // exp(row − max) vectorized into the gradient row (or a scratch row), then scaled into the softmax's gradient in place.
             T max = TensorPrimitives.Max<T>(row);
-            double sum = 0, rowSum = 0;
-            for (int c = 0; c < cols; c++)
-            {
-                sum += Math.Exp(double.CreateTruncating(row[c] - max));
-                rowSum += double.CreateTruncating(row[c]);
-            }
+            var e = g.IsEmpty ? (scratch ??= new T[cols]).AsSpan() : g.Slice(r * cols, cols);
+            TensorPrimitives.Subtract(row, max, e);
+            TensorPrimitives.Exp<T>(e, e);
+            double sum = double.CreateTruncating(TensorPrimitives.Sum<T>(e));
+            double rowSum = smoothing == 0 ? 0 : double.CreateTruncating(TensorPrimitives.Sum<T>(row));
             double logSum = Math.Log(sum) + double.CreateTruncating(max);
             double nll = logSum - double.CreateTruncating(row[target]);
             total += smoothing == 0 ? nll : (1 - smoothing) * nll + smoothing * (logSum - rowSum / cols);
             if (g.IsEmpty) continue;
-            var gr = g.Slice(r * cols, cols);
-            for (int c = 0; c < cols; c++) gr[c] = C(Math.Exp(double.CreateTruncating(row[c]) - logSum)) * s - spread;
-            gr[target] -= hit;
+            TensorPrimitives.Multiply(e, C(scale / sum), e);
+            if (smoothing != 0) TensorPrimitives.Subtract(e, spread, e);
+            e[target] -= hit;
         }
         return total;
     }

@@ -53,7 +53,7 @@ public sealed class Seq2SeqDecoder<T> where T : unmanaged
     public List<int[]> Sample(IReadOnlyList<int[]> sources, SamplingOptions options, Rng rng, int? maxLength = null)
     {
         options.Validate();
-        using var run = new Run(_model, sources, 1);
+        using var run = new Run(_model, sources, 1, attention: false);
         var outputs = sources.Select(_ => new List<int>()).ToArray();
         var done = new bool[sources.Count];
         var tokens = Enumerable.Repeat(Tokens.Start, sources.Count).ToArray();
@@ -66,8 +66,13 @@ public sealed class Seq2SeqDecoder<T> where T : unmanaged
             {
                 if (done[n]) { tokens[n] = Tokens.End; continue; }
                 var logits = run.Logits.Slice(n * row.Length, row.Length);
-                for (int v = 0; v < row.Length; v++) row[v] = (float)Scalar<T>.ToDouble(logits[v]);
-                int next = Sampler.Pick(row, options, rng);
+                int next;
+                if (options.Temperature <= 0) next = ArgMax(logits);
+                else
+                {
+                    for (int v = 0; v < row.Length; v++) row[v] = (float)Scalar<T>.ToDouble(logits[v]);
+                    next = Sampler.Pick(row, options, rng);
+                }
                 tokens[n] = next;
                 if (next == Tokens.End || outputs[n].Count + 1 >= (maxLength ?? DefaultMaxLength(sources[n].Length))) done[n] = true;
                 if (next != Tokens.End) outputs[n].Add(next);
@@ -85,7 +90,7 @@ public sealed class Seq2SeqDecoder<T> where T : unmanaged
     {
         options.Validate();
         int k = options.Width, n = sources.Count, vocab = _model.Config.TargetVocab;
-        using var run = new Run(_model, sources, k);
+        using var run = new Run(_model, sources, k, attention: true);
         int rows = n * k;
         var score = new double[rows];
         var history = Enumerable.Range(0, rows).Select(_ => Array.Empty<int>()).ToArray();
@@ -231,6 +236,11 @@ public sealed class Seq2SeqDecoder<T> where T : unmanaged
         for (int i = 0; i < tail.Count; i++) list[start + i] = tail[i];
     }
 
+    /// <summary>The first index of the largest logit (greedy decoding), vectorized for float and double.</summary>
+    private static int ArgMax(ReadOnlySpan<T> logits) =>
+        typeof(T) == typeof(float) ? System.Numerics.Tensors.TensorPrimitives.IndexOfMax(System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(logits))
+        : System.Numerics.Tensors.TensorPrimitives.IndexOfMax(System.Runtime.InteropServices.MemoryMarshal.Cast<T, double>(logits));
+
     internal static void LogSoftmax(ReadOnlySpan<T> logits, double[] into)
     {
         double max = double.NegativeInfinity;
@@ -253,7 +263,8 @@ public sealed class Seq2SeqDecoder<T> where T : unmanaged
         private readonly int _attention;
         private readonly List<IDisposable> _owned = new();
 
-        public Run(Seq2Seq<T> model, IReadOnlyList<int[]> sources, int copies)
+        /// <param name="attention">Whether each step copies the attention weights to the host (beam search's coverage).</param>
+        public Run(Seq2Seq<T> model, IReadOnlyList<int[]> sources, int copies, bool attention)
         {
             if (sources.Count == 0) throw new ArgumentException("Give at least one source sentence.", nameof(sources));
             for (int i = 0; i < sources.Count; i++)
@@ -303,7 +314,7 @@ public sealed class Seq2SeqDecoder<T> where T : unmanaged
             _owned.Add(_embedded);
             _owned.Add(_logits);
             _host = new T[rows * model.Config.TargetVocab];
-            _attention = AttentionState(model);
+            _attention = attention ? AttentionState(model) : -1;
             _attentionHost = _attention >= 0 ? new T[rows * steps] : Array.Empty<T>();
             Rows = rows;
         }

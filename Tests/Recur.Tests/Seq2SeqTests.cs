@@ -237,6 +237,27 @@ public class Seq2SeqTests
     }
 
     [Fact]
+    public void Weights_start_uniform_within_one_over_root_fan_in_and_embeddings_normal()
+    {
+        var d = TestDevices.Cpu;
+        using var model = new Seq2Seq<double>(d, Small("Gru", "bahdanau", 2) with { Embed = 16, EncoderHidden = 16, DecoderHidden = 24 }, seed: 2);
+        foreach (var p in model.Parameters)
+        {
+            var v = (double[])p.Parameter.Read();
+            if (p.Name is "source.weight" or "target.weight")
+            {
+                Assert.True(v.Max(Math.Abs) > 1, $"{p.Name}: an embedding keeps N(0, 1)");
+                continue;
+            }
+            double limit = 1 / Math.Sqrt(p.Parameter.Shape.Length == 2 ? p.Parameter.Shape[1] : p.Parameter.Shape[0]);
+            Assert.True(v.All(x => Math.Abs(x) <= limit), $"{p.Name}: outside ±{limit}");
+            if (v.Length >= 100) Assert.True(v.Max(Math.Abs) > 0.8 * limit, $"{p.Name}: not spread over ±{limit}");
+        }
+        using var own = new Seq2Seq<double>(d, Small("Gru", "bahdanau", 1) with { FanInInit = false }, seed: 2);
+        Assert.All(own.Parameters.Where(p => p.Name.EndsWith(".bias")), p => Assert.All((double[])p.Parameter.Read(), x => Assert.Equal(0, x)));
+    }
+
+    [Fact]
     public void Bad_sources_get_clear_errors()
     {
         var model = Trained(TestDevices.Cpu);

@@ -25,7 +25,7 @@ public static class Program
 
     private static int Train(Settings o)
     {
-        var dataPath = o.Data ?? FindDefaultData();
+        var dataPath = o.Data ?? CommandLine.FindShippedData("tinyshakespeare.txt");
         using var device = Device.FromName(o.Device);
         CharModelConfig config;
         CheckpointReader? checkpoint = null;
@@ -134,18 +134,5 @@ public static class Program
         checkpoint.LoadModel(model);
         Console.WriteLine(Sample(model, task.Vocabulary, o));
         return 0;
-    }
-
-    private static string FindDefaultData()
-    {
-        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
-        {
-            for (var d = new DirectoryInfo(start); d is not null; d = d.Parent)
-            {
-                var candidate = Path.Combine(d.FullName, "Examples", "data", "tinyshakespeare.txt");
-                if (File.Exists(candidate)) return candidate;
-            }
-        }
-        throw new FileNotFoundException("Examples/data/tinyshakespeare.txt was not found; pass --data FILE.");
     }
 }

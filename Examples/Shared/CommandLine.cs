@@ -36,6 +36,19 @@ internal static class CommandLine
         }
     }
 
+    /// <summary>The shipped data file <c>Examples/data/<paramref name="file"/></c>, looked for above the working folder and the
+    /// program's own; a clear error naming the option to use when it is in neither.</summary>
+    public static string FindShippedData(string file)
+    {
+        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+            for (var d = new DirectoryInfo(start); d is not null; d = d.Parent)
+            {
+                var candidate = Path.Combine(d.FullName, "Examples", "data", file);
+                if (File.Exists(candidate)) return candidate;
+            }
+        throw new FileNotFoundException($"Examples/data/{file} was not found; pass --data FILE.");
+    }
+
     public static Option<int> Whole(string name, string description, int fallback, int min = 1) => new(name)
     {
         Description = $"{description} (default {fallback})",

@@ -35,7 +35,7 @@ public static class Program
 
     private static int Train(Settings o)
     {
-        var dataPath = o.Data ?? FindDefaultData();
+        var dataPath = o.Data ?? CommandLine.FindShippedData("eng-fra-30k.tsv");
         var (trainPairs, validationPairs) = ParallelCorpus.Split(ParallelCorpus.Load(dataPath), o.ValidationFraction);
         using var device = Device.FromName(o.Device);
         CheckpointReader? checkpoint = null;
@@ -144,7 +144,7 @@ public static class Program
         if (o.Mmi > 0)
         {
             // MMI's language model: French bigrams of the training side of the corpus, in the checkpoint's vocabulary.
-            var (train, _) = ParallelCorpus.Split(ParallelCorpus.Load(o.Data ?? FindDefaultData()), o.ValidationFraction);
+            var (train, _) = ParallelCorpus.Split(ParallelCorpus.Load(o.Data ?? CommandLine.FindShippedData("eng-fra-30k.tsv")), o.ValidationFraction);
             lm = new BigramLanguageModel(train.Select(p => target.Encode(WordTokenizer.Tokenize(p.Target))), target.Count);
         }
         var translator = new Translator(model, source, target) { Mmi = o.Mmi > 0 ? new MmiOptions(o.Mmi) : null, Lm = lm };
@@ -157,16 +157,5 @@ public static class Program
         Console.Error.WriteLine($"Translated {lines.Count:N0} lines in {clock.Elapsed.TotalSeconds:F1} s ({Search(o.BeamOptions)}{(o.Mmi > 0 ? $", MMI λ {o.Mmi}" : "")})" +
                                 $"{(o.Output is { } p2 ? $" into {Path.GetFullPath(p2)}" : "")}.");
         return 0;
-    }
-
-    private static string FindDefaultData()
-    {
-        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
-            for (var d = new DirectoryInfo(start); d is not null; d = d.Parent)
-            {
-                var candidate = Path.Combine(d.FullName, "Examples", "data", "eng-fra-30k.tsv");
-                if (File.Exists(candidate)) return candidate;
-            }
-        throw new FileNotFoundException("Examples/data/eng-fra-30k.tsv was not found; pass --data FILE.");
     }
 }

@@ -170,10 +170,10 @@ public sealed class Seq2SeqDecoder<T> where T : unmanaged
     public List<(double LogProbability, double[] Coverage)> Score(int[] source, IReadOnlyList<int[]> targets)
     {
         var result = new List<(double, double[])>();
+        using var tape = new Tape(training: false);
+        var encoded = _model.Encode(tape, source, source.Length, 1, new[] { source.Length });
         foreach (var target in targets)
         {
-            using var tape = new Tape(training: false);
-            var encoded = _model.Encode(tape, source, source.Length, 1, new[] { source.Length });
             var inputs = target.Prepend(Tokens.Start).ToArray();
             var y = _model.TargetEmbedding.Forward(tape, inputs, inputs.Length, 1);
             var decoded = _model.Decoder.Forward(y, encoded.DecoderState, null, stateSequences: true, new[] { new SequenceMemory<T>(encoded.Memory, encoded.Lengths) });

@@ -1,6 +1,8 @@
 namespace Recur;
 
 /// <summary>How a parameter is initialized; pass one as <c>init:</c> (weights) or <c>biasInit:</c> to <c>Linear</c>.</summary>
+/// <param name="Kind">The distribution or fixed matrix.</param>
+/// <param name="Value">Its one number: the scale, factor, limit, standard deviation or constant.</param>
 public sealed record Init(InitKind Kind, float Value)
 {
     /// <summary>Rows (or columns, whichever are fewer) orthonormal, times <paramref name="scale"/>. Default for weights that read a state.</summary>
@@ -23,4 +25,26 @@ public sealed record Init(InitKind Kind, float Value)
 
 /// <summary>How a parameter starts. The Dft kinds are the fixed matrices of <c>DftRe</c>/<c>IdftRe</c>/… (cos or sin of 2πjk/N over √N,
 /// times the value, with the columns permuted by a fixed permutation for the Permuted kinds); users do not write them.</summary>
-public enum InitKind { Constant, Orthogonal, UniformUnitScaling, Identity, Normal, Uniform, DftCos, DftSin, PermutedDftCos, PermutedDftSin }
+public enum InitKind
+{
+    /// <summary>Every entry equal to the value.</summary>
+    Constant,
+    /// <summary>Orthonormal rows or columns times the value.</summary>
+    Orthogonal,
+    /// <summary>Uniform in ±sqrt(3 / fanIn) times the value.</summary>
+    UniformUnitScaling,
+    /// <summary>The identity times the value.</summary>
+    Identity,
+    /// <summary>Gaussian, mean 0, the value as standard deviation.</summary>
+    Normal,
+    /// <summary>Uniform in ±value.</summary>
+    Uniform,
+    /// <summary>cos(2πjk/N)/√N times the value: the real part of the DFT matrix.</summary>
+    DftCos,
+    /// <summary>sin(2πjk/N)/√N times the value: the imaginary part of the DFT matrix.</summary>
+    DftSin,
+    /// <summary><see cref="DftCos"/> with its columns permuted by the cell's fixed permutation.</summary>
+    PermutedDftCos,
+    /// <summary><see cref="DftSin"/> with its columns permuted by the cell's fixed permutation.</summary>
+    PermutedDftSin,
+}

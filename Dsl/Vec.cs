@@ -14,17 +14,30 @@ public readonly struct Vec<TDim> : IVec where TDim : IDim
     /// The dimension must be given more elements than the largest index the cell reads.</summary>
     public float this[int index] => default;
 
+    /// <summary>The sum a + b of two vectors of the same dimension.</summary>
     public static Vec<TDim> operator +(Vec<TDim> a, Vec<TDim> b) => default;
+    /// <summary>The difference a - b of two vectors of the same dimension.</summary>
     public static Vec<TDim> operator -(Vec<TDim> a, Vec<TDim> b) => default;
+    /// <summary>The elementwise product a * b of two vectors of the same dimension.</summary>
     public static Vec<TDim> operator *(Vec<TDim> a, Vec<TDim> b) => default;
+    /// <summary>The elementwise quotient a / b of two vectors of the same dimension.</summary>
     public static Vec<TDim> operator /(Vec<TDim> a, Vec<TDim> b) => default;
+    /// <summary>The sum a + b of a vector and a number, applied to every element.</summary>
     public static Vec<TDim> operator +(Vec<TDim> a, float b) => default;
+    /// <summary>The sum a + b of a vector and a number, applied to every element.</summary>
     public static Vec<TDim> operator +(float a, Vec<TDim> b) => default;
+    /// <summary>The difference a - b of a vector and a number, applied to every element.</summary>
     public static Vec<TDim> operator -(Vec<TDim> a, float b) => default;
+    /// <summary>The difference a - b of a vector and a number, applied to every element.</summary>
     public static Vec<TDim> operator -(float a, Vec<TDim> b) => default;
+    /// <summary>The elementwise product a * b of a vector and a number, applied to every element.</summary>
     public static Vec<TDim> operator *(Vec<TDim> a, float b) => default;
+    /// <summary>The elementwise product a * b of a vector and a number, applied to every element.</summary>
     public static Vec<TDim> operator *(float a, Vec<TDim> b) => default;
+    /// <summary>The elementwise quotient a / b of a vector and a number, applied to every element.</summary>
     public static Vec<TDim> operator /(Vec<TDim> a, float b) => default;
+    /// <summary>The elementwise quotient a / b of a vector and a number, applied to every element.</summary>
     public static Vec<TDim> operator /(float a, Vec<TDim> b) => default;
+    /// <summary>Elementwise negation.</summary>
     public static Vec<TDim> operator -(Vec<TDim> a) => default;
 }

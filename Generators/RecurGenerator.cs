@@ -76,7 +76,7 @@ public sealed class RecurGenerator : IIncrementalGenerator
     /// <summary>Without unsafe code the CPU kernels cannot compile: say so once per cell, and emit only the skeleton.</summary>
     private static CellResult RequireUnsafe(CellResult result)
     {
-        if (result.Source is null || result.Skeleton is null) return result;
+        if (result.Source is null || result.Skeleton is null || result.Location is null) return result;
         var error = DiagnosticInfo.Create(Descriptors.UnsafeDisabled, result.Location, result.ClassName);
         return new CellResult(result.Skeleton, result.Diagnostics.Append(error).ToEquatableArray(), null, result.Location, result.ClassName);
     }

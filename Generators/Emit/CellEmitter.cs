@@ -105,7 +105,8 @@ internal static class CellEmitter
         w.Line(cpu
             ? $"/// <summary>The fused {scalar} kernels of {s.Graph.ClassName} as native CPU code: rows at a time, SIMD over each row.</summary>"
             : $"/// <summary>The fused {scalar} ILGPU kernels of {s.Graph.ClassName} (CUDA and ILGPU's CPU accelerator).</summary>");
-        w.Open($"public static class {kernelClass}");
+        // Internal: the kernels are the cell's implementation, reached through CreateProgram, not part of its public surface.
+        w.Open($"internal static class {kernelClass}");
         for (int i = 0; i < kernels.Count; i++)
         {
             if (i > 0) w.Line();

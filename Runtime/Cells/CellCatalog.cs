@@ -74,6 +74,7 @@ public static class CellCatalog
         }
     }
 
+    /// <summary>Every cell name <c>Create</c> accepts, as written on the command line.</summary>
     public static IReadOnlyCollection<string> Names => Cells.Keys;
 
     /// <summary>A layer of the named cell in <typeparamref name="T"/>, with hyperparameters set before its parameters are initialized;

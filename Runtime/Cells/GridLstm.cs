@@ -13,6 +13,7 @@ public partial class GridLstm
     [State] partial Vec<Hidden> H { get; }
     [State] partial Vec<Hidden> D { get; }
     [State, Output] partial Vec<Hidden> Y { get; }
+    /// <summary>Added to the forget gates' pre-activation so the cell starts by keeping its memory (default 1).</summary>
     [Hyper] public float ForgetBias { get; init; } = 1f;
 
     [Step]

@@ -13,6 +13,7 @@ public partial class HyperLstm
     [State] partial Vec<HyperUnits> HyperH { get; }
     [State] partial Vec<Hidden> C { get; }
     [State, Output] partial Vec<Hidden> H { get; }
+    /// <summary>Added to the forget gate's pre-activation so the cell starts by keeping its memory (default 1).</summary>
     [Hyper] public float ForgetBias { get; init; } = 1f;
     /// <summary>The rate of dropout on the candidate; the seed's keep probability 0.9 is 0.1 here.</summary>
     [Hyper] public float RecurrentDropout { get; init; } = 0f;

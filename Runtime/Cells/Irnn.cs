@@ -8,6 +8,7 @@ public partial class Irnn
 {
     [Input] partial Vec<In> X { get; }
     [State, Output] partial Vec<Hidden> H { get; }
+    /// <summary>The scale of the identity the recurrent weight starts as (Le et al. 2015 use 1).</summary>
     [Hyper] public float IdentityScale { get; init; } = 1f;
 
     [Step]

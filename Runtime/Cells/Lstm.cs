@@ -8,6 +8,7 @@ public partial class Lstm
     [Input] partial Vec<In> X { get; }
     [State] partial Vec<Hidden> C { get; }
     [State, Output] partial Vec<Hidden> H { get; }
+    /// <summary>Added to the forget gate's pre-activation so the cell starts by keeping its memory (default 1).</summary>
     [Hyper] public float ForgetBias { get; init; } = 1f;
 
     [Step]

@@ -8,8 +8,11 @@ public partial class ProjectedPeepholeLstm
     [Input] partial Vec<In> X { get; }
     [State] partial Vec<Hidden> C { get; }
     [State, Output] partial Vec<Proj> H { get; }
+    /// <summary>Added to the forget gate's pre-activation so the cell starts by keeping its memory (default 1).</summary>
     [Hyper] public float ForgetBias { get; init; } = 1f;
+    /// <summary>The cell state is clipped to ±CellClip each step (default: no clipping).</summary>
     [Hyper] public float CellClip { get; init; } = float.PositiveInfinity;
+    /// <summary>The projected output is clipped to ±ProjClip each step (default: no clipping).</summary>
     [Hyper] public float ProjClip { get; init; } = float.PositiveInfinity;
 
     [Step]

@@ -12,6 +12,7 @@ public interface IRnnCell
 }
 
 /// <summary>A cell's fused kernels, loaded once per accelerator: one forward and one backward kernel per segment.</summary>
+[System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)] // generated code calls it; users never need to
 public abstract class CellProgram<T> where T : unmanaged
 {
     /// <summary>Runs segment <paramref name="segment"/> of the step that <paramref name="views"/> points at.</summary>

@@ -27,6 +27,7 @@ public sealed class Device : IDisposable
         Pool = new TensorPool(this);
     }
 
+    /// <summary>The ILGPU accelerator behind this device (for kernels of your own; the runtime's work goes through the device).</summary>
     public Accelerator Accelerator { get; }
 
     /// <summary>"cpu" (native .NET code), "cuda", or "ilgpu-cpu".</summary>
@@ -46,8 +47,10 @@ public sealed class Device : IDisposable
     /// <summary>Threads per group for the fused kernels (one group per batch row).</summary>
     public int GroupSize { get; }
 
+    /// <summary>The kind and the accelerator's name, e.g. "cpu: AMD EPYC …".</summary>
     public string Name => $"{Kind}: {Accelerator.Name}";
 
+    /// <summary>The device's <see cref="Name"/>.</summary>
     public override string ToString() => Name;
 
     /// <summary>The fast CPU path: generated native code (SIMD over each row, rows split over <paramref name="threads"/> cores)
@@ -142,8 +145,10 @@ public sealed class Device : IDisposable
     internal IGemm<T> Gemm<T>() where T : unmanaged =>
         (IGemm<T>)_gemms.GetOrAdd(typeof(T), _ => GemmBackends.Create<T>(this));
 
+    /// <summary>Waits until every kernel queued on the device has finished.</summary>
     public void Synchronize() => Accelerator.Synchronize();
 
+    /// <summary>Frees the device's buffers, pools and accelerator; tensors made on it must not be used afterwards.</summary>
     public void Dispose()
     {
         Workers?.Dispose();

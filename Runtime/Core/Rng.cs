@@ -6,11 +6,13 @@ namespace Recur;
 /// draws exactly what an uninterrupted one would.</summary>
 public sealed class Rng
 {
+    /// <summary>A generator whose sequence is fixed by <paramref name="seed"/>.</summary>
     public Rng(ulong seed) => State = seed;
 
     /// <summary>The generator's state; setting it restores a saved stream.</summary>
     public ulong State { get; set; }
 
+    /// <summary>The next 64 random bits (advances the state).</summary>
     public ulong NextUInt64()
     {
         ulong z = State += 0x9E3779B97F4A7C15UL;

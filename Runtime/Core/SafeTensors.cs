@@ -14,8 +14,12 @@ namespace Recur;
 public static class SafeTensors
 {
     /// <summary>A named tensor; <see cref="Data"/> is a float[] (F32) or a double[] (F64).</summary>
+    /// <param name="Name">The tensor's name.</param>
+    /// <param name="Shape">Its shape.</param>
+    /// <param name="Data">Its elements in row-major order: a float[] or a double[].</param>
     public sealed record Entry(string Name, int[] Shape, Array Data)
     {
+        /// <summary>The safetensors dtype of <see cref="Data"/>: "F32" for float[], "F64" for double[].</summary>
         public string DType => Data switch
         {
             float[] => "F32",
@@ -29,6 +33,7 @@ public static class SafeTensors
         public float[] AsFloats() => Data as float[] ?? ((double[])Data).Select(v => (float)v).ToArray();
     }
 
+    /// <summary>Writes <paramref name="tensors"/> (and optional string <paramref name="metadata"/>) to <paramref name="path"/> in the safetensors format, atomically.</summary>
     public static void Write(string path, IEnumerable<Entry> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
         var list = tensors.ToList();

@@ -53,11 +53,16 @@ public sealed class Tensor<T> : IDisposable where T : unmanaged
         return new Tensor<T>(device, shape, view, null);
     }
 
+    /// <summary>The device the tensor's memory lives on.</summary>
     public Device Device { get; }
+    /// <summary>The shape, outermost axis first.</summary>
     public int[] Shape { get; }
+    /// <summary>The number of elements (the product of the shape).</summary>
     public long Length => Count(Shape);
+    /// <summary>The shape as text, e.g. "[12, 64, 256]", for messages.</summary>
     public string ShapeText => Text(Shape);
 
+    /// <summary>The tensor's memory as an ILGPU view (throws once the tensor is disposed).</summary>
     public ArrayView<T> View => _disposed
         ? throw new ObjectDisposedException($"Tensor{ShapeText}", "This tensor was disposed (a model's intermediate values are given back to the pool after Backward or when their tape is disposed); copy what you need to keep first.")
         : _view;
@@ -79,6 +84,7 @@ public sealed class Tensor<T> : IDisposable where T : unmanaged
         return taken;
     }
 
+    /// <summary>A tensor of <paramref name="shape"/> on <paramref name="device"/> holding a copy of <paramref name="data"/> (its length must equal the shape's product).</summary>
     public static Tensor<T> FromArray(Device device, T[] data, params int[] shape)
     {
         var t = new Tensor<T>(device, shape);
@@ -91,12 +97,14 @@ public sealed class Tensor<T> : IDisposable where T : unmanaged
         return t;
     }
 
+    /// <summary>Copies the elements to a new array (waits for the device first).</summary>
     public T[] ToArray()
     {
         Device.Synchronize();
         return View.GetAsArray();
     }
 
+    /// <summary>Overwrites the elements with <paramref name="data"/>, which must have exactly <see cref="Length"/> elements.</summary>
     public void CopyFrom(T[] data)
     {
         if (data.Length != Length) throw new ArgumentException($"Data has {data.Length} values, but the tensor {ShapeText} holds {Length}.", nameof(data));
@@ -111,6 +119,7 @@ public sealed class Tensor<T> : IDisposable where T : unmanaged
         return copy;
     }
 
+    /// <summary>Returns the memory to its pool (or frees it); reading the tensor afterwards throws.</summary>
     public void Dispose()
     {
         if (_disposed) return;

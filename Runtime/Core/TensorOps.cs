@@ -4,7 +4,17 @@ using ILGPU;
 namespace Recur;
 
 /// <summary>An elementwise function of a <c>Dense</c> layer or of the tape's activation operations.</summary>
-public enum Activation { Identity, Sigmoid, Tanh, Relu }
+public enum Activation
+{
+    /// <summary>No function: the value as it is.</summary>
+    Identity,
+    /// <summary>The logistic sigmoid.</summary>
+    Sigmoid,
+    /// <summary>The hyperbolic tangent.</summary>
+    Tanh,
+    /// <summary>max(x, 0).</summary>
+    Relu,
+}
 
 /// <summary>One Adam/AdamW update: bias-corrected moments (Kingma &amp; Ba 2015); <see cref="L2"/> adds wd·p to the gradient (Adam's
 /// weight_decay), <see cref="Decoupled"/> shrinks p by lr·wd first (AdamW, Loshchilov &amp; Hutter 2019); the gradient is read

@@ -13,6 +13,7 @@ namespace Recur;
 /// themselves (blue–white–red around 0 when they have both signs, white to blue from 0 otherwise).</summary>
 public static class HeatStrip
 {
+    /// <summary>The SVG picture of <paramref name="values"/> (one array per character of <paramref name="text"/>) for the chosen <paramref name="units"/>, <paramref name="perLine"/> characters to a line, under <paramref name="title"/>.</summary>
     public static string Svg(string text, IReadOnlyList<float[]> values, IReadOnlyList<int> units, string title, int perLine = 60, bool centered = true)
     {
         if (values.Count != text.Length) throw new ArgumentException($"{values.Count} rows of values were given for {text.Length} characters.", nameof(values));

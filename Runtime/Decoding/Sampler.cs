@@ -4,8 +4,12 @@ using System.Linq;
 namespace Recur;
 
 /// <summary>How to pick the next token: temperature (≤ 0: greedy), top-k (0: all) and top-p nucleus (1: all).</summary>
+/// <param name="Temperature">Divides the logits; ≤ 0 picks the most likely token.</param>
+/// <param name="TopK">Draw among the k most likely tokens only (0: all).</param>
+/// <param name="TopP">Draw among the smallest set of tokens whose probabilities sum to at least p (1: all).</param>
 public sealed record SamplingOptions(double Temperature = 1.0, int TopK = 0, double TopP = 1.0)
 {
+    /// <summary>Throws <see cref="System.ArgumentException"/> naming the option when a value is out of range.</summary>
     public void Validate()
     {
         if (double.IsNaN(Temperature)) throw new ArgumentException("Temperature must be a number.");

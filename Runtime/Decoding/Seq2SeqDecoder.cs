@@ -10,8 +10,14 @@ namespace Recur;
 /// log P(Y|X) / lp(Y) + cp(X; Y), with lp(Y) = ((5 + |Y|) / 6)^α (|Y| counts the end token) and
 /// cp(X; Y) = β · Σ_i log(min(Σ_j a_ij, 1)) over the source's positions i, a_ij being the attention on i at output step j.
 /// <see cref="NBest"/> hypotheses are kept per source (at most <see cref="Width"/>).</summary>
+/// <param name="Width">The beam's width: hypotheses kept per step.</param>
+/// <param name="Alpha">α of the length penalty (0: none).</param>
+/// <param name="Beta">β of the coverage penalty (0: none).</param>
+/// <param name="NBest">Finished hypotheses returned per source.</param>
+/// <param name="MaxLength">The longest output in tokens (null: twice the source's length plus 10).</param>
 public sealed record BeamOptions(int Width = 5, double Alpha = 0.6, double Beta = 0, int NBest = 1, int? MaxLength = null)
 {
+    /// <summary>Throws <see cref="System.ArgumentException"/> naming the option when a value is out of range.</summary>
     public void Validate()
     {
         if (Width < 1) throw new ArgumentOutOfRangeException(nameof(Width), $"A beam is at least 1 wide, not {Width}.");
@@ -20,17 +26,23 @@ public sealed record BeamOptions(int Width = 5, double Alpha = 0.6, double Beta 
         if (MaxLength is < 1) throw new ArgumentOutOfRangeException(nameof(MaxLength), $"The longest output is at least 1 token, not {MaxLength}.");
     }
 
+    /// <summary>GNMT's length penalty ((5 + length) / 6)^α (Wu et al. 2016).</summary>
     public double LengthPenalty(int length) => Math.Pow((5.0 + length) / 6.0, Alpha);
 
     /// <summary>β · Σ_i log(min(coverage_i, 1)).</summary>
     public double CoveragePenalty(IReadOnlyList<double> coverage) => Beta == 0 ? 0 : Beta * coverage.Sum(c => Math.Log(Math.Min(c, 1.0)));
 
+    /// <summary>A hypothesis' beam score: its log-probability over <see cref="LengthPenalty"/> plus <see cref="CoveragePenalty"/>.</summary>
     public double Score(double logProbability, int length, IReadOnlyList<double> coverage) => logProbability / LengthPenalty(length) + CoveragePenalty(coverage);
 }
 
 /// <summary>A translation found by search: its tokens (without the end token), log P(tokens + end | source), its score under the
 /// search's options, and the attention each source position received in total (for the coverage penalty; empty when the decoder
 /// reports no attention weights).</summary>
+/// <param name="Tokens">The output's token ids, without the end token.</param>
+/// <param name="LogProbability">log P(tokens + end | source).</param>
+/// <param name="Score">Its score under the search's options.</param>
+/// <param name="Coverage">The attention each source position received in total.</param>
 public sealed record Hypothesis(int[] Tokens, double LogProbability, double Score, double[] Coverage);
 
 /// <summary>Decodes with a trained <see cref="Seq2Seq{T}"/>: greedy, sampling (temperature, top-k, top-p; set per call) and batched
@@ -41,6 +53,7 @@ public sealed class Seq2SeqDecoder<T> where T : unmanaged
 {
     private readonly Seq2Seq<T> _model;
 
+    /// <summary>A decoder for <paramref name="model"/>; it holds no state between calls.</summary>
     public Seq2SeqDecoder(Seq2Seq<T> model) => _model = model;
 
     /// <summary>The longest output for a source of this length when none is given: twice as long, plus ten.</summary>

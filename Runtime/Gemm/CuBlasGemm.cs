@@ -9,7 +9,7 @@ namespace Recur;
 /// <summary>cuBLAS GEMM bound directly through its stable C ABI (libcublas.so.13, .12 or .11): ILGPU.Algorithms' own binding
 /// looks only for .10–.12, and CUDA 13 machines carry .13. Row-major C = op(A)·op(B) is computed as the column-major
 /// Cᵀ = op(B)ᵀ·op(A)ᵀ, which needs no copies.</summary>
-public sealed unsafe class CuBlasGemm<T> : IGemm<T>, IDisposable where T : unmanaged
+internal sealed unsafe class CuBlasGemm<T> : IGemm<T>, IDisposable where T : unmanaged
 {
     private static readonly string[] Candidates = { "libcublas.so.13", "libcublas.so.12", "libcublas.so.11", "libcublas.so", "cublas64_13", "cublas64_12", "cublas64_11" };
     private readonly IntPtr _library, _handle;

@@ -4,7 +4,7 @@ namespace Recur;
 
 /// <summary>Row-major GEMM on device views: C[m×n] = alpha · op(A)[m×k] · op(B)[k×n] + beta · C.
 /// lda, ldb and ldc are the row strides of the matrices as stored (A stored k×m when transposed).</summary>
-public interface IGemm<T> where T : unmanaged
+internal interface IGemm<T> where T : unmanaged
 {
     string Name { get; }
 

@@ -5,7 +5,7 @@ using ILGPU.Runtime;
 namespace Recur;
 
 /// <summary>A GEMM kernel in ILGPU: one thread per output element. The portable fallback (and the ILGPU CPU accelerator's GEMM).</summary>
-public sealed class IlgpuGemm<T> : IGemm<T> where T : unmanaged
+internal sealed class IlgpuGemm<T> : IGemm<T> where T : unmanaged
 {
     private readonly Action<Index1D, GemmArgs<T>> _kernel;
 
@@ -31,14 +31,14 @@ public sealed class IlgpuGemm<T> : IGemm<T> where T : unmanaged
     }
 }
 
-public struct GemmArgs<T> where T : unmanaged
+internal struct GemmArgs<T> where T : unmanaged
 {
     public ArrayView<T> A, B, C;
     public int M, N, K, Lda, Ldb, Ldc, TransA, TransB;
     public T Alpha, Beta;
 }
 
-public static class GemmKernels
+internal static class GemmKernels
 {
     public static void Float(Index1D index, GemmArgs<float> g)
     {

@@ -9,7 +9,7 @@ namespace Recur;
 /// <summary>A GEMM in plain .NET for when no BLAS library is installed: B is packed into panels of two SIMD vectors' width
 /// (alpha folded in), A into panels of six rows, both per 256-deep slice of k so they stay in cache, and a 6×2-vector
 /// register-blocked micro-kernel accumulates each tile. Columns are split across threads.</summary>
-public sealed unsafe class ManagedGemm<T> : IGemm<T> where T : unmanaged, INumber<T>
+internal sealed unsafe class ManagedGemm<T> : IGemm<T> where T : unmanaged, INumber<T>
 {
     private const int MR = 6, KC = 256, MC = 120;
     private static readonly int W = Vector<T>.Count, NR = 2 * Vector<T>.Count;

@@ -7,7 +7,7 @@ namespace Recur;
 
 /// <summary>OpenBLAS's cblas_sgemm/cblas_dgemm, loaded at run time when the machine has it (Debian: libopenblas0-pthread).
 /// Works on <see cref="Device.Cpu"/> buffers, which are host memory.</summary>
-public sealed unsafe class OpenBlasGemm<T> : IGemm<T> where T : unmanaged
+internal sealed unsafe class OpenBlasGemm<T> : IGemm<T> where T : unmanaged
 {
     private const int RowMajor = 101, NoTrans = 111, Trans = 112;
     private static readonly string[] Candidates = { "libopenblas.so.0", "libopenblas.so", "libopenblas.dylib", "libopenblas.dll", "openblas" };

@@ -3,6 +3,10 @@ using ILGPU.Runtime;
 
 namespace Recur;
 
+// The job lives on the caller's stack for the whole parallel run and is only read through its pointer, so its ArrayViews' buffer
+// references stay rooted by the caller's locals: the pointer to a struct holding references is safe here.
+#pragma warning disable CS8500
+
 /// <summary>Runs a single-threaded GEMM on column slices of C in parallel, on the device's own threads. With OpenBLAS this keeps one
 /// set of threads for everything: OpenBLAS's own pool spins for a long while after each call, which on a small machine steals the
 /// cores the fused kernels run on between the per-step products.</summary>

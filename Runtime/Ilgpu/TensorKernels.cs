@@ -5,13 +5,13 @@ using ILGPU.Algorithms;
 namespace Recur;
 
 /// <summary>Where a column copy reads and writes: dst[r, DstOffset + c] (+)= src[r, SrcOffset + c] for c &lt; Width.</summary>
-public struct ColumnCopy
+internal struct ColumnCopy
 {
     public int SrcCols, SrcOffset, DstCols, DstOffset, Width, Accumulate;
 }
 
 /// <summary>An optimizer step's numbers, converted once to the kernel's precision.</summary>
-public struct OptimizerArgs<T> where T : unmanaged
+internal struct OptimizerArgs<T> where T : unmanaged
 {
     public T Lr, Beta1, Beta2, Eps, Correction1, Correction2, L2, Shrink, GradScale, Momentum;
     public int Nesterov, UseMomentum;
@@ -20,7 +20,7 @@ public struct OptimizerArgs<T> where T : unmanaged
 /// <summary>The kernels of <see cref="IlgpuTensorOps{T}"/>, written once for float and double with .NET's generic math (ILGPU compiles
 /// the static interface calls). One thread per element, per row or per column; partial sums go to the host, which adds them in
 /// double. Constants arrive as kernel arguments already in <typeparamref name="T"/>.</summary>
-public static class TensorKernels<T> where T : unmanaged, IFloatingPointIeee754<T>
+internal static class TensorKernels<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     public static void Add(Index1D i, ArrayView<T> a, ArrayView<T> b, ArrayView<T> y) => y[i] = a[i] + b[i];
 
@@ -262,7 +262,7 @@ public static class TensorKernels<T> where T : unmanaged, IFloatingPointIeee754<
 }
 
 /// <summary>Scatter-add with atomics, which ILGPU has for float and double but not for a generic T.</summary>
-public static class ScatterKernels
+internal static class ScatterKernels
 {
     public static void AddF32(Index1D i, ArrayView<float> table, int width, ArrayView<int> ids, ArrayView<float> g, int skip)
     {

@@ -5,7 +5,13 @@ using System.Linq;
 namespace Recur;
 
 /// <summary>How a bidirectional layer joins its two directions' outputs.</summary>
-public enum Merge { Concat, Sum }
+public enum Merge
+{
+    /// <summary>The two outputs side by side: twice the features.</summary>
+    Concat,
+    /// <summary>The two outputs added: the features of one.</summary>
+    Sum,
+}
 
 /// <summary>Two recurrent parts over one sequence, one reading it forward and one backward; the backward one reads each sequence
 /// reversed within its own length (padding stays at the end), and its outputs are put back in time order before the two are
@@ -15,6 +21,7 @@ public sealed class Bidirectional<T> : Part, IRecurrent<T> where T : unmanaged
 {
     private readonly IRecurrent<T> _forward, _backward;
 
+    /// <summary>Runs <paramref name="forward"/> over the sequence and <paramref name="backward"/> over it reversed (within each row's length), merged by <paramref name="merge"/>.</summary>
     public Bidirectional(IRecurrent<T> forward, IRecurrent<T> backward, Merge merge = Merge.Concat) : base(null)
     {
         _forward = forward;
@@ -26,12 +33,17 @@ public sealed class Bidirectional<T> : Part, IRecurrent<T> where T : unmanaged
         Merge = merge;
     }
 
+    /// <summary>How the two directions' outputs are combined.</summary>
     public Merge Merge { get; }
+    /// <inheritdoc/>
     public int OutputSize => Merge == Merge.Concat ? _forward.OutputSize + _backward.OutputSize : _forward.OutputSize;
+    /// <inheritdoc/>
     public int StateCount => _forward.StateCount + _backward.StateCount;
 
+    /// <inheritdoc/>
     public IReadOnlyList<string> StateNames => _forward.StateNames.Select(n => "forward." + n).Concat(_backward.StateNames.Select(n => "backward." + n)).ToArray();
 
+    /// <inheritdoc/>
     public RecurrentOutput<T> Forward(Var<T> input, IReadOnlyList<Var<T>>? initialState, int[]? lengths = null, bool stateSequences = false)
     {
         if (initialState is not null && initialState.Count != StateCount)
@@ -45,5 +57,6 @@ public sealed class Bidirectional<T> : Part, IRecurrent<T> where T : unmanaged
         return new RecurrentOutput<T>(output, ahead.FinalState.Concat(back.FinalState).ToArray(), states);
     }
 
+    /// <summary>The merged outputs from zero initial states.</summary>
     public Var<T> Forward(Var<T> x) => Forward(x, null).Output;
 }

@@ -11,6 +11,7 @@ public sealed class Dense<T> : Part, ILayer<T> where T : unmanaged
     private readonly int _seed;
     private Parameter<T>? _weight, _b;
 
+    /// <summary>A dense layer on <paramref name="device"/> with its weight initialized from <paramref name="seed"/>.</summary>
     /// <param name="outputs">Features of the output.</param>
     /// <param name="inputs">Features of the input; null to take them from the first call.</param>
     /// <param name="init">Initializer of the weight (default uniform ±√(3/inputs): unit variance).</param>
@@ -29,10 +30,15 @@ public sealed class Dense<T> : Part, ILayer<T> where T : unmanaged
         if (inputs is { } n) Build(n);
     }
 
+    /// <summary>The number of output features.</summary>
     public int Outputs { get; }
+    /// <summary>The number of input features; null until the first call when it was left to the input.</summary>
     public int? Inputs => _weight?.Shape[1];
+    /// <summary>The activation applied after the affine map.</summary>
     public Activation Activation { get; }
+    /// <summary>The weight [Outputs, Inputs] (throws before the first call when the input size was left to it).</summary>
     public Parameter<T> Weight => _weight ?? throw new InvalidOperationException("This dense layer takes its input size from its first call; run it once or give inputs.");
+    /// <summary>The bias [Outputs], or null for a layer without one.</summary>
     public Parameter<T>? Bias => _b;
 
     private void Build(int inputs)
@@ -41,6 +47,7 @@ public sealed class Dense<T> : Part, ILayer<T> where T : unmanaged
         if (_bias) _b = AddParameter<T>("bias", new[] { Outputs }, _biasInit, _seed + 1);
     }
 
+    /// <summary>activation(x · Wᵀ + b) over the last axis of <paramref name="x"/>.</summary>
     public Var<T> Forward(Var<T> x)
     {
         x = Ops.To(x, Device!);

@@ -11,6 +11,7 @@ public sealed class Embedding<T> : Part where T : unmanaged
 {
     private readonly Parameter<T> _weight;
 
+    /// <summary>A table of <paramref name="vocabulary"/> vectors of <paramref name="features"/> on <paramref name="device"/>; the row at <paramref name="paddingIndex"/> (≥ 0) is zeros and gets no gradient.</summary>
     /// <param name="init">Initializer of the table (default N(0, 1), as PyTorch's).</param>
     public Embedding(Device device, int vocabulary, int features, int paddingIndex = -1, Init? init = null, int seed = 0) : base(device)
     {
@@ -24,9 +25,13 @@ public sealed class Embedding<T> : Part where T : unmanaged
         if (paddingIndex >= 0) _weight.Value.SubView((long)paddingIndex * features, features).MemSetToZero();
     }
 
+    /// <summary>The number of ids the table holds.</summary>
     public int Vocabulary { get; }
+    /// <summary>The length of each vector.</summary>
     public int Features { get; }
+    /// <summary>The id whose row stays zero and gets no gradient, or -1 for none.</summary>
     public int PaddingIndex { get; }
+    /// <summary>The table [Vocabulary, Features].</summary>
     public Parameter<T> Weight => _weight;
 
     /// <summary>The vectors of <paramref name="ids"/>, laid out as <paramref name="shape"/> (default: one axis) plus the features.</summary>

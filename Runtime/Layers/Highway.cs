@@ -10,6 +10,7 @@ public sealed class Highway<T> : Part, ILayer<T> where T : unmanaged
     private readonly Dense<T> _gate;
     private readonly ILayer<T> _transform;
 
+    /// <summary>y = t ⊙ H(x) + (1 − t) ⊙ x with t = sigmoid(W_t x + b_t), b_t starting at <paramref name="gateBias"/> (so the layer starts near the identity); H is <paramref name="transform"/> or a tanh dense layer.</summary>
     public Highway(Device device, int features, ILayer<T>? transform = null, double gateBias = -1, int seed = 0) : base(device)
     {
         _gate = Add("gate", new Dense<T>(device, features, features, Activation.Sigmoid, biasInit: Init.Constant((float)gateBias), seed: seed));
@@ -17,6 +18,7 @@ public sealed class Highway<T> : Part, ILayer<T> where T : unmanaged
         AddLayer("transform", _transform);
     }
 
+    /// <inheritdoc/>
     public Var<T> Forward(Var<T> x)
     {
         x = Ops.To(x, Device!);

@@ -25,8 +25,10 @@ public sealed record Interconnect
     /// <summary>The stack's output is every layer's output, concatenated, so a head reads them all.</summary>
     public bool Dense { get; init; }
 
+    /// <summary>No connections between layers but the plain one (each layer reads the one below).</summary>
     public static readonly Interconnect None = new();
 
+    /// <summary>True when any connection beyond the plain one is on.</summary>
     public bool Any => Inputs || States || Skip > 0 || Residual || Dense;
 
     /// <summary>Reads "inputs,states,skip:K,residual,dense" (any of them, in any order; "states:C+D" names the states; "" or "none"
@@ -50,6 +52,7 @@ public sealed record Interconnect
         return c;
     }
 
+    /// <summary>The connections that are on, as the command line spells them.</summary>
     public override string ToString()
     {
         var parts = new List<string>();

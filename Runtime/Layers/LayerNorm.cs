@@ -7,6 +7,7 @@ public sealed class LayerNorm<T> : Part, ILayer<T> where T : unmanaged
 {
     private readonly Parameter<T> _gain, _shift;
 
+    /// <summary>Normalizes the last axis (of size <paramref name="features"/>) to mean 0 and variance 1, then applies a learned gain and shift.</summary>
     public LayerNorm(Device device, int features, double eps = 1e-5) : base(device)
     {
         if (features < 1) throw new ArgumentOutOfRangeException(nameof(features), $"Layer norm needs at least one feature, not {features}.");
@@ -16,8 +17,10 @@ public sealed class LayerNorm<T> : Part, ILayer<T> where T : unmanaged
         _shift = AddParameter<T>("shift", new[] { features }, Init.Zeros, 0);
     }
 
+    /// <summary>Added to the variance before its square root.</summary>
     public double Eps { get; }
 
+    /// <inheritdoc/>
     public Var<T> Forward(Var<T> x)
     {
         x = Ops.To(x, Device!);

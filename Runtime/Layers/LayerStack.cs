@@ -15,6 +15,7 @@ public sealed class LayerStack<T> : Part, IRecurrent<T> where T : unmanaged
 {
     private readonly IRecurrent<T>[] _layers;
 
+    /// <summary>A stack of <paramref name="layers"/> with <paramref name="dropout"/> between them (the same mask at every step with <paramref name="lockedDropout"/>) and the given interconnects.</summary>
     /// <param name="layers">The layers, bottom first. With interconnects, give layers above the first no input size (null): it is
     /// taken from the first call, whatever the connections add up to.</param>
     public LayerStack(IEnumerable<IRecurrent<T>> layers, double dropout = 0, bool lockedDropout = false, Interconnect? interconnect = null) : base(null)
@@ -36,12 +37,19 @@ public sealed class LayerStack<T> : Part, IRecurrent<T> where T : unmanaged
         }
     }
 
+    /// <summary>The layers, bottom first.</summary>
     public IReadOnlyList<IRecurrent<T>> Layers => _layers;
+    /// <summary>The dropout rate between layers (not after the last).</summary>
     public double Dropout { get; }
+    /// <summary>True when the dropout between layers uses one mask for every time step.</summary>
     public bool LockedDropout { get; }
+    /// <summary>The vertical connections between the layers.</summary>
     public Interconnect Interconnect { get; }
+    /// <inheritdoc/>
     public int OutputSize => Interconnect.Dense ? _layers.Sum(l => l.OutputSize) : _layers[^1].OutputSize;
+    /// <inheritdoc/>
     public int StateCount => _layers.Sum(l => l.StateCount);
+    /// <inheritdoc/>
     public IReadOnlyList<string> StateNames => _layers.SelectMany((l, k) => l.StateNames.Select(n => $"{k}.{n}")).ToArray();
 
     /// <summary>The [Input]s of layer k's cell after its first (each named after the state of the layer below that feeds it).</summary>
@@ -52,6 +60,7 @@ public sealed class LayerStack<T> : Part, IRecurrent<T> where T : unmanaged
     /// <summary>Whether layer k's states at every step are read by the layer above.</summary>
     private bool StatesReadAbove(int k) => k + 1 < _layers.Length && (Interconnect.States || ExtraInputs(k + 1).Any());
 
+    /// <inheritdoc/>
     public RecurrentOutput<T> Forward(Var<T> input, IReadOnlyList<Var<T>>? initialState, int[]? lengths = null, bool stateSequences = false) =>
         Forward(input, initialState, lengths, stateSequences, null);
 
@@ -133,5 +142,6 @@ public sealed class LayerStack<T> : Part, IRecurrent<T> where T : unmanaged
         return below!.States![s];
     }
 
+    /// <summary>The top layer's outputs (all layers' with dense connections) from zero initial states.</summary>
     public Var<T> Forward(Var<T> x) => Forward(x, null).Output;
 }

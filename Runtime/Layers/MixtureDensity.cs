@@ -10,6 +10,7 @@ public sealed class MixtureDensity<T> : Part, ILayer<T> where T : unmanaged
 {
     private readonly Dense<T> _dense;
 
+    /// <summary>A mixture-density output of <paramref name="components"/> bivariate Gaussians and an end-of-stroke probability (Graves 2013).</summary>
     public MixtureDensity(Device device, int components, int? inputs = null, int seed = 0) : base(device)
     {
         if (components < 1) throw new ArgumentOutOfRangeException(nameof(components), $"A mixture needs at least one component, not {components}.");
@@ -17,6 +18,7 @@ public sealed class MixtureDensity<T> : Part, ILayer<T> where T : unmanaged
         _dense = Add("output", new Dense<T>(device, 6 * components + 1, inputs, seed: seed));
     }
 
+    /// <summary>The number of Gaussians in the mixture.</summary>
     public int Components { get; }
 
     /// <summary>The mixture's raw parameters [.., 6·M + 1].</summary>

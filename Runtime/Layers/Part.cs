@@ -8,15 +8,23 @@ using System.Text.RegularExpressions;
 namespace Recur;
 
 /// <summary>A learned tensor under its full, dotted name (<c>encoder.layers.0.i.X.weight</c>).</summary>
+/// <param name="Name">The full dotted name.</param>
+/// <param name="Parameter">The tensor.</param>
 public sealed record NamedParameter(string Name, IParameter Parameter)
 {
+    /// <summary>The parameter's shape.</summary>
     public int[] Shape => Parameter.Shape;
+    /// <summary>The parameter's number of elements.</summary>
     public long Length => Parameter.Length;
+    /// <summary>True when the optimizer leaves the parameter as it is.</summary>
     public bool Frozen => Parameter.Frozen;
 }
 
 /// <summary>What <see cref="Part.Load(IReadOnlyDictionary{string, SafeTensors.Entry}, bool)"/> did: the names it set, the model's
 /// names the file lacked, and the file's names the model lacks (as PyTorch's <c>load_state_dict(strict=False)</c> reports them).</summary>
+/// <param name="Loaded">The names that were set from the file.</param>
+/// <param name="Missing">The model's names the file lacks.</param>
+/// <param name="Unexpected">The file's names the model lacks.</param>
 public sealed record LoadReport(IReadOnlyList<string> Loaded, IReadOnlyList<string> Missing, IReadOnlyList<string> Unexpected);
 
 /// <summary>A piece of a model: its own parameters and named child parts, so every parameter has a readable hierarchical name.
@@ -28,10 +36,12 @@ public abstract class Part : IDisposable
     private readonly List<IParameter> _parameters = new();
     private bool _disposed;
 
+    /// <summary>A part with no children and no parameters yet.</summary>
     /// <param name="device">Where the part's parameters live and it computes; null for a part without parameters, which runs
     /// wherever its input is.</param>
     protected Part(Device? device) => Device = device;
 
+    /// <summary>The device the part's parameters live on; null for a part without parameters of its own.</summary>
     public Device? Device { get; }
 
     /// <summary>The child parts, by the name they were added under.</summary>
@@ -114,6 +124,7 @@ public abstract class Part : IDisposable
     /// parameters there are, since it is most likely a typo.</summary>
     public int Freeze(string pattern) => SetFrozen(pattern, true);
 
+    /// <summary>Lets the optimizer train again the parameters whose full names match <paramref name="pattern"/> (see <see cref="Freeze"/>); returns how many matched.</summary>
     public int Unfreeze(string pattern) => SetFrozen(pattern, false);
 
     private int SetFrozen(string pattern, bool frozen)
@@ -130,6 +141,7 @@ public abstract class Part : IDisposable
         return matched.Count;
     }
 
+    /// <summary>Sets the gradient of every parameter of the part and its children to zero.</summary>
     public virtual void ZeroGrad()
     {
         foreach (var p in _parameters) p.ZeroGrad();
@@ -169,6 +181,7 @@ public abstract class Part : IDisposable
     public void Save(string path, IReadOnlyDictionary<string, string>? metadata = null) =>
         SafeTensors.Write(path, Parameters.Select(p => new SafeTensors.Entry(p.Name, p.Shape, p.Parameter.Read())), metadata);
 
+    /// <summary>Frees the part's parameters and its children's.</summary>
     public void Dispose()
     {
         if (_disposed) return;

@@ -6,6 +6,7 @@ namespace Recur;
 /// <see cref="Sequential{T}"/> compose.</summary>
 public interface ILayer<T> where T : unmanaged
 {
+    /// <summary>The layer applied to <paramref name="x"/>, recorded on x's tape.</summary>
     Var<T> Forward(Var<T> x);
 }
 
@@ -30,4 +31,7 @@ public interface IRecurrent<T> : ILayer<T> where T : unmanaged
 
 /// <summary>The output at every step [T, B, F], the final state, and, when asked for, every state at every step [T, B, d] in state
 /// order (the output state's sequence is <see cref="Output"/> itself).</summary>
+/// <param name="Output">The output at every step [T, B, F].</param>
+/// <param name="FinalState">The state after the last step (each row's last valid step), one [B, d] per state.</param>
+/// <param name="States">Every state at every step [T, B, d], when asked for; otherwise null.</param>
 public sealed record RecurrentOutput<T>(Var<T> Output, IReadOnlyList<Var<T>> FinalState, IReadOnlyList<Var<T>>? States = null) where T : unmanaged;

@@ -8,12 +8,14 @@ public sealed class Residual<T> : Part, ILayer<T> where T : unmanaged
 {
     private readonly ILayer<T> _inner;
 
+    /// <summary>x + inner(x); the inner layer must keep the feature size.</summary>
     public Residual(ILayer<T> inner) : base(null)
     {
         _inner = inner ?? throw new ArgumentNullException(nameof(inner));
         AddLayer("", inner);
     }
 
+    /// <inheritdoc/>
     public Var<T> Forward(Var<T> x)
     {
         var y = _inner.Forward(x);

@@ -7,6 +7,7 @@ namespace Recur;
 /// <code>new Rnn&lt;Lstm, float&gt;(device, inputSize: 128, hiddenSize: 512)</code> (or inputSize: null to take it from the first call).</summary>
 public class Rnn<TCell, T> : RnnLayer<T> where TCell : IRnnCell where T : unmanaged
 {
+    /// <summary>A layer of <typeparamref name="TCell"/> on <paramref name="device"/>, its parameters initialized from <paramref name="seed"/>.</summary>
     /// <param name="device">Where the layer's parameters live and it computes.</param>
     /// <param name="inputSize">Features of the input; null to take them from the first call.</param>
     /// <param name="hiddenSize">The size of the cell's Hidden dimension.</param>
@@ -22,6 +23,7 @@ public class Rnn<TCell, T> : RnnLayer<T> where TCell : IRnnCell where T : unmana
 /// <summary>A float32 recurrent layer running cell <typeparamref name="TCell"/>.</summary>
 public class Rnn<TCell> : Rnn<TCell, float> where TCell : IRnnCell
 {
+    /// <summary>A layer of <typeparamref name="TCell"/> in float (see <see cref="Rnn{TCell, T}"/> for the arguments).</summary>
     public Rnn(Device device, int? inputSize, int hiddenSize, IReadOnlyDictionary<string, int>? dims = null, int seed = 0,
         IReadOnlyDictionary<string, double>? hypers = null, bool learnInitialState = false)
         : base(device, inputSize, hiddenSize, dims, seed, hypers, learnInitialState) { }
@@ -40,13 +42,16 @@ public sealed class RnnResult<T> : IDisposable where T : unmanaged
         StateSequences = stateSequences;
     }
 
+    /// <summary>The outputs [T, B, d] of every step.</summary>
     public Tensor<T> Output { get; }
+    /// <summary>Each state after its row's last step [B, d], in the cell's state order.</summary>
     public Tensor<T>[] FinalState { get; }
     /// <summary>When asked for: every state at every step [T, B, d], in state order; null for the output state (that is
     /// <see cref="Output"/>).</summary>
     public Tensor<T>?[]? StateSequences { get; }
     internal RnnContext<T>? Context { get; }
 
+    /// <summary>Returns the tensors to their pool.</summary>
     public void Dispose()
     {
         Output.Dispose();
@@ -67,7 +72,9 @@ public sealed class RnnGradients<T> : IDisposable where T : unmanaged
     public Tensor<T> Input => Inputs[0];
     /// <summary>The gradient of every input, in declaration order.</summary>
     public Tensor<T>[] Inputs { get; }
+    /// <summary>The gradient of each initial state [B, d].</summary>
     public Tensor<T>[] InitialState { get; }
+    /// <summary>Returns the tensors to their pool.</summary>
     public void Dispose()
     {
         foreach (var i in Inputs) i.Dispose();

@@ -8,7 +8,7 @@ namespace Recur;
 
 public partial class RnnLayer<T>
 {
-    /// <summary>Backpropagates through the last training <see cref="Forward"/>: <paramref name="outputGrad"/> is dL/dOutput [T, B, H],
+    /// <summary>Backpropagates through the last training <see cref="Forward(Tensor{T}, IReadOnlyList{Tensor{T}}, bool, int[])"/>: <paramref name="outputGrad"/> is dL/dOutput [T, B, H],
     /// <paramref name="finalStateGrad"/> optionally dL/dFinalState. Adds the parameter gradients into the layer's gradient buffer.</summary>
     public RnnGradients<T> Backward(Tensor<T> outputGrad, IReadOnlyList<Tensor<T>>? finalStateGrad = null)
     {

@@ -9,7 +9,7 @@ namespace Recur;
 public partial class RnnLayer<T>
 {
     /// <summary>Starts running the layer one step at a time in inference (decoding): the memories' products run once here, and every
-    /// <see cref="RnnStepper{T}.Step"/> after runs the step's products and the cell's fused inference kernels on buffers made here, so
+    /// <see cref="RnnStepper{T}.Step(Tensor{T})"/> after runs the step's products and the cell's fused inference kernels on buffers made here, so
     /// stepping allocates nothing. <paramref name="initialState"/>: one [B, d] tensor per state (null: zeros, or the learned state).</summary>
     public RnnStepper<T> Start(int batch, IReadOnlyList<Tensor<T>>? initialState = null, IReadOnlyList<Tensor<T>>? memories = null, IReadOnlyList<int[]?>? memoryLengths = null)
     {
@@ -77,7 +77,7 @@ public partial class RnnLayer<T>
 }
 
 /// <summary>A recurrent layer run one step at a time in inference, as decoding does (see <see cref="RnnLayer{T}.Start"/>): feed each
-/// step's input with <see cref="Step(Tensor{T})"/>, read <see cref="Output"/> and <see cref="State"/>, and for beam search
+/// step's input with <see cref="Step(Tensor{T})"/>, read <see cref="Output"/> and <see cref="State(int)"/>, and for beam search
 /// <see cref="Reorder"/> the rows. Every buffer is made when it starts; stepping allocates nothing.</summary>
 public sealed class RnnStepper<T> : IDisposable where T : unmanaged
 {
@@ -119,6 +119,7 @@ public sealed class RnnStepper<T> : IDisposable where T : unmanaged
     /// <summary>Runs one step on <paramref name="input"/> [B, In] (a cell with several inputs: <see cref="Step(IReadOnlyList{Tensor{T}})"/>).</summary>
     public void Step(Tensor<T> input) => Step(new[] { input });
 
+    /// <summary>Runs one step on <paramref name="inputs"/>, one [B, d] tensor per input of the cell; the states and <see cref="Output"/> then hold the step's result.</summary>
     public void Step(IReadOnlyList<Tensor<T>> inputs)
     {
         if (inputs.Count != _inputs.Length)
@@ -152,6 +153,7 @@ public sealed class RnnStepper<T> : IDisposable where T : unmanaged
         }
     }
 
+    /// <summary>Frees the stepper's buffers; the states it returned are gone with them.</summary>
     public void Dispose()
     {
         _ws.Dispose();

@@ -88,4 +88,6 @@ public partial class RnnLayer<T>
 /// <summary>A sequence a layer attends over (a [Memory] of its cell): <paramref name="Values"/> [B, S, E], batch-major (each row's
 /// positions together; <see cref="Ops.BatchMajor{T}"/> turns an encoder's [S, B, E] output around), and each row's number of positions
 /// (null: every row has all S). Positions past a row's length are padding that attention never reads.</summary>
+/// <param name="Values">The sequence [B, S, E].</param>
+/// <param name="Lengths">Each row's number of positions; null when every row has all S.</param>
 public sealed record SequenceMemory<T>(Var<T> Values, int[]? Lengths = null) where T : unmanaged;

@@ -8,6 +8,11 @@ namespace Recur;
 
 /// <summary>A parameter of a recurrent layer: its name from the generated table, its shape, and where it sits in the flat buffers.
 /// One that is not <see cref="Learned"/> is a fixed matrix of the cell (a DFT): optimizers and checkpoints leave it alone.</summary>
+/// <param name="Name">Its dotted name from the generated table.</param>
+/// <param name="Shape">Its shape.</param>
+/// <param name="Offset">Where it starts in the layer's flat buffers.</param>
+/// <param name="Length">Its number of elements.</param>
+/// <param name="Learned">False for a fixed matrix of the cell.</param>
 public sealed record ParameterInfo(string Name, int[] Shape, long Offset, long Length, bool Learned = true);
 
 /// <summary>A recurrent layer running a generated cell over sequences [T, B, In], in float or double, whatever the cell: the part
@@ -40,6 +45,7 @@ public partial class RnnLayer<T> : Part, IRecurrent<T> where T : unmanaged
     private T[] _maskHost = Array.Empty<T>(); // reused host copy of one mask buffer
     private IReadOnlyList<ParameterInfo>? _layout;
 
+    /// <summary>A layer of the cell <paramref name="spec"/> describes; a subclass (<see cref="Rnn{TCell, T}"/>) names the cell and how its kernels load.</summary>
     /// <param name="device">Where the layer's parameters live and it computes.</param>
     /// <param name="spec">The cell's spec (from the generator).</param>
     /// <param name="loadProgram">Loads the cell's kernels for the device (once per device).</param>
@@ -90,7 +96,9 @@ public partial class RnnLayer<T> : Part, IRecurrent<T> where T : unmanaged
     /// <summary>Whether every dimension the parameters need has a size (a memory's positions are sized per call and need none).</summary>
     private bool SizesKnown => Enumerable.Range(0, Sizes.Length).All(i => Spec.IsSeqDim(i) || Sizes[i] > 0);
 
+    /// <summary>The device the layer runs on.</summary>
     public new Device Device => base.Device!;
+    /// <summary>What the generator read from the cell: dimensions, inputs, states, parameters, GEMM groups.</summary>
     public CellSpec Spec { get; }
 
     /// <summary>The size of each of the cell's dimensions, in <see cref="CellSpec.Dims"/> order (an input's dimension is 0 until the
@@ -103,9 +111,13 @@ public partial class RnnLayer<T> : Part, IRecurrent<T> where T : unmanaged
     /// <summary>Whether each sequence starts from a learned state rather than zeros (when no initial state is given).</summary>
     public bool LearnsInitialState { get; }
 
+    /// <summary>The size of the first input.</summary>
     public int InputSize => Sizes[Spec.Inputs[0].Dim];
+    /// <inheritdoc/>
     public int OutputSize => Sizes[Spec.States[Spec.OutputState].Dim];
+    /// <inheritdoc/>
     public int StateCount => Spec.States.Length;
+    /// <inheritdoc/>
     public IReadOnlyList<string> StateNames => Spec.States.Select(s => s.Name).ToArray();
 
     /// <summary>Every parameter in layout order, the cell's fixed matrices included, with its place in the flat buffers.</summary>
@@ -233,11 +245,13 @@ public partial class RnnLayer<T> : Part, IRecurrent<T> where T : unmanaged
         foreach (var name in equations) if (!_recorded.ContainsKey(name)) _recorded[name] = new List<T[]>();
     }
 
+    /// <summary>Stops recording equation values (see <see cref="Record"/>); what was recorded stays in <see cref="Recorded"/>.</summary>
     public void StopRecording() => _recording = null;
 
     /// <summary>What was recorded, per equation: one [B, d] array (row-major) per step, in the order the steps ran.</summary>
     public IReadOnlyDictionary<string, List<T[]>> Recorded => _recorded;
 
+    /// <summary>Empties <see cref="Recorded"/>.</summary>
     public void ClearRecorded() => _recorded.Clear();
 
     /// <summary>Zoneout (Krueger et al. 2016) on state <paramref name="state"/>: in training each element keeps its previous value with
@@ -271,9 +285,11 @@ public partial class RnnLayer<T> : Part, IRecurrent<T> where T : unmanaged
         _averaging[s] = alpha;
     }
 
+    /// <summary>The state-averaging influence α of state <paramref name="state"/> (0: off).</summary>
     public double GetStateAveraging(string state) => _averaging[Array.FindIndex(Spec.States, st => st.Name == state) is var s and >= 0 ? s
         : throw new ArgumentException($"{Spec.Name} has no state '{state}'.", nameof(state))];
 
+    /// <summary>The zoneout rate of state <paramref name="state"/> (0: off).</summary>
     public double GetZoneout(string state) => _zoneout[Array.FindIndex(Spec.States, st => st.Name == state) is var s and >= 0 ? s
         : throw new ArgumentException($"{Spec.Name} has no state '{state}'.", nameof(state))];
 
@@ -286,7 +302,9 @@ public partial class RnnLayer<T> : Part, IRecurrent<T> where T : unmanaged
         set => _weightDrop = value >= 0 && value < 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), $"A weight-drop probability is in [0, 1), not {value}.");
     }
 
+    /// <summary>The current value of hyperparameter <paramref name="name"/>.</summary>
     public double GetHyper(string name) => Scalar<T>.ToDouble(_hypers[HyperIndex(name)]);
+    /// <summary>Sets hyperparameter <paramref name="name"/> for the following steps, without rebuilding anything.</summary>
     public void SetHyper(string name, double value)
     {
         int index = HyperIndex(name);
@@ -310,9 +328,12 @@ public partial class RnnLayer<T> : Part, IRecurrent<T> where T : unmanaged
         throw new ArgumentException($"{Spec.Name} has no parameter '{name}'; it has: {string.Join(", ", layout.Select(p => p.Name))}.");
     }
 
+    /// <summary>A copy of parameter <paramref name="name"/>, row-major.</summary>
     public T[] GetParameter(string name) { int i = IndexOf(name); Device.Synchronize(); return _paramViews[i].GetAsArray(); }
+    /// <summary>A copy of the gradient of parameter <paramref name="name"/>, row-major.</summary>
     public T[] GetGradient(string name) { int i = IndexOf(name); Device.Synchronize(); return _gradViews[i].GetAsArray(); }
 
+    /// <summary>Overwrites parameter <paramref name="name"/>; <paramref name="values"/> must have exactly its number of elements.</summary>
     public void SetParameter(string name, T[] values)
     {
         int index = IndexOf(name);
@@ -323,7 +344,9 @@ public partial class RnnLayer<T> : Part, IRecurrent<T> where T : unmanaged
         _paramViews[index].CopyFromCPU(values);
     }
 
+    /// <summary>A copy of every parameter in <see cref="Layout"/> order, as one array.</summary>
     public T[] GetAllParameters() { var buffer = ParameterBuffer; Device.Synchronize(); return buffer.GetAsArray(); }
+    /// <summary>A copy of every parameter gradient in <see cref="Layout"/> order, as one array.</summary>
     public T[] GetAllGradients() { var buffer = GradientBuffer; Device.Synchronize(); return buffer.GetAsArray(); }
 
     /// <summary>Sets every parameter from one flat array in <see cref="Layout"/> order; fixed matrices (not <c>Learned</c>) keep their values.</summary>
@@ -392,6 +415,7 @@ public partial class RnnLayer<T> : Part, IRecurrent<T> where T : unmanaged
 
     private bool _disposed;
 
+    /// <inheritdoc/>
     protected override void DisposeOwn()
     {
         _disposed = true;

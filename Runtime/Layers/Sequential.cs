@@ -9,13 +9,16 @@ public sealed class Sequential<T> : Part, ILayer<T> where T : unmanaged
 {
     private readonly ILayer<T>[] _layers;
 
+    /// <summary>The layers applied one after another, in order.</summary>
     public Sequential(params ILayer<T>[] layers) : base(null)
     {
         _layers = layers.ToArray();
         AddLayers(_layers);
     }
 
+    /// <summary>The layers, in order.</summary>
     public IReadOnlyList<ILayer<T>> Layers => _layers;
 
+    /// <inheritdoc/>
     public Var<T> Forward(Var<T> x) => _layers.Aggregate(x, (v, layer) => layer.Forward(v));
 }

@@ -5,6 +5,7 @@ using ILGPU.Runtime;
 namespace Recur;
 
 /// <summary>The buffers of one time step, as the generated launchers ask for them. Views are [B, width] row blocks.</summary>
+[System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)] // generated code calls it; users never need to
 public sealed unsafe class StepViews<T> where T : unmanaged
 {
     private readonly RnnWorkspace<T> _ws;
@@ -52,15 +53,25 @@ public sealed unsafe class StepViews<T> where T : unmanaged
 
     private int InputWidth(int i) => (int)(_inputs[i].Length / ((long)_ws.Steps * _ws.Batch));
 
+    /// <summary>The size of dimension <paramref name="dim"/> (in <see cref="CellSpec.Dims"/> order).</summary>
     public int Size(int dim) => _sizes[dim];
+    /// <summary>The value of hyperparameter <paramref name="index"/>.</summary>
     public T Hyper(int index) => _hypers[index];
+    /// <summary>Parameter <paramref name="index"/>, row-major.</summary>
     public ArrayView<T> Param(int index) => _params[index];
+    /// <summary>The gradient of parameter <paramref name="index"/>.</summary>
     public ArrayView<T> ParamGrad(int index) => _grads[index];
+    /// <summary>Input <paramref name="i"/> at this step [B, d].</summary>
     public ArrayView<T> Input(int i) => _ws.Slot(_inputs[i], Step, InputWidth(i));
+    /// <summary>The gradient of input <paramref name="i"/> at this step [B, d].</summary>
     public ArrayView<T> InputGrad(int i) => _ws.Slot(_ws.InputGrad[i], Step, InputWidth(i));
+    /// <summary>State <paramref name="s"/> before this step [B, d].</summary>
     public ArrayView<T> State(int s) => _ws.Slot(_ws.States[s], _ws.StateSlot(Step), _ws.StateWidth[s]);
+    /// <summary>State <paramref name="s"/> after this step [B, d].</summary>
     public ArrayView<T> NextState(int s) => _ws.Slot(_ws.States[s], _ws.StateSlot(Step + 1), _ws.StateWidth[s]);
+    /// <summary>The output of GEMM group <paramref name="g"/> for this step (the whole sequence's for a group over a memory).</summary>
     public ArrayView<T> GemmOut(int g) => _ws.IsMemoryGroup[g] ? _ws.GemmOut[g] : _ws.Slot(_ws.GemmOut[g], _ws.GemmSlot(g, Step), _ws.GroupWidth[g]);
+    /// <summary>The gradient of GEMM group <paramref name="g"/>'s output for this step.</summary>
     public ArrayView<T> GemmOutGrad(int g) => _ws.IsMemoryGroup[g] ? _ws.GemmOutGrad[g] : _ws.Slot(_ws.GemmOutGrad[g], Step, _ws.GroupWidth[g]);
 
     /// <summary>Memory k, whole [B, S, E] (the same at every step).</summary>
@@ -73,12 +84,19 @@ public sealed unsafe class StepViews<T> where T : unmanaged
     internal void SetMemories(ArrayView<T>[] memories) => _memories = memories;
     /// <summary>The inputs a stepper's next step reads ([B, width] each).</summary>
     internal void SetInputs(ArrayView<T>[] inputs) => _inputs = inputs;
+    /// <summary>Intermediate <paramref name="i"/> at this step: a value the forward keeps for the backward.</summary>
     public ArrayView<T> Intermediate(int i) => _ws.Slot(_ws.Intermediates[i], _ws.StepSlot(Step), _ws.IntermediateWidth[i]);
+    /// <summary>The gradient of intermediate <paramref name="i"/>.</summary>
     public ArrayView<T> IntermediateGrad(int i) => _ws.IntermediateGrad[i];
+    /// <summary>The gradient of state <paramref name="s"/> before this step, which the backward writes.</summary>
     public ArrayView<T> StateGrad(int s) => Flip ? _ws.StateGradB[s] : _ws.StateGradA[s];
+    /// <summary>The gradient of state <paramref name="s"/> after this step, which the backward reads.</summary>
     public ArrayView<T> NextStateGrad(int s) => Flip ? _ws.StateGradA[s] : _ws.StateGradB[s];
+    /// <summary>The gradient of the layer's output at this step [B, d].</summary>
     public ArrayView<T> OutputGrad() => _ws.Slot(_outputGrad, Step, _outputWidth);
+    /// <summary>Scratch buffer <paramref name="k"/>, shared by the segments of one step.</summary>
     public ArrayView<T> Scratch(int k) => _ws.Scratch[k];
+    /// <summary>Dropout mask <paramref name="k"/> at this step (0 or 1/(1 − rate)).</summary>
     public ArrayView<T> Mask(int k) => _ws.Slot(_ws.Masks[k], _ws.StepSlot(Step), _ws.MaskWidth[k]);
 
     /// <summary>Where probe k (equation k of the cell) is written at this step, while recording: [B, d] of a [T, B, d] buffer.</summary>

@@ -8,6 +8,7 @@ namespace Recur;
 /// validation (last 10%) splits, as in the char-rnn tutorials.</summary>
 public sealed class CharData
 {
+    /// <summary>Encodes <paramref name="text"/> over <paramref name="vocabulary"/> (null: the text's own characters, sorted) and holds out its last tenth for validation.</summary>
     public CharData(string text, string? vocabulary = null)
     {
         if (text.Length < 2) throw new ArgumentException("The text needs at least 2 characters.");
@@ -24,6 +25,7 @@ public sealed class CharData
         Validation = ids[split..];
     }
 
+    /// <summary>Reads a UTF-8 text file (a clear error naming it when it is missing or empty) and encodes it as the constructor does.</summary>
     public static CharData Load(string path, string? vocabulary = null)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"Data file '{path}' does not exist.", path);
@@ -33,18 +35,23 @@ public sealed class CharData
         return new CharData(text, vocabulary);
     }
 
+    /// <summary>The characters, in id order.</summary>
     public string Vocabulary { get; }
+    /// <summary>The ids of the training text.</summary>
     public int[] Train { get; }
+    /// <summary>The ids of the held-out validation text.</summary>
     public int[] Validation { get; }
 
+    /// <summary>The id of character <paramref name="c"/>; an error naming it when the vocabulary lacks it.</summary>
     public int Id(char c) => Vocabulary.IndexOf(c) is var i and >= 0 ? i : throw new ArgumentException($"Character {Describe(c)} is not in the model's vocabulary.");
 
+    /// <summary>A character as messages print it: quoted, or as U+XXXX when it is a control or white-space character.</summary>
     public static string Describe(char c) => char.IsControl(c) || char.IsWhiteSpace(c) ? $"U+{(int)c:X4}" : $"'{c}'";
 }
 
 /// <summary>Windows over a split for truncated BPTT: the split is cut into <c>batch</c> contiguous streams, and window w holds
 /// positions [w·seq, (w+1)·seq) of every stream, so the final state of one window is the right initial state of the next.</summary>
-public sealed class StreamBatches
+internal sealed class StreamBatches
 {
     private readonly int[] _ids;
 

@@ -9,6 +9,16 @@ namespace Recur;
 
 /// <summary>What a character model is: its cell, sizes, dropout, the cell's hyperparameters ("Name=value,Name=value"; empty: defaults),
 /// the stack's interconnects ("inputs,states,skip:1,…"), and zoneout and weight-drop on every layer.</summary>
+/// <param name="Cell">The cell's name in the catalogue (<c>Lstm</c>, <c>Gru</c>, …).</param>
+/// <param name="Vocab">Characters in the vocabulary.</param>
+/// <param name="Embed">Features of the embedding.</param>
+/// <param name="Hidden">Hidden units of each recurrent layer.</param>
+/// <param name="Layers">Recurrent layers in the stack.</param>
+/// <param name="Dropout">Dropout between the non-recurrent connections (0: off).</param>
+/// <param name="Hypers">The cell's hyperparameters as "Name=value,Name=value" (null or empty: defaults).</param>
+/// <param name="Interconnect">The stack's interconnects as "inputs,states,skip:1,…" (null: plain).</param>
+/// <param name="Zoneout">Zoneout on every state of every layer (0: off).</param>
+/// <param name="WeightDrop">Weight-drop on the recurrent weights (0: off).</param>
 public sealed record CharModelConfig(string Cell, int Vocab, int Embed, int Hidden, int Layers, float Dropout, string? Hypers = null,
     string? Interconnect = null, double Zoneout = 0, double WeightDrop = 0)
 {
@@ -26,6 +36,7 @@ public sealed record CharModelConfig(string Cell, int Vocab, int Embed, int Hidd
         return values;
     }
 
+    /// <summary>Throws <see cref="System.ArgumentException"/> naming the setting when a value is out of range or the cell is unknown.</summary>
     public void Validate()
     {
         HyperValues();
@@ -40,6 +51,9 @@ public sealed record CharModelConfig(string Cell, int Vocab, int Embed, int Hidd
 }
 
 /// <summary>What one pass of a <see cref="CharModel"/> gives: logits [T, B, V], the stack's output [T, B, H] and the final state.</summary>
+/// <param name="Logits">Logits [T, B, V].</param>
+/// <param name="Hidden">The stack's output [T, B, H].</param>
+/// <param name="FinalState">Every layer's final state, layer by layer.</param>
 public sealed record CharPass(Var<float> Logits, Var<float> Hidden, IReadOnlyList<Var<float>> FinalState);
 
 /// <summary>A character language model made of parts: embedding → dropout → a stack of recurrent layers with dropout between them →
@@ -47,6 +61,7 @@ public sealed record CharPass(Var<float> Logits, Var<float> Hidden, IReadOnlyLis
 /// Parameters: <c>embedding.weight</c>, <c>layers.0.i.X.weight</c>, …, <c>output.weight</c>, <c>output.bias</c>.</summary>
 public sealed class CharModel : Part
 {
+    /// <summary>Builds the model of <paramref name="config"/> on <paramref name="device"/>, its weights initialized from <paramref name="seed"/>.</summary>
     public CharModel(Device device, CharModelConfig config, int seed) : base(device)
     {
         config.Validate();
@@ -82,9 +97,13 @@ public sealed class CharModel : Part
         }
     }
 
+    /// <summary>The configuration it was built from.</summary>
     public CharModelConfig Config { get; }
+    /// <summary>The character embedding.</summary>
     public Embedding<float> Embedding { get; }
+    /// <summary>The recurrent layers.</summary>
     public LayerStack<float> Layers { get; }
+    /// <summary>The projection to logits over the vocabulary.</summary>
     public Dense<float> Output { get; }
 
     /// <summary>Logits [T, B, V] for ids [T·B] (time-major) from <paramref name="state"/> (null: zeros), and the final state.</summary>

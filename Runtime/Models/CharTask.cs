@@ -9,22 +9,34 @@ namespace Recur;
 
 /// <summary>Loss terms a character model trains with besides cross-entropy, each on the stack's output (0: off): the
 /// norm-stabilizer β, DeCov's weight, activation (AR) and temporal activation (TAR) regularization.</summary>
+/// <param name="NormStabilizer">β of the norm-stabilizer.</param>
+/// <param name="DeCov">The weight of DeCov.</param>
+/// <param name="Activation">α of activation regularization (AR).</param>
+/// <param name="Temporal">β of temporal activation regularization (TAR).</param>
 public sealed record CharRegularizers(double NormStabilizer = 0, double DeCov = 0, double Activation = 0, double Temporal = 0)
 {
+    /// <summary>True when any regularizer is on.</summary>
     public bool Any => NormStabilizer > 0 || DeCov > 0 || Activation > 0 || Temporal > 0;
 
+    /// <summary>Throws <see cref="System.ArgumentException"/> naming the regularizer when a weight is negative or not finite.</summary>
     public void Validate()
     {
         foreach (var (name, v) in new[] { ("norm-stabilizer", NormStabilizer), ("DeCov", DeCov), ("AR", Activation), ("TAR", Temporal) })
             if (!(v >= 0) || double.IsInfinity(v)) throw new ArgumentException($"The {name} weight must be 0 (off) or positive, not {v}.");
     }
 
+    /// <summary>The regularizers that are on, with their weights.</summary>
     public override string ToString() => string.Join(", ", new[] { ("norm-stabilizer", NormStabilizer), ("DeCov", DeCov), ("AR", Activation), ("TAR", Temporal) }
         .Where(p => p.Item2 > 0).Select(p => $"{p.Item1} {p.Item2.ToString(System.Globalization.CultureInfo.InvariantCulture)}").DefaultIfEmpty("none"));
 }
 
 /// <summary>What a character-model checkpoint describes: the vocabulary, the model, the window and batch sizes it trains with, and
 /// its regularizers.</summary>
+/// <param name="Vocabulary">The characters, in id order.</param>
+/// <param name="Model">The model.</param>
+/// <param name="Seq">Steps per training window.</param>
+/// <param name="Batch">Streams per batch.</param>
+/// <param name="Regularizers">The loss terms besides cross-entropy (null: none).</param>
 public sealed record CharTaskDescription(string Vocabulary, CharModelConfig Model, int Seq = 100, int Batch = 32, CharRegularizers? Regularizers = null);
 
 /// <summary>Training a <see cref="CharModel"/> with truncated BPTT, as in the r2rt tutorial's <c>train_network</c>: the text is cut
@@ -36,6 +48,7 @@ public sealed class CharTask : ITrainingTask<float>, IDisposable
     private readonly StreamBatches _train, _val;
     private Tensor<float>[]? _carried;
 
+    /// <summary>Trains <paramref name="model"/> on <paramref name="data"/> in windows of <paramref name="seq"/> characters, <paramref name="batch"/> streams at a time, carrying the state from window to window (truncated BPTT).</summary>
     public CharTask(CharModel model, CharData data, int seq, int batch, CharRegularizers? regularizers = null)
     {
         _model = model;
@@ -48,16 +61,25 @@ public sealed class CharTask : ITrainingTask<float>, IDisposable
         _val = new StreamBatches(data.Validation, seq, Math.Max(1, Math.Min(batch, (data.Validation.Length - 1) / (seq + 2))));
     }
 
+    /// <summary>The encoded text.</summary>
     public CharData Data { get; }
+    /// <summary>The regularizers added to the loss.</summary>
     public CharRegularizers Regularizers { get; }
+    /// <inheritdoc/>
     public Part Model => _model;
+    /// <summary>The window length in characters.</summary>
     public int Seq => _train.Seq;
+    /// <summary>The number of parallel streams.</summary>
     public int Batch => _train.Batch;
+    /// <inheritdoc/>
     public int BatchesPerEpoch => _train.Windows;
+    /// <inheritdoc/>
     public string LossUnit => "nats/char";
 
+    /// <inheritdoc/>
     public void BeginEpoch(int epoch) => Carry(null);
 
+    /// <inheritdoc/>
     public Var<float> Loss(Tape tape, int batch, out int tokens)
     {
         var (x, y) = _train.Window(batch);
@@ -125,9 +147,11 @@ public sealed class CharTask : ITrainingTask<float>, IDisposable
                 yield return ($"state.layers.{k}.{s.Name}", index++);
     }
 
+    /// <inheritdoc/>
     public IEnumerable<SafeTensors.Entry> SaveState() => _carried is null ? Array.Empty<SafeTensors.Entry>()
         : StateNames().Select(n => new SafeTensors.Entry(n.Name, _carried[n.Index].Shape, _carried[n.Index].ToArray())).ToList();
 
+    /// <inheritdoc/>
     public void LoadState(IReadOnlyDictionary<string, SafeTensors.Entry> tensors)
     {
         var names = StateNames().ToList();
@@ -141,7 +165,9 @@ public sealed class CharTask : ITrainingTask<float>, IDisposable
         Carry(state);
     }
 
+    /// <inheritdoc/>
     public JsonNode Describe() => JsonSerializer.SerializeToNode(new CharTaskDescription(Data.Vocabulary, _model.Config, Seq, Batch, Regularizers), Checkpoint.Json)!;
 
+    /// <summary>Drops the carried state.</summary>
     public void Dispose() => Carry(null);
 }

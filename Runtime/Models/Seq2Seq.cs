@@ -10,10 +10,24 @@ namespace Recur;
 /// PyTorch's default for its layers, instead of the cells' own initializers (orthogonal recurrent weights, unit-scaling input weights,
 /// zero biases): measured on the translator, the same model reaches validation loss 1.410 after 6 epochs this way against 1.505
 /// (`Tests/Benchmarks/RESULTS-translate.md`).</summary>
+/// <param name="SourceVocab">Words in the source vocabulary, special tokens included.</param>
+/// <param name="TargetVocab">Words in the target vocabulary, special tokens included.</param>
+/// <param name="Cell">The recurrent cell of encoder and decoder: <c>Gru</c> or <c>Lstm</c>.</param>
+/// <param name="Attention">The attention decoder's kind (<c>bahdanau</c>, <c>luong-dot</c>, <c>luong-general</c>, <c>luong-concat</c>, <c>coverage</c>).</param>
+/// <param name="Embed">Features of both embeddings.</param>
+/// <param name="EncoderHidden">Hidden units of each encoder layer (each direction).</param>
+/// <param name="DecoderHidden">Hidden units of each decoder layer.</param>
+/// <param name="Layers">Layers of the encoder and of the decoder.</param>
+/// <param name="Bidirectional">Whether the encoder reads the source both ways.</param>
+/// <param name="Dropout">Dropout between layers (0: off).</param>
+/// <param name="AttentionEveryLayer">Whether every decoder layer attends, not only the first.</param>
+/// <param name="StateAveraging">State averaging's influence α on the decoder's H and C (0: off).</param>
+/// <param name="FanInInit">Whether weights and biases start uniform in ±1/√fan-in (PyTorch's default) instead of the cells' own initializers.</param>
 public sealed record Seq2SeqConfig(int SourceVocab, int TargetVocab, string Cell = "Gru", string Attention = "bahdanau", int Embed = 256,
     int EncoderHidden = 256, int DecoderHidden = 512, int Layers = 1, bool Bidirectional = true, double Dropout = 0.2,
     bool AttentionEveryLayer = false, double StateAveraging = 0, bool FanInInit = true)
 {
+    /// <summary>Throws <see cref="System.ArgumentException"/> naming the setting when a value is out of range or the cell or attention is unknown.</summary>
     public void Validate()
     {
         if (SourceVocab < Tokens.Specials || TargetVocab < Tokens.Specials)
@@ -29,12 +43,25 @@ public sealed record Seq2SeqConfig(int SourceVocab, int TargetVocab, string Cell
 /// <summary>The special tokens every vocabulary starts with.</summary>
 public static class Tokens
 {
-    public const int Pad = 0, Unknown = 1, Start = 2, End = 3, Specials = 4;
+    /// <summary>Padding; embeds to zeros and is never predicted.</summary>
+    public const int Pad = 0;
+    /// <summary>A word the vocabulary lacks.</summary>
+    public const int Unknown = 1;
+    /// <summary>The start token the decoder reads first.</summary>
+    public const int Start = 2;
+    /// <summary>The end token that finishes a sentence.</summary>
+    public const int End = 3;
+    /// <summary>The number of special tokens; words start at this id.</summary>
+    public const int Specials = 4;
+    /// <summary>The special tokens' spellings, in id order.</summary>
     public static readonly string[] Names = { "<pad>", "<unk>", "<s>", "</s>" };
 }
 
 /// <summary>A source sentence batch read by the encoder: the memory the decoder attends over [B, S, E] with each row's length, and
 /// the decoder's initial state (the encoder's final states through the bridge; zeros where the encoder has none).</summary>
+/// <param name="Memory">The memory the decoder attends over [B, S, E].</param>
+/// <param name="Lengths">Each source's length.</param>
+/// <param name="DecoderState">The decoder's initial state, layer by layer and state by state.</param>
 public sealed record EncodedSource<T>(Var<T> Memory, int[] Lengths, IReadOnlyList<Var<T>> DecoderState) where T : unmanaged;
 
 /// <summary>An encoder–decoder with attention (Bahdanau et al. 2015; Luong et al. 2015): source embedding → a stack of (bidirectional)
@@ -49,6 +76,7 @@ public sealed class Seq2Seq<T> : Part where T : unmanaged
     private readonly RnnLayer<T>[] _decoderLayers;
     private readonly IRecurrent<T>[] _encoderLayers;
 
+    /// <summary>Builds the model <paramref name="config"/> describes on <paramref name="device"/>, its weights initialized from <paramref name="seed"/>.</summary>
     /// <param name="decoderLayer">Builds decoder layer k (input size: the embedding for k = 0, the layer below's output above), to use
     /// a cell of your own; by default the configured attention cell (first or every layer) and plain cells above.</param>
     public Seq2Seq(Device device, Seq2SeqConfig config, int seed, Func<int, int, RnnLayer<T>>? decoderLayer = null) : base(device)
@@ -114,12 +142,19 @@ public sealed class Seq2Seq<T> : Part where T : unmanaged
         }
     }
 
+    /// <summary>The configuration it was built from.</summary>
     public Seq2SeqConfig Config { get; }
+    /// <summary>The source word embedding.</summary>
     public Embedding<T> SourceEmbedding { get; }
+    /// <summary>The target word embedding.</summary>
     public Embedding<T> TargetEmbedding { get; }
+    /// <summary>The encoder stack.</summary>
     public LayerStack<T> Encoder { get; }
+    /// <summary>The decoder stack.</summary>
     public LayerStack<T> Decoder { get; }
+    /// <summary>The projection to logits over the target vocabulary.</summary>
     public Dense<T> Output { get; }
+    /// <summary>The decoder's layers, bottom first (the attention cells among them).</summary>
     public IReadOnlyList<RnnLayer<T>> DecoderLayers => _decoderLayers;
 
     /// <summary>Encoder layer k's final states that start decoder state <paramref name="state"/> (H or C; both directions), as indices

@@ -61,8 +61,11 @@ public static partial class Ops
         return Recorded(r, () => AccumulateGrad(x, r.Grad!, alpha));
     }
 
+    /// <summary>The logistic sigmoid of each element.</summary>
     public static Var<T> Sigmoid<T>(Var<T> x) where T : unmanaged => Activate(x, Activation.Sigmoid);
+    /// <summary>The hyperbolic tangent of each element.</summary>
     public static Var<T> Tanh<T>(Var<T> x) where T : unmanaged => Activate(x, Activation.Tanh);
+    /// <summary>max(x, 0) of each element.</summary>
     public static Var<T> Relu<T>(Var<T> x) where T : unmanaged => Activate(x, Activation.Relu);
 
     /// <summary>y = f(x) elementwise; ∂x = f′·∂y, with f′ read from y.</summary>

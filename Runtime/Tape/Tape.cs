@@ -33,6 +33,7 @@ public sealed class Tape : IDisposable
     private readonly List<IDisposable> _held = new();
     private bool _backwardDone, _disposed;
 
+    /// <summary>An empty tape; operations on <see cref="Var{T}"/>s record onto it.</summary>
     /// <param name="training">Record for a backward pass and turn dropout on.</param>
     /// <param name="rng">Where dropout masks come from (a trainer passes its own, so a resumed run draws the same masks).</param>
     public Tape(bool training = false, Rng? rng = null)
@@ -41,7 +42,9 @@ public sealed class Tape : IDisposable
         Rng = rng ?? new Rng(0x5EED);
     }
 
+    /// <summary>True for a training tape: dropout is on and operations record their backward.</summary>
     public bool Training { get; }
+    /// <summary>The generator dropout masks and sampling draw from.</summary>
     public Rng Rng { get; }
 
     /// <summary>Operations recorded so far (tens per training step for a recurrent model).</summary>
@@ -131,6 +134,7 @@ public sealed class Tape : IDisposable
         if (_disposed) throw new ObjectDisposedException(nameof(Tape), "This tape was disposed; values and gradients it held were given back to the pool.");
     }
 
+    /// <summary>Frees every buffer the tape still holds (values not kept with <see cref="Var{T}.Keep"/> are gone).</summary>
     public void Dispose()
     {
         if (_disposed) return;

@@ -27,6 +27,7 @@ public sealed class Var<T> : ITracked where T : unmanaged
         tape.Track(this);
     }
 
+    /// <summary>The tape that recorded this value.</summary>
     public Tape Tape { get; }
 
     /// <summary>The value; an intermediate one is released once the backward pass no longer needs it.</summary>
@@ -42,12 +43,16 @@ public sealed class Var<T> : ITracked where T : unmanaged
     /// <summary>Inputs and parameters: kept (with their gradients) until the tape is disposed.</summary>
     public bool IsLeaf { get; }
 
+    /// <summary>True after <see cref="Keep"/>: the value outlives the backward pass.</summary>
     public bool Kept { get; private set; }
 
     bool ITracked.HasGrad => Grad is not null;
 
+    /// <summary>The value's shape.</summary>
     public int[] Shape => Value.Shape;
+    /// <summary>The device the value lives on.</summary>
     public Device Device => Value.Device;
+    /// <summary>The value's number of elements.</summary>
     public long Length => Value.Length;
     /// <summary>The size of the last axis, along which concatenation, slicing, layer norm and dense layers work.</summary>
     public int Features => Value.Shape[^1];
@@ -62,6 +67,7 @@ public sealed class Var<T> : ITracked where T : unmanaged
         return this;
     }
 
+    /// <summary>A copy of the value.</summary>
     public T[] ToArray() => Value.ToArray();
 
     /// <summary>The value of a one-element tensor (a loss), as a double: for a loss, the exact mean the loss computed on the host
@@ -115,13 +121,21 @@ public sealed class Var<T> : ITracked where T : unmanaged
         if (_ownsGrad) Grad = null;
     }
 
+    /// <summary>The shape and whether it requires a gradient.</summary>
     public override string ToString() => $"Var{(_value is null ? "(released)" : _value.ShapeText)}{(RequiresGrad ? " requires grad" : "")}";
 
+    /// <summary>Elementwise a + b (same shapes).</summary>
     public static Var<T> operator +(Var<T> a, Var<T> b) => Ops.Add(a, b);
+    /// <summary>Elementwise a − b (same shapes).</summary>
     public static Var<T> operator -(Var<T> a, Var<T> b) => Ops.Subtract(a, b);
+    /// <summary>Elementwise a · b (same shapes).</summary>
     public static Var<T> operator *(Var<T> a, Var<T> b) => Ops.Multiply(a, b);
+    /// <summary>Every element times s.</summary>
     public static Var<T> operator *(Var<T> a, double s) => Ops.Affine(a, s, 0);
+    /// <summary>Every element times s.</summary>
     public static Var<T> operator *(double s, Var<T> a) => Ops.Affine(a, s, 0);
+    /// <summary>Every element plus s.</summary>
     public static Var<T> operator +(Var<T> a, double s) => Ops.Affine(a, 1, s);
+    /// <summary>s minus every element.</summary>
     public static Var<T> operator -(double s, Var<T> a) => Ops.Affine(a, -1, s);
 }

@@ -9,12 +9,28 @@ using System.Text.Json.Serialization;
 namespace Recur;
 
 /// <summary>Where training stands, beside the weights: enough to resume exactly.</summary>
+/// <param name="Settings">How the run trains.</param>
+/// <param name="Step">Updates done.</param>
+/// <param name="Epoch">Passes over the training data done.</param>
+/// <param name="Batch">The next batch's index within the epoch.</param>
+/// <param name="RngState">The trainer's random generator's state.</param>
+/// <param name="SmoothedLoss">The training loss's running average.</param>
+/// <param name="History">The loss curve so far.</param>
 public sealed record TrainingState(TrainingSettings Settings, int Step, int Epoch, int Batch, ulong RngState, double SmoothedLoss, List<LossPoint> History);
 
 /// <summary>How a run trains: optimizer, base learning rate, weight decay, global-norm clip (0: none), schedule and seed.</summary>
+/// <param name="Optimizer">The optimizer's name (<c>adam</c>, <c>rmsprop</c>, <c>sgd</c>).</param>
+/// <param name="LearningRate">The base learning rate.</param>
+/// <param name="WeightDecay">Weight decay (0: none), applied as the optimizer applies it.</param>
+/// <param name="Clip">The global gradient norm clipped to (0: no clipping).</param>
+/// <param name="Schedule">How the learning rate varies.</param>
+/// <param name="Seed">The seed of the run's random numbers.</param>
 public sealed record TrainingSettings(string Optimizer, double LearningRate, double WeightDecay, double Clip, Schedule Schedule, int Seed);
 
 /// <summary>One point of the loss curve: training loss (smoothed) and, where measured, validation loss.</summary>
+/// <param name="Step">The update count.</param>
+/// <param name="TrainLoss">The smoothed training loss.</param>
+/// <param name="ValLoss">The validation loss, where measured.</param>
 public sealed record LossPoint(int Step, double TrainLoss, double? ValLoss);
 
 /// <summary>A checkpoint folder. Each save writes a new generation folder (<c>step-000500/</c>) holding <c>model.safetensors</c>
@@ -24,7 +40,13 @@ public sealed record LossPoint(int Step, double TrainLoss, double? ValLoss);
 /// A save interrupted at any point, by a crash or <c>kill -9</c>, leaves the previous checkpoint whole and loadable.</summary>
 public static class Checkpoint
 {
-    public const string ModelFile = "model.safetensors", TrainingFile = "training.safetensors", JsonFile = "checkpoint.json";
+    /// <summary>The weights file in a generation folder.</summary>
+    public const string ModelFile = "model.safetensors";
+    /// <summary>The optimizer and task state file in a generation folder.</summary>
+    public const string TrainingFile = "training.safetensors";
+    /// <summary>The file whose atomic replacement commits a checkpoint.</summary>
+    public const string JsonFile = "checkpoint.json";
+    /// <summary>The format name written into <c>checkpoint.json</c>; a checkpoint of another format is refused with a message.</summary>
     public const string Format = "recur-checkpoint-1";
 
     internal static readonly JsonSerializerOptions Json = new()
@@ -105,6 +127,7 @@ public sealed class CheckpointReader
         Training = training;
     }
 
+    /// <summary>The checkpoint folder that was opened.</summary>
     public string Dir { get; }
     /// <summary>The generation folder holding the tensor files.</summary>
     public string Folder { get; }
@@ -113,6 +136,7 @@ public sealed class CheckpointReader
     /// <summary>The training position; null for a checkpoint that holds weights only.</summary>
     public TrainingState? Training { get; }
 
+    /// <summary>The path of the weights file in the current generation.</summary>
     public string ModelPath => Path.Combine(Folder, Checkpoint.ModelFile);
 
     /// <summary>Loads the weights into <paramref name="model"/> (see <see cref="Part.Load(string, bool)"/>).</summary>

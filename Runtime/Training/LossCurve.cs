@@ -10,6 +10,7 @@ namespace Recur;
 /// and a legend, all inside the picture.</summary>
 public static class LossCurve
 {
+    /// <summary>The SVG picture of the training (and validation) loss of <paramref name="points"/> against the step, with axis titles in <paramref name="unit"/>.</summary>
     public static string Svg(IReadOnlyList<LossPoint> points, string title, string unit = "nats/token")
     {
         const int W = 720, H = 420, L = 70, R = 24, T = 56, B = 58;

@@ -9,13 +9,17 @@ namespace Recur;
 /// <summary>How long to train, and how often to validate, log and checkpoint.</summary>
 public sealed record TrainerOptions
 {
+    /// <summary>Stop after this many steps (null: no step limit).</summary>
     public int? Steps { get; init; }
+    /// <summary>Stop after this many minutes of training (null: no time limit).</summary>
     public double? Minutes { get; init; }
     /// <summary>Validate every this many steps (and at the end).</summary>
     public int ValidateEvery { get; init; } = 200;
     /// <summary>At most this many validation batches per periodic check (the final check uses the whole split).</summary>
     public int ValidationBatches { get; init; } = 12;
+    /// <summary>Print the progress line every this many steps.</summary>
     public int LogEvery { get; init; } = 20;
+    /// <summary>Where checkpoints go (null: none are written).</summary>
     public string? CheckpointDir { get; init; }
     /// <summary>Checkpoint every this many steps (0: only by time).</summary>
     public int CheckpointEvery { get; init; }
@@ -28,6 +32,9 @@ public sealed record TrainerOptions
 }
 
 /// <summary>How a run ended.</summary>
+/// <param name="Step">Updates done.</param>
+/// <param name="ValidationLoss">The last validation loss.</param>
+/// <param name="Interrupted">Whether the run was stopped (Ctrl-C) before its end; its progress is in the checkpoint.</param>
 public sealed record TrainingResult(int Step, double ValidationLoss, bool Interrupted);
 
 /// <summary>One training loop for every task: zero the gradients, record the batch's loss on a tape, run it backward, clip and update
@@ -45,6 +52,7 @@ public sealed class Trainer<T> where T : unmanaged
     private readonly Rng _rng;
     private readonly double _baseLr;
 
+    /// <summary>Trains <paramref name="task"/> with <paramref name="optimizer"/>, the learning rate following <paramref name="schedule"/> (null: constant), seeded by <paramref name="seed"/>.</summary>
     /// <param name="log">Where progress goes (with <paramref name="live"/>, lines start with \r to redraw themselves).</param>
     public Trainer(ITrainingTask<T> task, Optimizer<T> optimizer, TrainerOptions options, Action<string> log, bool live = false, Schedule? schedule = null, int seed = 0)
     {
@@ -63,7 +71,9 @@ public sealed class Trainer<T> where T : unmanaged
         State = new TrainingState(new TrainingSettings(optimizer.Name, _baseLr, optimizer.WeightDecay, optimizer.ClipNorm, _schedule, seed), 0, 0, 0, _rng.State, double.NaN, new List<LossPoint>());
     }
 
+    /// <summary>The position of the training: step, epoch, batch, random state, smoothed loss and loss history.</summary>
     public TrainingState State { get; private set; }
+    /// <summary>The optimizer the trainer steps.</summary>
     public Optimizer<T> Optimizer => _optimizer;
 
     /// <summary>Continues from a checkpoint: its position, generator, optimizer state and what the task carried.</summary>

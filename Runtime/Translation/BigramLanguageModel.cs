@@ -15,6 +15,7 @@ public sealed class BigramLanguageModel : ITokenLanguageModel
     private readonly int[] _contextCount, _followers, _precedents;
     private readonly long _pairTypes;
 
+    /// <summary>Counts the bigrams of <paramref name="sentences"/> (ids below <paramref name="vocab"/>, each framed by &lt;s&gt; and &lt;/s&gt;) for interpolated Kneser–Ney with absolute <paramref name="discount"/>.</summary>
     public BigramLanguageModel(IEnumerable<int[]> sentences, int vocab, double discount = 0.75)
     {
         if (vocab < Tokens.Specials) throw new ArgumentOutOfRangeException(nameof(vocab), $"A vocabulary holds at least the {Tokens.Specials} special tokens, not {vocab}.");
@@ -44,9 +45,12 @@ public sealed class BigramLanguageModel : ITokenLanguageModel
         }
     }
 
+    /// <inheritdoc/>
     public int Vocab { get; }
+    /// <summary>The absolute discount subtracted from each seen bigram's count.</summary>
     public double Discount { get; }
 
+    /// <summary>p(<paramref name="word"/> | <paramref name="previous"/>) by interpolated Kneser–Ney; never 0.</summary>
     public double Probability(int previous, int word)
     {
         double cont = (_precedents[word] + 1.0) / (_pairTypes + Vocab);
@@ -55,6 +59,7 @@ public sealed class BigramLanguageModel : ITokenLanguageModel
         return Math.Max(_pairs.GetValueOrDefault((previous, word)) - Discount, 0) / c + Discount * _followers[previous] / c * cont;
     }
 
+    /// <inheritdoc/>
     public double[] LogProbabilities(IReadOnlyList<int> tokens, bool end = false)
     {
         var result = new double[tokens.Count + (end ? 1 : 0)];

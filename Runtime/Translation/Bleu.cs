@@ -9,6 +9,11 @@ namespace Recur;
 /// exp(1 − r/c) when the hypotheses' total length c is below r, the sum of each sentence's closest reference length (the shorter on
 /// a tie). No smoothing: a precision of zero makes BLEU zero, as in the original script. A hypothesis shorter than n adds nothing to
 /// order n's counts (NLTK's corpus_bleu counts one there; on hypotheses of 4 tokens or more the two agree).</summary>
+/// <param name="Score">BLEU in [0, 1].</param>
+/// <param name="Precisions">The modified n-gram precisions, n = 1 to 4.</param>
+/// <param name="BrevityPenalty">The brevity penalty.</param>
+/// <param name="HypothesisLength">The hypotheses' total length c.</param>
+/// <param name="ReferenceLength">The closest references' total length r.</param>
 public sealed record BleuScore(double Score, double[] Precisions, double BrevityPenalty, long HypothesisLength, long ReferenceLength)
 {
     /// <summary>BLEU × 100 with its parts, the way papers report it.</summary>
@@ -16,10 +21,13 @@ public sealed record BleuScore(double Score, double[] Precisions, double Brevity
         $"BLEU {Score * 100:F2} ({string.Join("/", Precisions.Select(p => (p * 100).ToString("F1")))}, BP {BrevityPenalty:F3}, {HypothesisLength}/{ReferenceLength} tokens)";
 }
 
+/// <summary>Corpus BLEU-4 as <see cref="BleuScore"/> describes it.</summary>
 public static class Bleu
 {
+    /// <summary>The largest n-gram length.</summary>
     public const int Order = 4;
 
+    /// <summary>Corpus BLEU of <paramref name="hypotheses"/> (token lists) against one or more references each, as a fraction in [0, 1] with its parts.</summary>
     public static BleuScore Corpus(IReadOnlyList<IReadOnlyList<string>> hypotheses, IReadOnlyList<IReadOnlyList<IReadOnlyList<string>>> references)
     {
         if (hypotheses.Count != references.Count)

@@ -6,11 +6,14 @@ using System.Linq;
 namespace Recur;
 
 /// <summary>A sentence and its translation, as read from the corpus.</summary>
+/// <param name="Source">The sentence.</param>
+/// <param name="Target">Its translation.</param>
 public sealed record SentencePair(string Source, string Target);
 
 /// <summary>Sentence pairs from a tab-separated file (<c>source&lt;TAB&gt;target</c>, further columns such as an attribution ignored).</summary>
 public static class ParallelCorpus
 {
+    /// <summary>Reads <c>source&lt;TAB&gt;target</c> lines from <paramref name="path"/>; a clear error naming the file and line when one has no tab or an empty side.</summary>
     public static List<SentencePair> Load(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"No sentence pairs at '{Path.GetFullPath(path)}'.", path);
@@ -44,10 +47,19 @@ public static class ParallelCorpus
 
 /// <summary>A batch of encoded pairs, time-major and padded: source ids [S·B] with lengths, target inputs [T·B] (<c>&lt;s&gt;</c> then
 /// the sentence) and outputs [T·B] (the sentence then <c>&lt;/s&gt;</c>, -1 on padding).</summary>
+/// <param name="Source">Source ids [S·B], time-major.</param>
+/// <param name="SourceSteps">S, the longest source.</param>
+/// <param name="SourceLengths">Each source's length.</param>
+/// <param name="TargetInputs">Decoder inputs [T·B].</param>
+/// <param name="TargetOutputs">Expected outputs [T·B], -1 on padding.</param>
+/// <param name="TargetSteps">T, the longest target plus one.</param>
+/// <param name="Batch">B, the number of pairs.</param>
 public sealed record TranslationBatch(int[] Source, int SourceSteps, int[] SourceLengths, int[] TargetInputs, int[] TargetOutputs, int TargetSteps, int Batch)
 {
+    /// <summary>The number of target tokens the loss counts (padding excluded).</summary>
     public int Tokens => TargetOutputs.Count(t => t >= 0);
 
+    /// <summary>Pads and lays out <paramref name="pairs"/> time-major as one batch.</summary>
     public static TranslationBatch Make(IReadOnlyList<(int[] Source, int[] Target)> pairs)
     {
         int b = pairs.Count, s = pairs.Max(p => p.Source.Length), t = pairs.Max(p => p.Target.Length) + 1;
@@ -74,6 +86,7 @@ public sealed record TranslationBatch(int[] Source, int SourceSteps, int[] Sourc
 /// (pairs of one source length, then target length, together) so padding stays small, and come in a new order every epoch.</summary>
 public sealed class TranslationData
 {
+    /// <summary>Tokenizes and encodes <paramref name="train"/> and <paramref name="validation"/>; vocabularies are built from the training side unless given (words seen fewer than <paramref name="minCount"/> times become &lt;unk&gt;); sentences are cut to <paramref name="maxLength"/> tokens.</summary>
     public TranslationData(IReadOnlyList<SentencePair> train, IReadOnlyList<SentencePair> validation, Vocabulary? source = null, Vocabulary? target = null, int minCount = 2, int maxLength = 50)
     {
         if (train.Count == 0) throw new ArgumentException("There are no training pairs.", nameof(train));
@@ -87,10 +100,15 @@ public sealed class TranslationData
             .Where(p => p.Item1.Length > 0 && p.Item2.Length > 0).ToList();
     }
 
+    /// <summary>The source-side vocabulary.</summary>
     public Vocabulary SourceVocabulary { get; }
+    /// <summary>The target-side vocabulary.</summary>
     public Vocabulary TargetVocabulary { get; }
+    /// <summary>The encoded training pairs.</summary>
     public List<(int[] Source, int[] Target)> Train { get; }
+    /// <summary>The encoded validation pairs.</summary>
     public List<(int[] Source, int[] Target)> Validation { get; }
+    /// <summary>The validation pairs as text.</summary>
     public List<SentencePair> ValidationPairs { get; }
 
     /// <summary>The validation split as BLEU scores it: each distinct source sentence once (first-seen order), encoded, with every
@@ -104,6 +122,7 @@ public sealed class TranslationData
     /// batches, batches shuffled.</summary>
     public List<TranslationBatch> Batches(int batchSize, int epoch) => Bucket(Train, batchSize, new Rng((ulong)epoch * 7919 + 3), shuffle: true);
 
+    /// <summary>The validation pairs in batches of similar source length, in a fixed order.</summary>
     public List<TranslationBatch> ValidationBatches(int batchSize) => Bucket(Validation, batchSize, new Rng(1), shuffle: false);
 
     private static List<TranslationBatch> Bucket(List<(int[] Source, int[] Target)> pairs, int batchSize, Rng rng, bool shuffle)

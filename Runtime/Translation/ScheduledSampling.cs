@@ -5,8 +5,13 @@ namespace Recur;
 /// <summary>How scheduled sampling's probability of feeding the decoder the true previous token falls with training
 /// (Bengio et al. 2015, §2.4): linear ε_i = max(Min, K − C·i), exponential ε_i = K^i, inverse sigmoid ε_i = K / (K + exp(i / K)),
 /// for step i. <see cref="None"/> always feeds the truth (teacher forcing).</summary>
+/// <param name="Decay">The shape of the decay.</param>
+/// <param name="K">The decay's main constant (see the formulas).</param>
+/// <param name="C">The linear decay's slope per step.</param>
+/// <param name="Min">The probability never falls below this.</param>
 public sealed record SamplingSchedule(SamplingDecay Decay, double K, double C = 0, double Min = 0)
 {
+    /// <summary>Teacher forcing throughout: the decoder always reads the true previous token.</summary>
     public static SamplingSchedule None { get; } = new(SamplingDecay.None, 1);
 
     /// <summary>The probability of feeding the true token at training step <paramref name="step"/>.</summary>
@@ -19,6 +24,7 @@ public sealed record SamplingSchedule(SamplingDecay Decay, double K, double C = 
         _ => throw new ArgumentOutOfRangeException(nameof(Decay)),
     };
 
+    /// <summary>Throws <see cref="System.ArgumentException"/> naming the setting when a value is out of range.</summary>
     public void Validate()
     {
         bool ok = Decay switch
@@ -54,4 +60,15 @@ public sealed record SamplingSchedule(SamplingDecay Decay, double K, double C = 
     }
 }
 
-public enum SamplingDecay { None, Linear, Exponential, InverseSigmoid }
+/// <summary>The shape of a <see cref="SamplingSchedule"/>'s decay.</summary>
+public enum SamplingDecay
+{
+    /// <summary>No decay: teacher forcing.</summary>
+    None,
+    /// <summary>ε_i = max(Min, K − C·i).</summary>
+    Linear,
+    /// <summary>ε_i = max(Min, K^i).</summary>
+    Exponential,
+    /// <summary>ε_i = max(Min, K / (K + exp(i / K))).</summary>
+    InverseSigmoid,
+}

@@ -7,8 +7,16 @@ using System.Text.Json.Nodes;
 namespace Recur;
 
 /// <summary>What a translation checkpoint needs to rebuild its model and read its inputs.</summary>
+/// <param name="Kind">The format name (<see cref="Format"/>).</param>
+/// <param name="Model">The model.</param>
+/// <param name="SourceWords">The source vocabulary, in id order.</param>
+/// <param name="TargetWords">The target vocabulary, in id order.</param>
+/// <param name="Batch">Pairs per batch.</param>
+/// <param name="LabelSmoothing">Label smoothing ε of the loss (0: none).</param>
+/// <param name="Sampling">The scheduled sampling schedule.</param>
 public sealed record TranslationDescription(string? Kind, Seq2SeqConfig Model, string[] SourceWords, string[] TargetWords, int Batch, double LabelSmoothing, SamplingSchedule Sampling)
 {
+    /// <summary>The format name written into the checkpoint's task description.</summary>
     public const string Format = "recur-translation-1";
 
     /// <summary>The translation task a checkpoint describes, or a clear error when it holds another kind of model.</summary>
@@ -37,6 +45,7 @@ public sealed class TranslationTask : ITrainingTask<float>
     private int _epoch;
     private readonly Rng _sampling = new(97);
 
+    /// <summary>Trains <paramref name="model"/> on <paramref name="data"/> in length-bucketed batches of <paramref name="batch"/> pairs with label-smoothed cross-entropy and the scheduled-sampling schedule <paramref name="sampling"/> (null: teacher forcing).</summary>
     public TranslationTask(Seq2Seq<float> model, TranslationData data, int batch = 64, double labelSmoothing = 0.1, SamplingSchedule? sampling = null)
     {
         if (batch < 1) throw new ArgumentOutOfRangeException(nameof(batch), $"A batch holds at least one pair, not {batch}.");
@@ -52,20 +61,29 @@ public sealed class TranslationTask : ITrainingTask<float>
         BatchesPerEpoch = data.Batches(batch, 0).Count;
     }
 
+    /// <summary>The encoded corpus.</summary>
     public TranslationData Data { get; }
+    /// <summary>The number of pairs per batch.</summary>
     public int Batch { get; }
+    /// <summary>The label-smoothing weight ε of the loss.</summary>
     public double LabelSmoothing { get; }
+    /// <summary>The scheduled-sampling schedule.</summary>
     public SamplingSchedule Sampling { get; }
+    /// <inheritdoc/>
     public Part Model => _model;
+    /// <inheritdoc/>
     public int BatchesPerEpoch { get; }
+    /// <inheritdoc/>
     public string LossUnit => "nats/token";
 
+    /// <inheritdoc/>
     public void BeginEpoch(int epoch)
     {
         _epoch = epoch;
         _batches = Data.Batches(Batch, epoch);
     }
 
+    /// <inheritdoc/>
     public Var<float> Loss(Tape tape, int batch, out int tokens)
     {
         var b = _batches[batch];
@@ -102,6 +120,7 @@ public sealed class TranslationTask : ITrainingTask<float>
         return mixed;
     }
 
+    /// <summary>The mean validation loss per target token over at most <paramref name="maxBatches"/> batches.</summary>
     public double Validate(int maxBatches)
     {
         double sum = 0;
@@ -118,9 +137,12 @@ public sealed class TranslationTask : ITrainingTask<float>
         return count == 0 ? double.NaN : sum / count;
     }
 
+    /// <inheritdoc/>
     public IEnumerable<SafeTensors.Entry> SaveState() => Array.Empty<SafeTensors.Entry>();
+    /// <inheritdoc/>
     public void LoadState(IReadOnlyDictionary<string, SafeTensors.Entry> tensors) { }
 
+    /// <inheritdoc/>
     public JsonNode Describe() => JsonSerializer.SerializeToNode(new TranslationDescription(TranslationDescription.Format, _model.Config, Data.SourceVocabulary.Words.ToArray(),
         Data.TargetVocabulary.Words.ToArray(), Batch, LabelSmoothing, Sampling), Checkpoint.Json)!;
 }

@@ -11,6 +11,7 @@ public sealed class Translator
 {
     private readonly Seq2SeqDecoder<float> _decoder;
 
+    /// <summary>Translates with <paramref name="model"/>, reading words through <paramref name="source"/> and writing them through <paramref name="target"/>.</summary>
     public Translator(Seq2Seq<float> model, Vocabulary source, Vocabulary target)
     {
         if (model.Config.SourceVocab != source.Count || model.Config.TargetVocab != target.Count)
@@ -21,8 +22,11 @@ public sealed class Translator
         _decoder = new Seq2SeqDecoder<float>(model);
     }
 
+    /// <summary>The model.</summary>
     public Seq2Seq<float> Model { get; }
+    /// <summary>The source vocabulary.</summary>
     public Vocabulary Source { get; }
+    /// <summary>The target vocabulary.</summary>
     public Vocabulary Target { get; }
 
     /// <summary>Sources decoded together (beam search runs width × this many rows).</summary>
@@ -30,12 +34,14 @@ public sealed class Translator
 
     /// <summary>Reranks each n-best list by MMI-antiLM when set (with <see cref="Lm"/>).</summary>
     public MmiOptions? Mmi { get; init; }
+    /// <summary>A target-side language model for MMI reranking of beam search's n-best list (with <see cref="Mmi"/>); null: no reranking.</summary>
     public ITokenLanguageModel? Lm { get; init; }
 
     /// <summary>Tokens of each sentence's translation; <paramref name="beam"/> null: greedy.</summary>
     public List<string[]> TranslateTokens(IReadOnlyList<string> sentences, BeamOptions? beam = null, Action<int>? progress = null) =>
         TranslateIds(sentences.Select(s => Source.Encode(WordTokenizer.Tokenize(s))).ToList(), beam, progress);
 
+    /// <summary>Translates each sentence into one detokenized line (greedy, or beam search with <paramref name="beam"/>); <paramref name="progress"/> hears how many are done.</summary>
     public List<string> Translate(IReadOnlyList<string> sentences, BeamOptions? beam = null, Action<int>? progress = null) =>
         TranslateTokens(sentences, beam, progress).Select(WordTokenizer.Detokenize).ToList();
 

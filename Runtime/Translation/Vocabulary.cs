@@ -11,6 +11,7 @@ public sealed class Vocabulary
     private readonly string[] _words;
     private readonly Dictionary<string, int> _ids;
 
+    /// <summary>The vocabulary of <paramref name="words"/>.</summary>
     /// <param name="words">Every word in id order, the special tokens first (as <see cref="Words"/> gives them, e.g. from a checkpoint).</param>
     public Vocabulary(IReadOnlyList<string> words)
     {
@@ -33,11 +34,17 @@ public sealed class Vocabulary
         return new Vocabulary(Tokens.Names.Concat(kept).ToArray());
     }
 
+    /// <summary>The number of words, special tokens included.</summary>
     public int Count => _words.Length;
+    /// <summary>The words in id order.</summary>
     public IReadOnlyList<string> Words => _words;
+    /// <summary>The word with id <paramref name="id"/>.</summary>
     public string this[int id] => _words[id];
+    /// <summary>The id of <paramref name="word"/>, or <see cref="Tokens.Unknown"/> for a word it lacks.</summary>
     public int Id(string word) => _ids.TryGetValue(word, out var id) ? id : Tokens.Unknown;
+    /// <summary>True when the vocabulary holds <paramref name="word"/>.</summary>
     public bool Contains(string word) => _ids.ContainsKey(word);
+    /// <summary>The ids of <paramref name="tokens"/> (unknown words as <see cref="Tokens.Unknown"/>).</summary>
     public int[] Encode(IEnumerable<string> tokens) => tokens.Select(Id).ToArray();
 
     /// <summary>Words for ids, up to the first end token.</summary>

@@ -13,6 +13,7 @@ public static partial class WordTokenizer
     [GeneratedRegex(@"[^\W_]+(?:-[^\W_]+)*|[^\w\s]")]
     private static partial Regex Token();
 
+    /// <summary>Lower-cased words and punctuation marks of <paramref name="text"/>, each apostrophe its own token (see the class).</summary>
     public static string[] Tokenize(string text) =>
         Token().Matches(text.ToLowerInvariant().Replace('’', '\'').Replace('‘', '\'')).Select(m => m.Value).ToArray();
 

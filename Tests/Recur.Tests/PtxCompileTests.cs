@@ -41,7 +41,7 @@ public class PtxCompileTests
         int compiled = 0;
         foreach (var kernels in new[] { "KernelsF32", "KernelsF64" })
         {
-            var holder = type.GetNestedType(kernels)!;
+            var holder = type.GetNestedType(kernels, BindingFlags.Public | BindingFlags.NonPublic)!;
             foreach (var m in holder.GetMethods(BindingFlags.Public | BindingFlags.Static).Where(m => m.GetParameters().Length == 1))
             {
                 var ptx = Compile(backend, m, explicitlyGrouped: true);

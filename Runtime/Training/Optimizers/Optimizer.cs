@@ -13,6 +13,7 @@ public abstract class Optimizer<T> : IDisposable where T : unmanaged
 {
     private readonly Dictionary<string, Tensor<T>[]> _state = new();
 
+    /// <summary>An optimizer over the parameters of <paramref name="model"/> at <paramref name="learningRate"/>.</summary>
     protected Optimizer(Part model, double learningRate)
     {
         Model = model ?? throw new ArgumentNullException(nameof(model));
@@ -20,6 +21,7 @@ public abstract class Optimizer<T> : IDisposable where T : unmanaged
         LearningRate = learningRate;
     }
 
+    /// <summary>The part whose parameters are trained (looked up again each step, so parts built on their first call are included).</summary>
     public Part Model { get; }
 
     /// <summary>The rate of the next update (a schedule sets it each step).</summary>
@@ -98,8 +100,10 @@ public abstract class Optimizer<T> : IDisposable where T : unmanaged
         _ => throw new ArgumentException($"Unknown optimizer '{name}'; use one of {string.Join(", ", Names)}."),
     };
 
+    /// <summary>Every optimizer name the command lines accept.</summary>
     public static readonly string[] Names = { "adam", "adamw", "sgd", "rmsprop" };
 
+    /// <summary>Frees the optimizer's state tensors.</summary>
     public void Dispose()
     {
         foreach (var s in _state.Values) foreach (var t in s) t.Dispose();

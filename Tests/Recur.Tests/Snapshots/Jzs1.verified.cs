@@ -47,7 +47,7 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
     }
 
     /// <summary>The fused float ILGPU kernels of Jzs1 (CUDA and ILGPU's CPU accelerator).</summary>
-    public static class KernelsF32
+    internal static class KernelsF32
     {
         /// <summary>Arguments of <see cref="Forward0"/>.</summary>
         public struct Forward0Args
@@ -347,7 +347,7 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
     }
 
     /// <summary>The fused double ILGPU kernels of Jzs1 (CUDA and ILGPU's CPU accelerator).</summary>
-    public static class KernelsF64
+    internal static class KernelsF64
     {
         /// <summary>Arguments of <see cref="Forward0"/>.</summary>
         public struct Forward0Args
@@ -647,7 +647,7 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
     }
 
     /// <summary>The fused float kernels of Jzs1 as native CPU code: rows at a time, SIMD over each row.</summary>
-    public static class CpuKernelsF32
+    internal static class CpuKernelsF32
     {
         /// <summary>Arguments of <see cref="Forward0"/>.</summary>
         public unsafe struct Forward0Args
@@ -1027,7 +1027,7 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
     }
 
     /// <summary>The fused double kernels of Jzs1 as native CPU code: rows at a time, SIMD over each row.</summary>
-    public static class CpuKernelsF64
+    internal static class CpuKernelsF64
     {
         /// <summary>Arguments of <see cref="Forward0"/>.</summary>
         public unsafe struct Forward0Args

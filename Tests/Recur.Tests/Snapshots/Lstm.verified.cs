@@ -56,7 +56,7 @@ public partial class Lstm : global::Recur.CellEquations, global::Recur.IRnnCell
     }
 
     /// <summary>The fused float ILGPU kernels of Lstm (CUDA and ILGPU's CPU accelerator).</summary>
-    public static class KernelsF32
+    internal static class KernelsF32
     {
         /// <summary>Arguments of <see cref="Forward0"/>.</summary>
         public struct Forward0Args
@@ -370,7 +370,7 @@ public partial class Lstm : global::Recur.CellEquations, global::Recur.IRnnCell
     }
 
     /// <summary>The fused double ILGPU kernels of Lstm (CUDA and ILGPU's CPU accelerator).</summary>
-    public static class KernelsF64
+    internal static class KernelsF64
     {
         /// <summary>Arguments of <see cref="Forward0"/>.</summary>
         public struct Forward0Args
@@ -684,7 +684,7 @@ public partial class Lstm : global::Recur.CellEquations, global::Recur.IRnnCell
     }
 
     /// <summary>The fused float kernels of Lstm as native CPU code: rows at a time, SIMD over each row.</summary>
-    public static class CpuKernelsF32
+    internal static class CpuKernelsF32
     {
         /// <summary>Arguments of <see cref="Forward0"/>.</summary>
         public unsafe struct Forward0Args
@@ -1092,7 +1092,7 @@ public partial class Lstm : global::Recur.CellEquations, global::Recur.IRnnCell
     }
 
     /// <summary>The fused double kernels of Lstm as native CPU code: rows at a time, SIMD over each row.</summary>
-    public static class CpuKernelsF64
+    internal static class CpuKernelsF64
     {
         /// <summary>Arguments of <see cref="Forward0"/>.</summary>
         public unsafe struct Forward0Args

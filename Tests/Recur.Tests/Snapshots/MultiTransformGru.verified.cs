@@ -55,7 +55,7 @@ public partial class MultiTransformGru : global::Recur.CellEquations, global::Re
     }
 
     /// <summary>The fused float ILGPU kernels of MultiTransformGru (CUDA and ILGPU's CPU accelerator).</summary>
-    public static class KernelsF32
+    internal static class KernelsF32
     {
         /// <summary>Arguments of <see cref="Forward0"/>.</summary>
         public struct Forward0Args
@@ -677,7 +677,7 @@ public partial class MultiTransformGru : global::Recur.CellEquations, global::Re
     }
 
     /// <summary>The fused double ILGPU kernels of MultiTransformGru (CUDA and ILGPU's CPU accelerator).</summary>
-    public static class KernelsF64
+    internal static class KernelsF64
     {
         /// <summary>Arguments of <see cref="Forward0"/>.</summary>
         public struct Forward0Args
@@ -1299,7 +1299,7 @@ public partial class MultiTransformGru : global::Recur.CellEquations, global::Re
     }
 
     /// <summary>The fused float kernels of MultiTransformGru as native CPU code: rows at a time, SIMD over each row.</summary>
-    public static class CpuKernelsF32
+    internal static class CpuKernelsF32
     {
         /// <summary>Arguments of <see cref="Forward0"/>.</summary>
         public unsafe struct Forward0Args
@@ -2220,7 +2220,7 @@ public partial class MultiTransformGru : global::Recur.CellEquations, global::Re
     }
 
     /// <summary>The fused double kernels of MultiTransformGru as native CPU code: rows at a time, SIMD over each row.</summary>
-    public static class CpuKernelsF64
+    internal static class CpuKernelsF64
     {
         /// <summary>Arguments of <see cref="Forward0"/>.</summary>
         public unsafe struct Forward0Args

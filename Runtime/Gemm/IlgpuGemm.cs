@@ -68,7 +68,14 @@ internal static class GemmBackends
     {
         if (device.IsNativeCpu)
         {
-            var blas = OpenBlasGemm<T>.TryCreate(device.Workers is null ? device.Threads : 1, out var why);
+            // Float: Recur's own GEMM where the CPU has its tiles (AVX-512, or AVX2 with FMA), measured faster than OpenBLAS's
+            // kernels there; RECUR_GEMM=openblas asks for OpenBLAS instead. Double, and CPUs without those tiles: OpenBLAS when the
+            // machine has it, else the managed SIMD GEMM.
+            var choice = Environment.GetEnvironmentVariable("RECUR_GEMM");
+            if (typeof(T) == typeof(float) && CpuGemm.Supported && choice is null or "" or "recur")
+                return (IGemm<T>)(object)new CpuGemm(device.Workers);
+            string why = "RECUR_GEMM=managed";
+            var blas = choice == "managed" ? null : OpenBlasGemm<T>.TryCreate(device.Workers is null ? device.Threads : 1, out why);
             if (blas is not null) return device.Workers is null ? blas : new SplitGemm<T>(blas, device.Workers);
             device.GemmNote = $"OpenBLAS not used ({why})";
             if (typeof(T) == typeof(float)) return (IGemm<T>)(object)new ManagedGemm<float>(device.Threads);

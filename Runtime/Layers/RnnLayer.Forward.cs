@@ -340,11 +340,11 @@ public partial class RnnLayer<T>
             if (group.Operand is GemmOperand.Input or GemmOperand.Memory) continue;
             int width = group.Operand == GemmOperand.State ? ws.StateWidth[group.Index] : ws.IntermediateWidth[group.Index];
             var w = (float*)Weights(g, ws).LoadEffectiveAddressAsPtr();
-            if (backward) PackedGemm.Pack(_backwardPacks[g], w, ws.GroupWidth[g], width, width, transposed: false);
-            else PackedGemm.Pack(_forwardPacks[g], w, width, ws.GroupWidth[g], width, transposed: true);
+            if (backward) _packedGemm.Pack(_backwardPacks[g], w, ws.GroupWidth[g], width, width, transposed: false);
+            else _packedGemm.Pack(_forwardPacks[g], w, width, ws.GroupWidth[g], width, transposed: true);
         }
     }
 
-    private unsafe void PackedProduct(ArrayView<T> a, int m, int lda, PackedGemm.Packed b, ArrayView<T> c, int ldc, float beta) =>
+    private unsafe void PackedProduct(ArrayView<T> a, int m, int lda, CpuGemm.Packed b, ArrayView<T> c, int ldc, float beta) =>
         _packedGemm!.Multiply((float*)a.LoadEffectiveAddressAsPtr(), m, lda, b, (float*)c.LoadEffectiveAddressAsPtr(), ldc, beta);
 }

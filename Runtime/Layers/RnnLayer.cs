@@ -38,8 +38,8 @@ public partial class RnnLayer<T> : Part, IRecurrent<T> where T : unmanaged
     private Parameter<T>[] _learned = Array.Empty<Parameter<T>>();
     private nint[]? _gradShifts;
     private long _vectorOffset;
-    private PackedGemm? _packedGemm;
-    private PackedGemm.Packed[] _forwardPacks = Array.Empty<PackedGemm.Packed>(), _backwardPacks = Array.Empty<PackedGemm.Packed>();
+    private CpuGemm? _packedGemm;
+    private CpuGemm.Packed[] _forwardPacks = Array.Empty<CpuGemm.Packed>(), _backwardPacks = Array.Empty<CpuGemm.Packed>();
     private RnnWorkspace<T>? _inferenceWorkspace;
     private RnnContext<T>? _last;
     private T[] _maskHost = Array.Empty<T>(); // reused host copy of one mask buffer
@@ -217,11 +217,11 @@ public partial class RnnLayer<T> : Part, IRecurrent<T> where T : unmanaged
             }
         }
 
-        // On AVX-512 CPUs the per-step products run on weights packed once per sequence (see PackedGemm).
-        if (Device.IsNativeCpu && typeof(T) == typeof(float) && PackedGemm.Supported)
-            _packedGemm = new PackedGemm(Device.Workers);
-        _forwardPacks = Spec.Groups.Select(_ => new PackedGemm.Packed()).ToArray();
-        _backwardPacks = Spec.Groups.Select(_ => new PackedGemm.Packed()).ToArray();
+        // On x86 CPUs with AVX-512 or AVX2 the per-step products run on weights packed once per sequence (see CpuGemm).
+        if (Device.IsNativeCpu && typeof(T) == typeof(float) && CpuGemm.Supported)
+            _packedGemm = new CpuGemm(Device.Workers);
+        _forwardPacks = Spec.Groups.Select(_ => new CpuGemm.Packed()).ToArray();
+        _backwardPacks = Spec.Groups.Select(_ => new CpuGemm.Packed()).ToArray();
 
         _program = _loadProgram();
         _gemm = Device.Gemm<T>();

@@ -28,59 +28,71 @@ internal static class Seq2SeqBench
         return (source, inputs, outputs);
     }
 
-    public static void Recur(int threads, int reps, Action<string, string, double> report)
+    /// <summary>What the seq2seq benchmark measures, in its table's order, with the words that name each workload.</summary>
+    public static readonly (string What, string Text, bool PerPair)[] Parts =
     {
-        using var device = Device.Cpu(threads);
-        Console.Error.WriteLine($"recur: {device.Name}, {threads} threads, GEMM: {device.GemmName<float>()}");
+        ("train", "training step (forward, backward, Adam)", true),
+        ("greedy", "greedy decoding, 12 steps", true),
+        ("attention-fwd", "attention decoder layer, forward (inference)", false),
+        ("attention-fwdbwd", "attention decoder layer, forward + backward", false),
+        ("gru-fwd", "plain GRU layer, input 768, forward (inference)", false),
+        ("gru-fwdbwd", "plain GRU layer, input 768, forward + backward", false),
+    };
+
+    public static IWorkload Recur(Device device, string what)
+    {
         var (source, inputs, outputs) = Data();
         var lengths = Enumerable.Repeat(Steps, Batch).ToArray();
-        using var model = new Seq2Seq<float>(device, new Seq2SeqConfig(SourceVocab, TargetVocab, "Gru", "bahdanau", Embed, Encoder, Decoder, 1, true, Dropout), seed: 1);
-        using var adam = new Adam<float>(model, 1e-3) { ClipNorm = 5 };
-        var rng = new Rng(1);
-        report("Seq2Seq", "train", Timing.MedianMs(() =>
+        if (what is "train" or "greedy")
         {
-            model.ZeroGrad();
-            using var tape = new Tape(training: true, rng);
-            var logits = model.Decode(tape, model.Encode(tape, source, Steps, Batch, lengths), inputs, Steps, Batch);
-            tape.Backward(Losses.CrossEntropy(Ops.Reshape(logits, Steps * Batch, TargetVocab), outputs, ignoreIndex: -1, labelSmoothing: 0.1));
-            adam.Update();
-        }, Warmup, reps));
-        var decoder = new Seq2SeqDecoder<float>(model);
-        var sources = Enumerable.Range(0, Batch).Select(r => Enumerable.Range(0, Steps).Select(t => source[t * Batch + r]).ToArray()).ToList();
-        report("Seq2Seq", "greedy", Timing.MedianMs(() => decoder.Greedy(sources, maxLength: Steps), Warmup, reps));
+            var model = new Seq2Seq<float>(device, new Seq2SeqConfig(SourceVocab, TargetVocab, "Gru", "bahdanau", Embed, Encoder, Decoder, 1, true, Dropout), seed: 1);
+            if (what == "greedy")
+            {
+                var decoder = new Seq2SeqDecoder<float>(model);
+                var sources = Enumerable.Range(0, Batch).Select(r => Enumerable.Range(0, Steps).Select(t => source[t * Batch + r]).ToArray()).ToList();
+                return new Workload(() => decoder.Greedy(sources, maxLength: Steps), 0, Batch, model);
+            }
+            var adam = new Adam<float>(model, 1e-3) { ClipNorm = 5 };
+            var rng = new Rng(1);
+            return new Workload(() =>
+            {
+                model.ZeroGrad();
+                using var tape = new Tape(training: true, rng);
+                var logits = model.Decode(tape, model.Encode(tape, source, Steps, Batch, lengths), inputs, Steps, Batch);
+                tape.Backward(Losses.CrossEntropy(Ops.Reshape(logits, Steps * Batch, TargetVocab), outputs, ignoreIndex: -1, labelSmoothing: 0.1));
+                adam.Update();
+            }, 0, Batch, adam, model);
+        }
 
         // The attention decoder layer alone against a plain GRU layer with as wide an input.
         var r = new Random(2);
         Tensor<float> Random(params int[] shape) => Tensor<float>.FromArray(device, Enumerable.Range(0, shape.Aggregate(1, (a, b) => a * b)).Select(_ => (float)(r.NextDouble() * 2 - 1)).ToArray(), shape);
-        using var attention = CellCatalog.CreateAttention<float>("bahdanau", "Gru", device, Embed, Decoder, seed: 1);
-        using var plain = CellCatalog.Create<float>("Gru", device, Embed + 2 * Encoder, Decoder, seed: 1);
-        using var x = Random(Steps, Batch, Embed);
-        using var wide = Random(Steps, Batch, Embed + 2 * Encoder);
-        using var memory = Random(Batch, Steps, 2 * Encoder);
-        using var dy = Random(Steps, Batch, Decoder);
-        var memories = new[] { memory };
-        var memoryLengths = new[] { lengths };
-        report("BahdanauGru", "fwd", Timing.MedianMs(() => { using var o = attention.Forward(new[] { x }, training: false, memories: memories, memoryLengths: memoryLengths); }, Warmup, reps));
-        report("BahdanauGru", "fwdbwd", Timing.MedianMs(() =>
+        var dy = Random(Steps, Batch, Decoder);
+        bool backward = what.EndsWith("fwdbwd", StringComparison.Ordinal);
+        if (what.StartsWith("attention", StringComparison.Ordinal))
         {
-            using var o = attention.Forward(new[] { x }, training: true, memories: memories, memoryLengths: memoryLengths);
-            using var g = attention.Backward(dy);
-        }, Warmup, reps));
-        report("Gru", "fwd", Timing.MedianMs(() => { using var o = plain.Forward(wide, training: false); }, Warmup, reps));
-        report("Gru", "fwdbwd", Timing.MedianMs(() =>
-        {
-            using var o = plain.Forward(wide, training: true);
-            using var g = plain.Backward(dy);
-        }, Warmup, reps));
+            var attention = CellCatalog.CreateAttention<float>("bahdanau", "Gru", device, Embed, Decoder, seed: 1);
+            var x = Random(Steps, Batch, Embed);
+            var memories = new[] { Random(Batch, Steps, 2 * Encoder) };
+            var memoryLengths = new[] { lengths };
+            return new Workload(backward
+                ? () => { using var o = attention.Forward(new[] { x }, training: true, memories: memories, memoryLengths: memoryLengths); using var g = attention.Backward(dy); }
+                : () => { using var o = attention.Forward(new[] { x }, training: false, memories: memories, memoryLengths: memoryLengths); },
+                0, Steps * Batch, attention, x, memories[0], dy);
+        }
+        var plain = CellCatalog.Create<float>("Gru", device, Embed + 2 * Encoder, Decoder, seed: 1);
+        var wide = Random(Steps, Batch, Embed + 2 * Encoder);
+        return new Workload(backward
+            ? () => { using var o = plain.Forward(wide, training: true); using var g = plain.Backward(dy); }
+            : () => { using var o = plain.Forward(wide, training: false); },
+            0, Steps * Batch, plain, wide, dy);
     }
 
     /// <summary>The same model as PyTorch's seq2seq tutorial writes it, in libtorch: nn.GRU(bidirectional) encoder, a GRUCell decoder
     /// stepped in a loop with Bahdanau attention from ops (the Python reference Tests/Benchmarks/seq2seq_reference.py, line for line).</summary>
-    public static void Torch(int threads, int reps, Action<string, string, double> report)
+    public static IWorkload Torch(string what)
     {
-        torch.set_num_threads(threads);
         torch.manual_seed(1);
-        Console.Error.WriteLine($"libtorch: TorchSharp {typeof(torch).Assembly.GetName().Version}, {torch.get_num_threads()} threads");
         var (sourceIds, inputIds, outputIds) = Data();
         var src = nn.Embedding(SourceVocab, Embed, padding_idx: Tokens.Pad);
         var tgt = nn.Embedding(TargetVocab, Embed, padding_idx: Tokens.Pad);
@@ -115,34 +127,38 @@ internal static class Seq2SeqBench
             return cell.forward(torch.cat(new[] { y, c }, 1), h);
         }
 
-        report("Seq2Seq", "train", Timing.MedianMs(() =>
+        switch (what)
         {
-            using var scope = torch.NewDisposeScope();
-            adam.zero_grad();
-            var (memory, keys, h) = Encode(training: true);
-            var y = drop.forward(tgt.forward(inputs)).unbind(0);
-            var outs = new List<Tensor>();
-            for (int t = 0; t < Steps; t++) outs.Add(h = Step(y[t], h, memory, keys));
-            var logits = output.forward(drop.forward(torch.stack(outs))).reshape(Steps * Batch, TargetVocab);
-            nn.functional.cross_entropy(logits, targets, label_smoothing: 0.1).backward();
-            nn.utils.clip_grad_norm_(parameters, 5);
-            adam.step();
-        }, Warmup, reps));
-
-        report("Seq2Seq", "greedy", Timing.MedianMs(() =>
-        {
-            using var scope = torch.NewDisposeScope();
-            using var noGrad = torch.no_grad();
-            var (memory, keys, h) = Encode(training: false);
-            var token = torch.full(Batch, Tokens.Start, dtype: ScalarType.Int64);
-            var tokens = new List<long[]>();
-            for (int t = 0; t < Steps; t++)
-            {
-                h = Step(tgt.forward(token), h, memory, keys);
-                token = output.forward(h).argmax(1);
-                tokens.Add(token.data<long>().ToArray());
-            }
-        }, Warmup, reps));
+            case "train":
+                return new Workload(() =>
+                {
+                    using var scope = torch.NewDisposeScope();
+                    adam.zero_grad();
+                    var (memory, keys, h) = Encode(training: true);
+                    var y = drop.forward(tgt.forward(inputs)).unbind(0);
+                    var outs = new List<Tensor>();
+                    for (int t = 0; t < Steps; t++) outs.Add(h = Step(y[t], h, memory, keys));
+                    var logits = output.forward(drop.forward(torch.stack(outs))).reshape(Steps * Batch, TargetVocab);
+                    nn.functional.cross_entropy(logits, targets, label_smoothing: 0.1).backward();
+                    nn.utils.clip_grad_norm_(parameters, 5);
+                    adam.step();
+                }, 0, Batch);
+            case "greedy":
+                return new Workload(() =>
+                {
+                    using var scope = torch.NewDisposeScope();
+                    using var noGrad = torch.no_grad();
+                    var (memory, keys, h) = Encode(training: false);
+                    var token = torch.full(Batch, Tokens.Start, dtype: ScalarType.Int64);
+                    var tokens = new List<long[]>();
+                    for (int t = 0; t < Steps; t++)
+                    {
+                        h = Step(tgt.forward(token), h, memory, keys);
+                        token = output.forward(h).argmax(1);
+                        tokens.Add(token.data<long>().ToArray());
+                    }
+                }, 0, Batch);
+        }
 
         // The attention decoder layer alone (12 steps of attention + GRUCell) and nn.GRU over as wide an input.
         var xs = torch.rand(Steps, Batch, Embed) * 2 - 1;
@@ -159,10 +175,15 @@ internal static class Seq2SeqBench
             for (int t = 0; t < Steps; t++) outs.Add(h = Step(steps[t], h, mem, keys));
             return torch.stack(outs);
         }
-        report("BahdanauGru", "fwd", Timing.MedianMs(() => { using var scope = torch.NewDisposeScope(); using var noGrad = torch.no_grad(); Attend(xs); }, Warmup, reps));
-        report("BahdanauGru", "fwdbwd", Timing.MedianMs(() => { using var scope = torch.NewDisposeScope(); (Attend(xs) * dy).sum().backward(); }, Warmup, reps));
         var gru = nn.GRU(Embed + 2 * Encoder, Decoder);
-        report("Gru", "fwd", Timing.MedianMs(() => { using var scope = torch.NewDisposeScope(); using var noGrad = torch.no_grad(); gru.forward(wide, null); }, Warmup, reps));
-        report("Gru", "fwdbwd", Timing.MedianMs(() => { using var scope = torch.NewDisposeScope(); (gru.forward(wide, null).Item1 * dy).sum().backward(); }, Warmup, reps));
+        Action run = what switch
+        {
+            "attention-fwd" => () => { using var scope = torch.NewDisposeScope(); using var noGrad = torch.no_grad(); Attend(xs); },
+            "attention-fwdbwd" => () => { using var scope = torch.NewDisposeScope(); (Attend(xs) * dy).sum().backward(); },
+            "gru-fwd" => () => { using var scope = torch.NewDisposeScope(); using var noGrad = torch.no_grad(); gru.forward(wide, null); },
+            "gru-fwdbwd" => () => { using var scope = torch.NewDisposeScope(); (gru.forward(wide, null).Item1 * dy).sum().backward(); },
+            _ => throw new ArgumentException($"Unknown seq2seq workload '{what}'."),
+        };
+        return new Workload(run, 0, Steps * Batch);
     }
 }

@@ -30,11 +30,3 @@ internal static class Timing
         return line is null ? Process.GetCurrentProcess().PeakWorkingSet64 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
     }
 }
-
-/// <summary>A benchmark configuration: sequence length, batch, input and hidden sizes.</summary>
-internal sealed record Config(string Name, int Steps, int Batch, int Input, int Hidden)
-{
-    public static readonly Config S = new("S", 100, 32, 128, 256);
-    public static readonly Config M = new("M", 100, 64, 256, 512);
-    public static Config ByName(string name) => name == "S" ? S : name == "M" ? M : throw new ArgumentException($"Unknown configuration '{name}' (S or M).");
-}

@@ -8,7 +8,7 @@ namespace Recur.Tests;
 /// <summary>The CPU GEMM backends against a plain triple loop, on odd sizes (edge tiles), with and without transposes and beta.</summary>
 public unsafe class CpuGemmTests
 {
-    private static float[] Reference(bool ta, bool tb, int m, int n, int k, float[] a, int lda, float[] b, int ldb, float beta, float[] c0, int ldc)
+    private static float[] Reference(bool ta, bool tb, int m, int n, int k, float[] a, int lda, float[] b, int ldb, float beta, float[] c0, int ldc, float alpha = 1f)
     {
         var c = (float[])c0.Clone();
         for (int i = 0; i < m; i++)
@@ -16,7 +16,7 @@ public unsafe class CpuGemmTests
             {
                 double s = 0;
                 for (int p = 0; p < k; p++) s += a[ta ? p * lda + i : i * lda + p] * b[tb ? j * ldb + p : p * ldb + j];
-                c[i * ldc + j] = (float)s + beta * c0[i * ldc + j];
+                c[i * ldc + j] = alpha * (float)s + beta * c0[i * ldc + j];
             }
         return c;
     }
@@ -33,27 +33,60 @@ public unsafe class CpuGemmTests
 
     private static void Check(IGemm<float> gemm, bool ta, bool tb, float beta)
     {
+        foreach (var (m, n, k) in new[] { (7, 37, 13), (33, 70, 300), (200, 129, 65) }) Check(gemm, ta, tb, beta, m, n, k, alpha: 1f);
+    }
+
+    private static void Check(IGemm<float> gemm, bool ta, bool tb, float beta, int m, int n, int k, float alpha)
+    {
         var d = TestDevices.Cpu;
-        foreach (var (m, n, k) in new[] { (7, 37, 13), (33, 70, 300), (200, 129, 65) })
+        int lda = ta ? m : k, ldb = tb ? k : n, ldc = n;
+        var a = Rand(m * k, 1); var b = Rand(k * n, 2); var c0 = Rand(m * n, 3);
+        using var at = Tensor<float>.FromArray(d, a, a.Length);
+        using var bt = Tensor<float>.FromArray(d, b, b.Length);
+        using var ct = Tensor<float>.FromArray(d, c0, c0.Length);
+        gemm.Run(ta, tb, m, n, k, alpha, at.View, lda, bt.View, ldb, beta, ct.View, ldc);
+        var expected = Reference(ta, tb, m, n, k, a, lda, b, ldb, beta, c0, ldc, alpha);
+        var actual = ct.ToArray();
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-3f * Math.Max(1, Math.Abs(expected[i])), $"{gemm.Name} {m}x{n}x{k} [{i}]: {expected[i]} vs {actual[i]}");
+    }
+
+    /// <summary>Both of Recur's tiles where the CPU has them (AVX-512's 8×32, AVX2's 6×16), on one thread and on the device's
+    /// workers, on sizes that cross every block edge (k over two KC slices, n over an NC block, m over MC) and split rows or columns.</summary>
+    public static TheoryData<bool, bool, bool, float> TileCases
+    {
+        get
         {
-            int lda = ta ? m : k, ldb = tb ? k : n, ldc = n;
-            var a = Rand(m * k, 1); var b = Rand(k * n, 2); var c0 = Rand(m * n, 3);
-            using var at = Tensor<float>.FromArray(d, a, a.Length);
-            using var bt = Tensor<float>.FromArray(d, b, b.Length);
-            using var ct = Tensor<float>.FromArray(d, c0, c0.Length);
-            gemm.Run(ta, tb, m, n, k, 1f, at.View, lda, bt.View, ldb, beta, ct.View, ldc);
-            var expected = Reference(ta, tb, m, n, k, a, lda, b, ldb, beta, c0, ldc);
-            var actual = ct.ToArray();
-            for (int i = 0; i < expected.Length; i++)
-                Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-3f * Math.Max(1, Math.Abs(expected[i])), $"{gemm.Name} {m}x{n}x{k} [{i}]: {expected[i]} vs {actual[i]}");
+            var cases = new TheoryData<bool, bool, bool, float>();
+            foreach (var avx512 in new[] { true, false })
+                foreach (var (ta, tb, beta) in new[] { (false, false, 0f), (false, true, 1f), (true, false, 1f), (true, true, 0.5f) })
+                    cases.Add(avx512, ta, tb, beta);
+            return cases;
         }
     }
 
-    [Fact]
-    public void Packed_step_gemm_matches_the_triple_loop_for_both_packings()
+    [Theory, MemberData(nameof(TileCases))]
+    public void Recurs_gemm_matches_the_triple_loop_on_every_block_edge(bool avx512, bool ta, bool tb, float beta)
     {
-        if (!PackedGemm.Supported) return; // AVX-512 only; elsewhere the layer uses the device's GEMM, tested above
-        var workers = TestDevices.Cpu.Workers;
+        if (avx512 ? !Avx512Available : !CpuGemm.Avx2Supported) return; // the CPU lacks the tile's instructions
+        foreach (var workers in new[] { null, TestDevices.Cpu.Workers })
+        {
+            using var gemm = new CpuGemm(workers, avx512);
+            Check(gemm, ta, tb, beta);
+            foreach (var (m, n, k) in new[] { (3, 1100, 520), (300, 20, 9), (140, 133, 257) })
+                Check(gemm, ta, tb, beta, m, n, k, alpha: -0.75f);
+        }
+    }
+
+    private static bool Avx512Available => System.Runtime.Intrinsics.X86.Avx512F.IsSupported && System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated;
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Packed_step_gemm_matches_the_triple_loop_for_both_packings(bool avx512)
+    {
+        if (avx512 ? !Avx512Available : !CpuGemm.Avx2Supported) return; // the CPU lacks the tile's instructions
+        using var gemm = new CpuGemm(TestDevices.Cpu.Workers, avx512);
         foreach (var (m, n, k) in new[] { (5, 37, 13), (32, 1024, 256), (13, 70, 700) })
             foreach (var transposed in new[] { false, true })
             {
@@ -61,14 +94,12 @@ public unsafe class CpuGemmTests
                 // transposed: W is stored n×k and B = Wᵀ; otherwise W is stored k×n and B = W.
                 var expected = Reference(false, transposed, m, n, k, a, k, w, transposed ? k : n, 1f, c0, n);
                 var c = (float[])c0.Clone();
-                using var packed = new PackedGemm.Packed();
-                var gemm = new PackedGemm(workers);
+                using var packed = new CpuGemm.Packed();
                 fixed (float* pa = a, pw = w, pc = c)
                 {
-                    PackedGemm.Pack(packed, pw, k, n, transposed ? k : n, transposed);
+                    gemm.Pack(packed, pw, k, n, transposed ? k : n, transposed);
                     gemm.Multiply(pa, m, k, packed, pc, n, 1f);
                 }
-                gemm.Dispose();
                 for (int i = 0; i < expected.Length; i++)
                     Assert.True(Math.Abs(expected[i] - c[i]) <= 1e-3f * Math.Max(1, Math.Abs(expected[i])), $"{m}x{n}x{k} transposed {transposed} [{i}]: {expected[i]} vs {c[i]}");
             }

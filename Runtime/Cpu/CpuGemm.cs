@@ -8,6 +8,10 @@ using ILGPU.Runtime;
 
 namespace Recur;
 
+// A job lives on the caller's stack for the whole parallel run and is only read through its pointer, so the scratch array it
+// references stays rooted by the caller: a pointer to a struct holding a reference is safe here.
+#pragma warning disable CS8500
+
 /// <summary>Recur's own float GEMM for x86 CPUs with AVX-512 or AVX2 and FMA, laid out as BLIS and OpenBLAS are: C is cut into
 /// blocks of columns (NC) and of k (KC), B's block is packed into panels NR columns wide and A's (MC rows) into micro-panels MR rows
 /// tall, interleaved by k, and a register tile of MR × NR accumulators (8 × 32 in zmm registers on AVX-512, 6 × 16 in ymm on AVX2)

@@ -167,7 +167,7 @@ internal sealed class KernelEmitter
                 string value;
                 if (!n.IsReduction) value = Render(id, top: true, expand: true);
                 else if (Cpu && n.Op == Op.RowSum) value = $"global::System.Numerics.Vector.Sum(vsum{id}) + sum{id}";
-                else if (Cpu) value = $"global::Recur.KernelMath.Max(global::Recur.VectorMath.MaxAcross(vsum{id}), sum{id})";
+                else if (Cpu) value = $"global::Recur.VectorMath.Max(global::Recur.VectorMath.MaxAcross(vsum{id}), sum{id})";
                 else value = $"global::ILGPU.Algorithms.GroupExtensions.AllReduce<{_t}, global::ILGPU.Algorithms.ScanReduceOperations.{(n.Op == Op.RowSum ? "Add" : "Max")}{(_t == "float" ? "Float" : "Double")}>(sum{id})";
                 w.Line($"{_t} {Name(id)} = {value};");
             }
@@ -275,7 +275,7 @@ internal sealed class KernelEmitter
             var value = Render(_g.Nodes[acc].Args[0], top: true, asVector: InSimd);
             var sum = (InSimd ? "vsum" : "sum") + acc;
             w.Line(_g.Nodes[acc].Op == Op.RowSum ? $"{sum} += {value};"
-                : $"{sum} = global::Recur.{(InSimd ? "VectorMath" : "KernelMath")}.Max({sum}, {value});");
+                : $"{sum} = global::Recur.{(Cpu ? "VectorMath" : "KernelMath")}.Max({sum}, {value});");
         }
         foreach (var s in loop.Sinks.Where(k => _plan.Sinks[k].SeqDim.Length == 0)) EmitSink(w, _plan.Sinks[s]);
     }
@@ -498,7 +498,9 @@ internal sealed class KernelEmitter
         }
         string Arg(int k) => Render(n.Args[k], asVector: isVector);
         bool call = n.Op is Op.Sigmoid or Op.Tanh or Op.Relu or Op.Step or Op.Exp or Op.Rsqrt or Op.Sin or Op.Cos or Op.Sqrt or Op.Min or Op.Max;
-        var math = $"global::Recur.{(isVector ? "VectorMath" : "KernelMath")}";
+        // CPU kernels compute their scalar tails with the same float formulas as their SIMD lanes (VectorMath has scalar
+        // overloads), so every element of a row gets the same math and no tail calls into libm.
+        var math = $"global::Recur.{(isVector || Cpu ? "VectorMath" : "KernelMath")}";
         string expr = n.Op switch
         {
             Op.Neg => $"-{Arg(0)}",

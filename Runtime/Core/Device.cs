@@ -42,7 +42,7 @@ public sealed class Device : IDisposable
     internal CpuWorkers? Workers { get; }
 
     /// <summary>CPU device: the least pointwise work (batch rows × widest dimension) worth giving to another thread.</summary>
-    internal int MinElementsPerThread { get; set; } = 4096;
+    internal int MinElementsPerThread { get; set; } = 1024;
 
     /// <summary>Threads per group for the fused kernels (one group per batch row).</summary>
     public int GroupSize { get; }

@@ -1,3 +1,4 @@
+using System;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 
@@ -121,6 +122,60 @@ public static class VectorMath
     /// <summary>The larger of a and b (b when either is NaN), lane by lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector<double> Max(Vector<double> a, Vector<double> b) => Vector.ConditionalSelect(Vector.GreaterThan(a, b), a, b);
+
+    // Scalar forms for the kernels' tails (the elements past the last whole vector of a row): the same float formulas as the
+    // lanes, so a row's last elements are computed exactly as its first ones.
+
+    /// <summary>The logistic sigmoid of one number, by the vector formula.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Sigmoid(float x) => Sigmoid(new Vector<float>(x))[0];
+    /// <summary>The logistic sigmoid of one number, by the vector formula.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double Sigmoid(double x) => Sigmoid(new Vector<double>(x))[0];
+    /// <summary>tanh of one number, by the vector formula.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Tanh(float x) => Tanh(new Vector<float>(x))[0];
+    /// <summary>tanh of one number, by the vector formula.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double Tanh(double x) => Tanh(new Vector<double>(x))[0];
+    /// <summary>e^x of one number, by the vector formula.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Exp(float x) => Exp(new Vector<float>(x))[0];
+    /// <summary>e^x of one number, by the vector formula.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double Exp(double x) => Exp(new Vector<double>(x))[0];
+    /// <summary>max(x, 0).</summary>
+    public static float Relu(float x) => KernelMath.Relu(x);
+    /// <summary>max(x, 0).</summary>
+    public static double Relu(double x) => KernelMath.Relu(x);
+    /// <summary>1 where x &gt; 0, else 0.</summary>
+    public static float Step(float x) => KernelMath.Step(x);
+    /// <summary>1 where x &gt; 0, else 0.</summary>
+    public static double Step(double x) => KernelMath.Step(x);
+    /// <summary>1 / sqrt(x).</summary>
+    public static float Rsqrt(float x) => 1f / MathF.Sqrt(x);
+    /// <summary>1 / sqrt(x).</summary>
+    public static double Rsqrt(double x) => 1d / Math.Sqrt(x);
+    /// <summary>The sine (radians).</summary>
+    public static float Sin(float x) => MathF.Sin(x);
+    /// <summary>The sine (radians).</summary>
+    public static double Sin(double x) => Math.Sin(x);
+    /// <summary>The cosine (radians).</summary>
+    public static float Cos(float x) => MathF.Cos(x);
+    /// <summary>The cosine (radians).</summary>
+    public static double Cos(double x) => Math.Cos(x);
+    /// <summary>The square root.</summary>
+    public static float Sqrt(float x) => MathF.Sqrt(x);
+    /// <summary>The square root.</summary>
+    public static double Sqrt(double x) => Math.Sqrt(x);
+    /// <summary>The smaller of a and b (b when either is NaN).</summary>
+    public static float Min(float a, float b) => KernelMath.Min(a, b);
+    /// <summary>The smaller of a and b (b when either is NaN).</summary>
+    public static double Min(double a, double b) => KernelMath.Min(a, b);
+    /// <summary>The larger of a and b (b when either is NaN).</summary>
+    public static float Max(float a, float b) => KernelMath.Max(a, b);
+    /// <summary>The larger of a and b (b when either is NaN).</summary>
+    public static double Max(double a, double b) => KernelMath.Max(a, b);
 
     /// <summary>The largest lane.</summary>
     public static T MaxAcross<T>(Vector<T> x) where T : unmanaged, System.Numerics.INumber<T>

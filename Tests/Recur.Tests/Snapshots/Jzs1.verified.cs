@@ -681,7 +681,7 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
                 {
                     int _bj = _b * a.N_Hidden + _j;
                     // var r = Sigmoid(Linear<Hidden>(X));
-                    var r = global::Recur.KernelMath.Sigmoid(a.P0[_b * (3 * a.N_Hidden) + a.N_Hidden + _j] + a.p_r_X_bias[_j]);
+                    var r = global::Recur.VectorMath.Sigmoid(a.P0[_b * (3 * a.N_Hidden) + a.N_Hidden + _j] + a.p_r_X_bias[_j]);
                     // rH: operand of H.rH.weight
                     var rH = r * a.s_H[_bj];
                     a.O0[_bj] = rH;
@@ -724,9 +724,9 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
                 {
                     int _bj = _b * a.N_Hidden + _j;
                     // var z = Sigmoid(Linear<Hidden>(X));
-                    var z = global::Recur.KernelMath.Sigmoid(a.P0[_b * (3 * a.N_Hidden) + _j] + a.p_z_X_bias[_j]);
+                    var z = global::Recur.VectorMath.Sigmoid(a.P0[_b * (3 * a.N_Hidden) + _j] + a.p_z_X_bias[_j]);
                     // Next(H, Tanh(Linear<Hidden>(r * H) + Tanh(Linear<Hidden>(X))) * z + H * (1f - z));
-                    var H_next = (global::Recur.KernelMath.Tanh((a.P1[_b * (a.N_Hidden) + _j] + a.p_H_rH_bias[_j]) + global::Recur.KernelMath.Tanh(a.P0[_b * (3 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_H_X_bias[_j])) * z) + (a.s_H[_bj] * (1f - z));
+                    var H_next = (global::Recur.VectorMath.Tanh((a.P1[_b * (a.N_Hidden) + _j] + a.p_H_rH_bias[_j]) + global::Recur.VectorMath.Tanh(a.P0[_b * (3 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_H_X_bias[_j])) * z) + (a.s_H[_bj] * (1f - z));
                     a.s_H_next[_bj] = H_next;
                 }
             }
@@ -772,7 +772,7 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
                     int _bj = _b * a.N_Hidden + _j;
                     var dO0 = a.dO0[_bj];
                     // var r = Sigmoid(Linear<Hidden>(X));
-                    var r = global::Recur.KernelMath.Sigmoid(a.P0[_b * (3 * a.N_Hidden) + a.N_Hidden + _j] + a.p_r_X_bias[_j]);
+                    var r = global::Recur.VectorMath.Sigmoid(a.P0[_b * (3 * a.N_Hidden) + a.N_Hidden + _j] + a.p_r_X_bias[_j]);
                     // gradient of r
                     var dr = dO0 * a.s_H[_bj];
                     var v30 = dr * (r * (1f - r));
@@ -839,9 +839,9 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
                     int _bj = _b * a.N_Hidden + _j;
                     var dH_next = (a.d_H_next[_bj] + a.dOut[_bj]);
                     // var z = Sigmoid(Linear<Hidden>(X));
-                    var z = global::Recur.KernelMath.Sigmoid(a.P0[_b * (3 * a.N_Hidden) + _j] + a.p_z_X_bias[_j]);
-                    var v17 = global::Recur.KernelMath.Tanh(a.P0[_b * (3 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_H_X_bias[_j]);
-                    var v19 = global::Recur.KernelMath.Tanh((a.P1[_b * (a.N_Hidden) + _j] + a.p_H_rH_bias[_j]) + v17);
+                    var z = global::Recur.VectorMath.Sigmoid(a.P0[_b * (3 * a.N_Hidden) + _j] + a.p_z_X_bias[_j]);
+                    var v17 = global::Recur.VectorMath.Tanh(a.P0[_b * (3 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_H_X_bias[_j]);
+                    var v19 = global::Recur.VectorMath.Tanh((a.P1[_b * (a.N_Hidden) + _j] + a.p_H_rH_bias[_j]) + v17);
                     var v22 = 1f - z;
                     // gradient of z
                     var dz = (-(dH_next * a.s_H[_bj])) + (dH_next * v19);
@@ -898,9 +898,9 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
                 {
                     int _bj = _b * a.N_Hidden + _j;
                     // var z = Sigmoid(Linear<Hidden>(X));
-                    var z = global::Recur.KernelMath.Sigmoid(a.P0[_b * (3 * a.N_Hidden) + _j] + a.p_z_X_bias[_j]);
+                    var z = global::Recur.VectorMath.Sigmoid(a.P0[_b * (3 * a.N_Hidden) + _j] + a.p_z_X_bias[_j]);
                     // var r = Sigmoid(Linear<Hidden>(X));
-                    var r = global::Recur.KernelMath.Sigmoid(a.P0[_b * (3 * a.N_Hidden) + a.N_Hidden + _j] + a.p_r_X_bias[_j]);
+                    var r = global::Recur.VectorMath.Sigmoid(a.P0[_b * (3 * a.N_Hidden) + a.N_Hidden + _j] + a.p_r_X_bias[_j]);
                     // rH: operand of H.rH.weight
                     var rH = r * a.s_H[_bj];
                     a.O0[_bj] = rH;
@@ -1061,7 +1061,7 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
                 {
                     int _bj = _b * a.N_Hidden + _j;
                     // var r = Sigmoid(Linear<Hidden>(X));
-                    var r = global::Recur.KernelMath.Sigmoid(a.P0[_b * (3 * a.N_Hidden) + a.N_Hidden + _j] + a.p_r_X_bias[_j]);
+                    var r = global::Recur.VectorMath.Sigmoid(a.P0[_b * (3 * a.N_Hidden) + a.N_Hidden + _j] + a.p_r_X_bias[_j]);
                     // rH: operand of H.rH.weight
                     var rH = r * a.s_H[_bj];
                     a.O0[_bj] = rH;
@@ -1104,9 +1104,9 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
                 {
                     int _bj = _b * a.N_Hidden + _j;
                     // var z = Sigmoid(Linear<Hidden>(X));
-                    var z = global::Recur.KernelMath.Sigmoid(a.P0[_b * (3 * a.N_Hidden) + _j] + a.p_z_X_bias[_j]);
+                    var z = global::Recur.VectorMath.Sigmoid(a.P0[_b * (3 * a.N_Hidden) + _j] + a.p_z_X_bias[_j]);
                     // Next(H, Tanh(Linear<Hidden>(r * H) + Tanh(Linear<Hidden>(X))) * z + H * (1f - z));
-                    var H_next = (global::Recur.KernelMath.Tanh((a.P1[_b * (a.N_Hidden) + _j] + a.p_H_rH_bias[_j]) + global::Recur.KernelMath.Tanh(a.P0[_b * (3 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_H_X_bias[_j])) * z) + (a.s_H[_bj] * (1d - z));
+                    var H_next = (global::Recur.VectorMath.Tanh((a.P1[_b * (a.N_Hidden) + _j] + a.p_H_rH_bias[_j]) + global::Recur.VectorMath.Tanh(a.P0[_b * (3 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_H_X_bias[_j])) * z) + (a.s_H[_bj] * (1d - z));
                     a.s_H_next[_bj] = H_next;
                 }
             }
@@ -1152,7 +1152,7 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
                     int _bj = _b * a.N_Hidden + _j;
                     var dO0 = a.dO0[_bj];
                     // var r = Sigmoid(Linear<Hidden>(X));
-                    var r = global::Recur.KernelMath.Sigmoid(a.P0[_b * (3 * a.N_Hidden) + a.N_Hidden + _j] + a.p_r_X_bias[_j]);
+                    var r = global::Recur.VectorMath.Sigmoid(a.P0[_b * (3 * a.N_Hidden) + a.N_Hidden + _j] + a.p_r_X_bias[_j]);
                     // gradient of r
                     var dr = dO0 * a.s_H[_bj];
                     var v30 = dr * (r * (1d - r));
@@ -1219,9 +1219,9 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
                     int _bj = _b * a.N_Hidden + _j;
                     var dH_next = (a.d_H_next[_bj] + a.dOut[_bj]);
                     // var z = Sigmoid(Linear<Hidden>(X));
-                    var z = global::Recur.KernelMath.Sigmoid(a.P0[_b * (3 * a.N_Hidden) + _j] + a.p_z_X_bias[_j]);
-                    var v17 = global::Recur.KernelMath.Tanh(a.P0[_b * (3 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_H_X_bias[_j]);
-                    var v19 = global::Recur.KernelMath.Tanh((a.P1[_b * (a.N_Hidden) + _j] + a.p_H_rH_bias[_j]) + v17);
+                    var z = global::Recur.VectorMath.Sigmoid(a.P0[_b * (3 * a.N_Hidden) + _j] + a.p_z_X_bias[_j]);
+                    var v17 = global::Recur.VectorMath.Tanh(a.P0[_b * (3 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_H_X_bias[_j]);
+                    var v19 = global::Recur.VectorMath.Tanh((a.P1[_b * (a.N_Hidden) + _j] + a.p_H_rH_bias[_j]) + v17);
                     var v22 = 1d - z;
                     // gradient of z
                     var dz = (-(dH_next * a.s_H[_bj])) + (dH_next * v19);
@@ -1278,9 +1278,9 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
                 {
                     int _bj = _b * a.N_Hidden + _j;
                     // var z = Sigmoid(Linear<Hidden>(X));
-                    var z = global::Recur.KernelMath.Sigmoid(a.P0[_b * (3 * a.N_Hidden) + _j] + a.p_z_X_bias[_j]);
+                    var z = global::Recur.VectorMath.Sigmoid(a.P0[_b * (3 * a.N_Hidden) + _j] + a.p_z_X_bias[_j]);
                     // var r = Sigmoid(Linear<Hidden>(X));
-                    var r = global::Recur.KernelMath.Sigmoid(a.P0[_b * (3 * a.N_Hidden) + a.N_Hidden + _j] + a.p_r_X_bias[_j]);
+                    var r = global::Recur.VectorMath.Sigmoid(a.P0[_b * (3 * a.N_Hidden) + a.N_Hidden + _j] + a.p_r_X_bias[_j]);
                     // rH: operand of H.rH.weight
                     var rH = r * a.s_H[_bj];
                     a.O0[_bj] = rH;

@@ -737,17 +737,17 @@ public partial class Lstm : global::Recur.CellEquations, global::Recur.IRnnCell
                 {
                     int _bj = _b * a.N_Hidden + _j;
                     // var i = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H));
-                    var i = global::Recur.KernelMath.Sigmoid((a.P0[_b * (4 * a.N_Hidden) + _j] + a.p_i_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + _j] + a.p_i_H_bias[_j]));
+                    var i = global::Recur.VectorMath.Sigmoid((a.P0[_b * (4 * a.N_Hidden) + _j] + a.p_i_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + _j] + a.p_i_H_bias[_j]));
                     // var f = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H) + ForgetBias);
-                    var f = global::Recur.KernelMath.Sigmoid(((a.P0[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] + a.p_f_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] + a.p_f_H_bias[_j])) + a.h_ForgetBias);
+                    var f = global::Recur.VectorMath.Sigmoid(((a.P0[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] + a.p_f_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] + a.p_f_H_bias[_j])) + a.h_ForgetBias);
                     // var g = Tanh(Linear<Hidden>(X) + Linear<Hidden>(H));
-                    var g = global::Recur.KernelMath.Tanh((a.P0[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_g_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_g_H_bias[_j]));
+                    var g = global::Recur.VectorMath.Tanh((a.P0[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_g_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_g_H_bias[_j]));
                     // var o = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H));
-                    var o = global::Recur.KernelMath.Sigmoid((a.P0[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] + a.p_o_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] + a.p_o_H_bias[_j]));
+                    var o = global::Recur.VectorMath.Sigmoid((a.P0[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] + a.p_o_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] + a.p_o_H_bias[_j]));
                     // Next(C, f * C + i * g);
                     var C_next = (f * a.s_C[_bj]) + (i * g);
                     // Next(H, o * Tanh(C.Next));
-                    var H_next = o * global::Recur.KernelMath.Tanh(C_next);
+                    var H_next = o * global::Recur.VectorMath.Tanh(C_next);
                     a.s_C_next[_bj] = C_next;
                     a.s_H_next[_bj] = H_next;
                 }
@@ -849,16 +849,16 @@ public partial class Lstm : global::Recur.CellEquations, global::Recur.IRnnCell
                     var C = a.s_C[_bj];
                     var dH_next = (a.d_H_next[_bj] + a.dOut[_bj]);
                     // var i = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H));
-                    var i = global::Recur.KernelMath.Sigmoid((a.P0[_b * (4 * a.N_Hidden) + _j] + a.p_i_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + _j] + a.p_i_H_bias[_j]));
+                    var i = global::Recur.VectorMath.Sigmoid((a.P0[_b * (4 * a.N_Hidden) + _j] + a.p_i_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + _j] + a.p_i_H_bias[_j]));
                     // var f = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H) + ForgetBias);
-                    var f = global::Recur.KernelMath.Sigmoid(((a.P0[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] + a.p_f_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] + a.p_f_H_bias[_j])) + a.h_ForgetBias);
+                    var f = global::Recur.VectorMath.Sigmoid(((a.P0[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] + a.p_f_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] + a.p_f_H_bias[_j])) + a.h_ForgetBias);
                     // var g = Tanh(Linear<Hidden>(X) + Linear<Hidden>(H));
-                    var g = global::Recur.KernelMath.Tanh((a.P0[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_g_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_g_H_bias[_j]));
+                    var g = global::Recur.VectorMath.Tanh((a.P0[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_g_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_g_H_bias[_j]));
                     // var o = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H));
-                    var o = global::Recur.KernelMath.Sigmoid((a.P0[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] + a.p_o_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] + a.p_o_H_bias[_j]));
+                    var o = global::Recur.VectorMath.Sigmoid((a.P0[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] + a.p_o_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] + a.p_o_H_bias[_j]));
                     // Next(C, f * C + i * g);
                     var C_next = (f * C) + (i * g);
-                    var v40 = global::Recur.KernelMath.Tanh(C_next);
+                    var v40 = global::Recur.VectorMath.Tanh(C_next);
                     // gradient of o
                     var v_do = dH_next * v40;
                     // gradient of C_next
@@ -953,17 +953,17 @@ public partial class Lstm : global::Recur.CellEquations, global::Recur.IRnnCell
                 {
                     int _bj = _b * a.N_Hidden + _j;
                     // var i = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H));
-                    var i = global::Recur.KernelMath.Sigmoid((a.P0[_b * (4 * a.N_Hidden) + _j] + a.p_i_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + _j] + a.p_i_H_bias[_j]));
+                    var i = global::Recur.VectorMath.Sigmoid((a.P0[_b * (4 * a.N_Hidden) + _j] + a.p_i_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + _j] + a.p_i_H_bias[_j]));
                     // var f = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H) + ForgetBias);
-                    var f = global::Recur.KernelMath.Sigmoid(((a.P0[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] + a.p_f_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] + a.p_f_H_bias[_j])) + a.h_ForgetBias);
+                    var f = global::Recur.VectorMath.Sigmoid(((a.P0[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] + a.p_f_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] + a.p_f_H_bias[_j])) + a.h_ForgetBias);
                     // var g = Tanh(Linear<Hidden>(X) + Linear<Hidden>(H));
-                    var g = global::Recur.KernelMath.Tanh((a.P0[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_g_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_g_H_bias[_j]));
+                    var g = global::Recur.VectorMath.Tanh((a.P0[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_g_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_g_H_bias[_j]));
                     // var o = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H));
-                    var o = global::Recur.KernelMath.Sigmoid((a.P0[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] + a.p_o_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] + a.p_o_H_bias[_j]));
+                    var o = global::Recur.VectorMath.Sigmoid((a.P0[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] + a.p_o_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] + a.p_o_H_bias[_j]));
                     // Next(C, f * C + i * g);
                     var C_next = (f * a.s_C[_bj]) + (i * g);
                     // Next(H, o * Tanh(C.Next));
-                    var H_next = o * global::Recur.KernelMath.Tanh(C_next);
+                    var H_next = o * global::Recur.VectorMath.Tanh(C_next);
                     a.s_C_next[_bj] = C_next;
                     a.s_H_next[_bj] = H_next;
                     a.q_i[_bj] = i;
@@ -1145,17 +1145,17 @@ public partial class Lstm : global::Recur.CellEquations, global::Recur.IRnnCell
                 {
                     int _bj = _b * a.N_Hidden + _j;
                     // var i = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H));
-                    var i = global::Recur.KernelMath.Sigmoid((a.P0[_b * (4 * a.N_Hidden) + _j] + a.p_i_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + _j] + a.p_i_H_bias[_j]));
+                    var i = global::Recur.VectorMath.Sigmoid((a.P0[_b * (4 * a.N_Hidden) + _j] + a.p_i_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + _j] + a.p_i_H_bias[_j]));
                     // var f = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H) + ForgetBias);
-                    var f = global::Recur.KernelMath.Sigmoid(((a.P0[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] + a.p_f_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] + a.p_f_H_bias[_j])) + a.h_ForgetBias);
+                    var f = global::Recur.VectorMath.Sigmoid(((a.P0[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] + a.p_f_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] + a.p_f_H_bias[_j])) + a.h_ForgetBias);
                     // var g = Tanh(Linear<Hidden>(X) + Linear<Hidden>(H));
-                    var g = global::Recur.KernelMath.Tanh((a.P0[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_g_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_g_H_bias[_j]));
+                    var g = global::Recur.VectorMath.Tanh((a.P0[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_g_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_g_H_bias[_j]));
                     // var o = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H));
-                    var o = global::Recur.KernelMath.Sigmoid((a.P0[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] + a.p_o_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] + a.p_o_H_bias[_j]));
+                    var o = global::Recur.VectorMath.Sigmoid((a.P0[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] + a.p_o_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] + a.p_o_H_bias[_j]));
                     // Next(C, f * C + i * g);
                     var C_next = (f * a.s_C[_bj]) + (i * g);
                     // Next(H, o * Tanh(C.Next));
-                    var H_next = o * global::Recur.KernelMath.Tanh(C_next);
+                    var H_next = o * global::Recur.VectorMath.Tanh(C_next);
                     a.s_C_next[_bj] = C_next;
                     a.s_H_next[_bj] = H_next;
                 }
@@ -1257,16 +1257,16 @@ public partial class Lstm : global::Recur.CellEquations, global::Recur.IRnnCell
                     var C = a.s_C[_bj];
                     var dH_next = (a.d_H_next[_bj] + a.dOut[_bj]);
                     // var i = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H));
-                    var i = global::Recur.KernelMath.Sigmoid((a.P0[_b * (4 * a.N_Hidden) + _j] + a.p_i_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + _j] + a.p_i_H_bias[_j]));
+                    var i = global::Recur.VectorMath.Sigmoid((a.P0[_b * (4 * a.N_Hidden) + _j] + a.p_i_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + _j] + a.p_i_H_bias[_j]));
                     // var f = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H) + ForgetBias);
-                    var f = global::Recur.KernelMath.Sigmoid(((a.P0[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] + a.p_f_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] + a.p_f_H_bias[_j])) + a.h_ForgetBias);
+                    var f = global::Recur.VectorMath.Sigmoid(((a.P0[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] + a.p_f_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] + a.p_f_H_bias[_j])) + a.h_ForgetBias);
                     // var g = Tanh(Linear<Hidden>(X) + Linear<Hidden>(H));
-                    var g = global::Recur.KernelMath.Tanh((a.P0[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_g_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_g_H_bias[_j]));
+                    var g = global::Recur.VectorMath.Tanh((a.P0[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_g_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_g_H_bias[_j]));
                     // var o = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H));
-                    var o = global::Recur.KernelMath.Sigmoid((a.P0[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] + a.p_o_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] + a.p_o_H_bias[_j]));
+                    var o = global::Recur.VectorMath.Sigmoid((a.P0[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] + a.p_o_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] + a.p_o_H_bias[_j]));
                     // Next(C, f * C + i * g);
                     var C_next = (f * C) + (i * g);
-                    var v40 = global::Recur.KernelMath.Tanh(C_next);
+                    var v40 = global::Recur.VectorMath.Tanh(C_next);
                     // gradient of o
                     var v_do = dH_next * v40;
                     // gradient of C_next
@@ -1361,17 +1361,17 @@ public partial class Lstm : global::Recur.CellEquations, global::Recur.IRnnCell
                 {
                     int _bj = _b * a.N_Hidden + _j;
                     // var i = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H));
-                    var i = global::Recur.KernelMath.Sigmoid((a.P0[_b * (4 * a.N_Hidden) + _j] + a.p_i_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + _j] + a.p_i_H_bias[_j]));
+                    var i = global::Recur.VectorMath.Sigmoid((a.P0[_b * (4 * a.N_Hidden) + _j] + a.p_i_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + _j] + a.p_i_H_bias[_j]));
                     // var f = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H) + ForgetBias);
-                    var f = global::Recur.KernelMath.Sigmoid(((a.P0[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] + a.p_f_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] + a.p_f_H_bias[_j])) + a.h_ForgetBias);
+                    var f = global::Recur.VectorMath.Sigmoid(((a.P0[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] + a.p_f_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + a.N_Hidden + _j] + a.p_f_H_bias[_j])) + a.h_ForgetBias);
                     // var g = Tanh(Linear<Hidden>(X) + Linear<Hidden>(H));
-                    var g = global::Recur.KernelMath.Tanh((a.P0[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_g_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_g_H_bias[_j]));
+                    var g = global::Recur.VectorMath.Tanh((a.P0[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_g_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + 2 * a.N_Hidden + _j] + a.p_g_H_bias[_j]));
                     // var o = Sigmoid(Linear<Hidden>(X) + Linear<Hidden>(H));
-                    var o = global::Recur.KernelMath.Sigmoid((a.P0[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] + a.p_o_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] + a.p_o_H_bias[_j]));
+                    var o = global::Recur.VectorMath.Sigmoid((a.P0[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] + a.p_o_X_bias[_j]) + (a.P1[_b * (4 * a.N_Hidden) + 3 * a.N_Hidden + _j] + a.p_o_H_bias[_j]));
                     // Next(C, f * C + i * g);
                     var C_next = (f * a.s_C[_bj]) + (i * g);
                     // Next(H, o * Tanh(C.Next));
-                    var H_next = o * global::Recur.KernelMath.Tanh(C_next);
+                    var H_next = o * global::Recur.VectorMath.Tanh(C_next);
                     a.s_C_next[_bj] = C_next;
                     a.s_H_next[_bj] = H_next;
                     a.q_i[_bj] = i;

@@ -1335,7 +1335,7 @@ public partial class MultiTransformGru : global::Recur.CellEquations, global::Re
                 {
                     int _bj = _b * a.N_Hidden + _j;
                     // var r = Sigmoid(Linear<Hidden>(X, H, biasInit: Init.Ones));
-                    var r = global::Recur.KernelMath.Sigmoid((a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + _j] + a.P1[_b * (2 * a.N_Hidden + a.N_Transforms) + _j]) + a.p_r_cat_bias[_j]);
+                    var r = global::Recur.VectorMath.Sigmoid((a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + _j] + a.P1[_b * (2 * a.N_Hidden + a.N_Transforms) + _j]) + a.p_r_cat_bias[_j]);
                     // rH: operand of c.rH.weight
                     var rH = r * a.s_H[_bj];
                     a.O0[_bj] = rH;
@@ -1383,9 +1383,9 @@ public partial class MultiTransformGru : global::Recur.CellEquations, global::Re
                     int _bj = _b * a.N_Transforms + _j;
                     var v18 = (a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + 2 * a.N_Hidden + _j] + a.P1[_b * (2 * a.N_Hidden + a.N_Transforms) + 2 * a.N_Hidden + _j]) + a.p_lambda_cat_bias[_j];
                     a.Scratch0[_bj] = v18;
-                    sum19 = global::Recur.KernelMath.Max(sum19, v18);
+                    sum19 = global::Recur.VectorMath.Max(sum19, v18);
                 }
-                float r19 = global::Recur.KernelMath.Max(global::Recur.VectorMath.MaxAcross(vsum19), sum19);
+                float r19 = global::Recur.VectorMath.Max(global::Recur.VectorMath.MaxAcross(vsum19), sum19);
                 float sum22 = 0f;
                 var vsum22 = new global::System.Numerics.Vector<float>(0f);
                 _j = 0;
@@ -1401,7 +1401,7 @@ public partial class MultiTransformGru : global::Recur.CellEquations, global::Re
                 {
                     int _bj = _b * a.N_Transforms + _j;
                     var v18 = a.Scratch0[_bj];
-                    var v21 = global::Recur.KernelMath.Exp(v18 - r19);
+                    var v21 = global::Recur.VectorMath.Exp(v18 - r19);
                     a.Scratch1[_bj] = v21;
                     sum22 += v21;
                 }
@@ -1454,11 +1454,11 @@ public partial class MultiTransformGru : global::Recur.CellEquations, global::Re
                 {
                     int _bj = _b * a.N_Hidden + _j;
                     // var u = Sigmoid(Linear<Hidden>(X, H, biasInit: Init.Ones));
-                    var u = global::Recur.KernelMath.Sigmoid((a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + a.N_Hidden + _j] + a.P1[_b * (2 * a.N_Hidden + a.N_Transforms) + a.N_Hidden + _j]) + a.p_u_cat_bias[_j]);
+                    var u = global::Recur.VectorMath.Sigmoid((a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + a.N_Hidden + _j] + a.P1[_b * (2 * a.N_Hidden + a.N_Transforms) + a.N_Hidden + _j]) + a.p_u_cat_bias[_j]);
                     // var mixed = lambda[0] * Linear<Hidden>(X, bias: false) + lambda[1] * Linear<Hidden>(X, bias: false) + lambda[2] * Linear<Hidden>(X, bias: false);
                     var mixed = ((r26 * a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + 2 * a.N_Hidden + a.N_Transforms + _j]) + (r31 * a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + 3 * a.N_Hidden + a.N_Transforms + _j])) + (r37 * a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + 4 * a.N_Hidden + a.N_Transforms + _j]);
                     // var c = Tanh(mixed + Linear<Hidden>(r * H));
-                    var c = global::Recur.KernelMath.Tanh(mixed + (a.P2[_b * (a.N_Hidden) + _j] + a.p_c_rH_bias[_j]));
+                    var c = global::Recur.VectorMath.Tanh(mixed + (a.P2[_b * (a.N_Hidden) + _j] + a.p_c_rH_bias[_j]));
                     // Next(H, u * H + (1f - u) * c);
                     var H_next = (u * a.s_H[_bj]) + ((1f - u) * c);
                     a.s_H_next[_bj] = H_next;
@@ -1510,7 +1510,7 @@ public partial class MultiTransformGru : global::Recur.CellEquations, global::Re
                     int _bj = _b * a.N_Hidden + _j;
                     var dO0 = a.dO0[_bj];
                     // var r = Sigmoid(Linear<Hidden>(X, H, biasInit: Init.Ones));
-                    var r = global::Recur.KernelMath.Sigmoid((a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + _j] + a.P1[_b * (2 * a.N_Hidden + a.N_Transforms) + _j]) + a.p_r_cat_bias[_j]);
+                    var r = global::Recur.VectorMath.Sigmoid((a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + _j] + a.P1[_b * (2 * a.N_Hidden + a.N_Transforms) + _j]) + a.p_r_cat_bias[_j]);
                     // gradient of r
                     var dr = dO0 * a.s_H[_bj];
                     var v57 = dr * (r * (1f - r));
@@ -1574,7 +1574,7 @@ public partial class MultiTransformGru : global::Recur.CellEquations, global::Re
                 {
                     int _bj = _b * a.N_Hidden + _j;
                     // var u = Sigmoid(Linear<Hidden>(X, H, biasInit: Init.Ones));
-                    var u = global::Recur.KernelMath.Sigmoid((a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + a.N_Hidden + _j] + a.P1[_b * (2 * a.N_Hidden + a.N_Transforms) + a.N_Hidden + _j]) + a.p_u_cat_bias[_j]);
+                    var u = global::Recur.VectorMath.Sigmoid((a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + a.N_Hidden + _j] + a.P1[_b * (2 * a.N_Hidden + a.N_Transforms) + a.N_Hidden + _j]) + a.p_u_cat_bias[_j]);
                     a.Scratch0[_bj] = u;
                     a.d_H[_bj] += (a.d_H_next[_bj] + a.dOut[_bj]) * u;
                 }
@@ -1593,9 +1593,9 @@ public partial class MultiTransformGru : global::Recur.CellEquations, global::Re
                     int _bj = _b * a.N_Transforms + _j;
                     var v18 = (a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + 2 * a.N_Hidden + _j] + a.P1[_b * (2 * a.N_Hidden + a.N_Transforms) + 2 * a.N_Hidden + _j]) + a.p_lambda_cat_bias[_j];
                     a.Scratch1[_bj] = v18;
-                    sum19 = global::Recur.KernelMath.Max(sum19, v18);
+                    sum19 = global::Recur.VectorMath.Max(sum19, v18);
                 }
-                float r19 = global::Recur.KernelMath.Max(global::Recur.VectorMath.MaxAcross(vsum19), sum19);
+                float r19 = global::Recur.VectorMath.Max(global::Recur.VectorMath.MaxAcross(vsum19), sum19);
                 float sum22 = 0f;
                 var vsum22 = new global::System.Numerics.Vector<float>(0f);
                 _j = 0;
@@ -1611,7 +1611,7 @@ public partial class MultiTransformGru : global::Recur.CellEquations, global::Re
                 {
                     int _bj = _b * a.N_Transforms + _j;
                     var v18 = a.Scratch1[_bj];
-                    var v21 = global::Recur.KernelMath.Exp(v18 - r19);
+                    var v21 = global::Recur.VectorMath.Exp(v18 - r19);
                     a.Scratch2[_bj] = v21;
                     sum22 += v21;
                 }
@@ -1710,7 +1710,7 @@ public partial class MultiTransformGru : global::Recur.CellEquations, global::Re
                     // var mixed = lambda[0] * Linear<Hidden>(X, bias: false) + lambda[1] * Linear<Hidden>(X, bias: false) + lambda[2] * Linear<Hidden>(X, bias: false);
                     var mixed = ((r26 * mixed_X) + (r31 * mixed_X2)) + (r37 * mixed_X3);
                     // var c = Tanh(mixed + Linear<Hidden>(r * H));
-                    var c = global::Recur.KernelMath.Tanh(mixed + (a.P2[_b * (a.N_Hidden) + _j] + a.p_c_rH_bias[_j]));
+                    var c = global::Recur.VectorMath.Tanh(mixed + (a.P2[_b * (a.N_Hidden) + _j] + a.p_c_rH_bias[_j]));
                     var v49 = 1f - u;
                     // gradient of c
                     var dc = dH_next * v49;
@@ -1832,9 +1832,9 @@ public partial class MultiTransformGru : global::Recur.CellEquations, global::Re
                 {
                     int _bj = _b * a.N_Hidden + _j;
                     // var r = Sigmoid(Linear<Hidden>(X, H, biasInit: Init.Ones));
-                    var r = global::Recur.KernelMath.Sigmoid((a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + _j] + a.P1[_b * (2 * a.N_Hidden + a.N_Transforms) + _j]) + a.p_r_cat_bias[_j]);
+                    var r = global::Recur.VectorMath.Sigmoid((a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + _j] + a.P1[_b * (2 * a.N_Hidden + a.N_Transforms) + _j]) + a.p_r_cat_bias[_j]);
                     // var u = Sigmoid(Linear<Hidden>(X, H, biasInit: Init.Ones));
-                    var u = global::Recur.KernelMath.Sigmoid((a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + a.N_Hidden + _j] + a.P1[_b * (2 * a.N_Hidden + a.N_Transforms) + a.N_Hidden + _j]) + a.p_u_cat_bias[_j]);
+                    var u = global::Recur.VectorMath.Sigmoid((a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + a.N_Hidden + _j] + a.P1[_b * (2 * a.N_Hidden + a.N_Transforms) + a.N_Hidden + _j]) + a.p_u_cat_bias[_j]);
                     // rH: operand of c.rH.weight
                     var rH = r * a.s_H[_bj];
                     a.O0[_bj] = rH;
@@ -1856,9 +1856,9 @@ public partial class MultiTransformGru : global::Recur.CellEquations, global::Re
                     int _bj = _b * a.N_Transforms + _j;
                     var v18 = (a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + 2 * a.N_Hidden + _j] + a.P1[_b * (2 * a.N_Hidden + a.N_Transforms) + 2 * a.N_Hidden + _j]) + a.p_lambda_cat_bias[_j];
                     a.Scratch0[_bj] = v18;
-                    sum19 = global::Recur.KernelMath.Max(sum19, v18);
+                    sum19 = global::Recur.VectorMath.Max(sum19, v18);
                 }
-                float r19 = global::Recur.KernelMath.Max(global::Recur.VectorMath.MaxAcross(vsum19), sum19);
+                float r19 = global::Recur.VectorMath.Max(global::Recur.VectorMath.MaxAcross(vsum19), sum19);
                 float sum22 = 0f;
                 var vsum22 = new global::System.Numerics.Vector<float>(0f);
                 _j = 0;
@@ -1874,7 +1874,7 @@ public partial class MultiTransformGru : global::Recur.CellEquations, global::Re
                 {
                     int _bj = _b * a.N_Transforms + _j;
                     var v18 = a.Scratch0[_bj];
-                    var v21 = global::Recur.KernelMath.Exp(v18 - r19);
+                    var v21 = global::Recur.VectorMath.Exp(v18 - r19);
                     a.Scratch1[_bj] = v21;
                     sum22 += v21;
                 }
@@ -1970,9 +1970,9 @@ public partial class MultiTransformGru : global::Recur.CellEquations, global::Re
                     int _bj = _b * a.N_Transforms + _j;
                     var v18 = (a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + 2 * a.N_Hidden + _j] + a.P1[_b * (2 * a.N_Hidden + a.N_Transforms) + 2 * a.N_Hidden + _j]) + a.p_lambda_cat_bias[_j];
                     a.Scratch0[_bj] = v18;
-                    sum19 = global::Recur.KernelMath.Max(sum19, v18);
+                    sum19 = global::Recur.VectorMath.Max(sum19, v18);
                 }
-                float r19 = global::Recur.KernelMath.Max(global::Recur.VectorMath.MaxAcross(vsum19), sum19);
+                float r19 = global::Recur.VectorMath.Max(global::Recur.VectorMath.MaxAcross(vsum19), sum19);
                 float sum22 = 0f;
                 var vsum22 = new global::System.Numerics.Vector<float>(0f);
                 _j = 0;
@@ -1988,7 +1988,7 @@ public partial class MultiTransformGru : global::Recur.CellEquations, global::Re
                 {
                     int _bj = _b * a.N_Transforms + _j;
                     var v18 = a.Scratch0[_bj];
-                    var v21 = global::Recur.KernelMath.Exp(v18 - r19);
+                    var v21 = global::Recur.VectorMath.Exp(v18 - r19);
                     a.Scratch1[_bj] = v21;
                     sum22 += v21;
                 }
@@ -2042,11 +2042,11 @@ public partial class MultiTransformGru : global::Recur.CellEquations, global::Re
                 {
                     int _bj = _b * a.N_Hidden + _j;
                     // var u = Sigmoid(Linear<Hidden>(X, H, biasInit: Init.Ones));
-                    var u = global::Recur.KernelMath.Sigmoid((a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + a.N_Hidden + _j] + a.P1[_b * (2 * a.N_Hidden + a.N_Transforms) + a.N_Hidden + _j]) + a.p_u_cat_bias[_j]);
+                    var u = global::Recur.VectorMath.Sigmoid((a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + a.N_Hidden + _j] + a.P1[_b * (2 * a.N_Hidden + a.N_Transforms) + a.N_Hidden + _j]) + a.p_u_cat_bias[_j]);
                     // var mixed = lambda[0] * Linear<Hidden>(X, bias: false) + lambda[1] * Linear<Hidden>(X, bias: false) + lambda[2] * Linear<Hidden>(X, bias: false);
                     var mixed = ((r26 * a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + 2 * a.N_Hidden + a.N_Transforms + _j]) + (r31 * a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + 3 * a.N_Hidden + a.N_Transforms + _j])) + (r37 * a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + 4 * a.N_Hidden + a.N_Transforms + _j]);
                     // var c = Tanh(mixed + Linear<Hidden>(r * H));
-                    var c = global::Recur.KernelMath.Tanh(mixed + (a.P2[_b * (a.N_Hidden) + _j] + a.p_c_rH_bias[_j]));
+                    var c = global::Recur.VectorMath.Tanh(mixed + (a.P2[_b * (a.N_Hidden) + _j] + a.p_c_rH_bias[_j]));
                     // Next(H, u * H + (1f - u) * c);
                     var H_next = (u * a.s_H[_bj]) + ((1f - u) * c);
                     a.s_H_next[_bj] = H_next;
@@ -2256,7 +2256,7 @@ public partial class MultiTransformGru : global::Recur.CellEquations, global::Re
                 {
                     int _bj = _b * a.N_Hidden + _j;
                     // var r = Sigmoid(Linear<Hidden>(X, H, biasInit: Init.Ones));
-                    var r = global::Recur.KernelMath.Sigmoid((a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + _j] + a.P1[_b * (2 * a.N_Hidden + a.N_Transforms) + _j]) + a.p_r_cat_bias[_j]);
+                    var r = global::Recur.VectorMath.Sigmoid((a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + _j] + a.P1[_b * (2 * a.N_Hidden + a.N_Transforms) + _j]) + a.p_r_cat_bias[_j]);
                     // rH: operand of c.rH.weight
                     var rH = r * a.s_H[_bj];
                     a.O0[_bj] = rH;
@@ -2304,9 +2304,9 @@ public partial class MultiTransformGru : global::Recur.CellEquations, global::Re
                     int _bj = _b * a.N_Transforms + _j;
                     var v18 = (a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + 2 * a.N_Hidden + _j] + a.P1[_b * (2 * a.N_Hidden + a.N_Transforms) + 2 * a.N_Hidden + _j]) + a.p_lambda_cat_bias[_j];
                     a.Scratch0[_bj] = v18;
-                    sum19 = global::Recur.KernelMath.Max(sum19, v18);
+                    sum19 = global::Recur.VectorMath.Max(sum19, v18);
                 }
-                double r19 = global::Recur.KernelMath.Max(global::Recur.VectorMath.MaxAcross(vsum19), sum19);
+                double r19 = global::Recur.VectorMath.Max(global::Recur.VectorMath.MaxAcross(vsum19), sum19);
                 double sum22 = 0d;
                 var vsum22 = new global::System.Numerics.Vector<double>(0d);
                 _j = 0;
@@ -2322,7 +2322,7 @@ public partial class MultiTransformGru : global::Recur.CellEquations, global::Re
                 {
                     int _bj = _b * a.N_Transforms + _j;
                     var v18 = a.Scratch0[_bj];
-                    var v21 = global::Recur.KernelMath.Exp(v18 - r19);
+                    var v21 = global::Recur.VectorMath.Exp(v18 - r19);
                     a.Scratch1[_bj] = v21;
                     sum22 += v21;
                 }
@@ -2375,11 +2375,11 @@ public partial class MultiTransformGru : global::Recur.CellEquations, global::Re
                 {
                     int _bj = _b * a.N_Hidden + _j;
                     // var u = Sigmoid(Linear<Hidden>(X, H, biasInit: Init.Ones));
-                    var u = global::Recur.KernelMath.Sigmoid((a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + a.N_Hidden + _j] + a.P1[_b * (2 * a.N_Hidden + a.N_Transforms) + a.N_Hidden + _j]) + a.p_u_cat_bias[_j]);
+                    var u = global::Recur.VectorMath.Sigmoid((a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + a.N_Hidden + _j] + a.P1[_b * (2 * a.N_Hidden + a.N_Transforms) + a.N_Hidden + _j]) + a.p_u_cat_bias[_j]);
                     // var mixed = lambda[0] * Linear<Hidden>(X, bias: false) + lambda[1] * Linear<Hidden>(X, bias: false) + lambda[2] * Linear<Hidden>(X, bias: false);
                     var mixed = ((r26 * a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + 2 * a.N_Hidden + a.N_Transforms + _j]) + (r31 * a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + 3 * a.N_Hidden + a.N_Transforms + _j])) + (r37 * a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + 4 * a.N_Hidden + a.N_Transforms + _j]);
                     // var c = Tanh(mixed + Linear<Hidden>(r * H));
-                    var c = global::Recur.KernelMath.Tanh(mixed + (a.P2[_b * (a.N_Hidden) + _j] + a.p_c_rH_bias[_j]));
+                    var c = global::Recur.VectorMath.Tanh(mixed + (a.P2[_b * (a.N_Hidden) + _j] + a.p_c_rH_bias[_j]));
                     // Next(H, u * H + (1f - u) * c);
                     var H_next = (u * a.s_H[_bj]) + ((1d - u) * c);
                     a.s_H_next[_bj] = H_next;
@@ -2431,7 +2431,7 @@ public partial class MultiTransformGru : global::Recur.CellEquations, global::Re
                     int _bj = _b * a.N_Hidden + _j;
                     var dO0 = a.dO0[_bj];
                     // var r = Sigmoid(Linear<Hidden>(X, H, biasInit: Init.Ones));
-                    var r = global::Recur.KernelMath.Sigmoid((a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + _j] + a.P1[_b * (2 * a.N_Hidden + a.N_Transforms) + _j]) + a.p_r_cat_bias[_j]);
+                    var r = global::Recur.VectorMath.Sigmoid((a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + _j] + a.P1[_b * (2 * a.N_Hidden + a.N_Transforms) + _j]) + a.p_r_cat_bias[_j]);
                     // gradient of r
                     var dr = dO0 * a.s_H[_bj];
                     var v57 = dr * (r * (1d - r));
@@ -2495,7 +2495,7 @@ public partial class MultiTransformGru : global::Recur.CellEquations, global::Re
                 {
                     int _bj = _b * a.N_Hidden + _j;
                     // var u = Sigmoid(Linear<Hidden>(X, H, biasInit: Init.Ones));
-                    var u = global::Recur.KernelMath.Sigmoid((a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + a.N_Hidden + _j] + a.P1[_b * (2 * a.N_Hidden + a.N_Transforms) + a.N_Hidden + _j]) + a.p_u_cat_bias[_j]);
+                    var u = global::Recur.VectorMath.Sigmoid((a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + a.N_Hidden + _j] + a.P1[_b * (2 * a.N_Hidden + a.N_Transforms) + a.N_Hidden + _j]) + a.p_u_cat_bias[_j]);
                     a.Scratch0[_bj] = u;
                     a.d_H[_bj] += (a.d_H_next[_bj] + a.dOut[_bj]) * u;
                 }
@@ -2514,9 +2514,9 @@ public partial class MultiTransformGru : global::Recur.CellEquations, global::Re
                     int _bj = _b * a.N_Transforms + _j;
                     var v18 = (a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + 2 * a.N_Hidden + _j] + a.P1[_b * (2 * a.N_Hidden + a.N_Transforms) + 2 * a.N_Hidden + _j]) + a.p_lambda_cat_bias[_j];
                     a.Scratch1[_bj] = v18;
-                    sum19 = global::Recur.KernelMath.Max(sum19, v18);
+                    sum19 = global::Recur.VectorMath.Max(sum19, v18);
                 }
-                double r19 = global::Recur.KernelMath.Max(global::Recur.VectorMath.MaxAcross(vsum19), sum19);
+                double r19 = global::Recur.VectorMath.Max(global::Recur.VectorMath.MaxAcross(vsum19), sum19);
                 double sum22 = 0d;
                 var vsum22 = new global::System.Numerics.Vector<double>(0d);
                 _j = 0;
@@ -2532,7 +2532,7 @@ public partial class MultiTransformGru : global::Recur.CellEquations, global::Re
                 {
                     int _bj = _b * a.N_Transforms + _j;
                     var v18 = a.Scratch1[_bj];
-                    var v21 = global::Recur.KernelMath.Exp(v18 - r19);
+                    var v21 = global::Recur.VectorMath.Exp(v18 - r19);
                     a.Scratch2[_bj] = v21;
                     sum22 += v21;
                 }
@@ -2631,7 +2631,7 @@ public partial class MultiTransformGru : global::Recur.CellEquations, global::Re
                     // var mixed = lambda[0] * Linear<Hidden>(X, bias: false) + lambda[1] * Linear<Hidden>(X, bias: false) + lambda[2] * Linear<Hidden>(X, bias: false);
                     var mixed = ((r26 * mixed_X) + (r31 * mixed_X2)) + (r37 * mixed_X3);
                     // var c = Tanh(mixed + Linear<Hidden>(r * H));
-                    var c = global::Recur.KernelMath.Tanh(mixed + (a.P2[_b * (a.N_Hidden) + _j] + a.p_c_rH_bias[_j]));
+                    var c = global::Recur.VectorMath.Tanh(mixed + (a.P2[_b * (a.N_Hidden) + _j] + a.p_c_rH_bias[_j]));
                     var v49 = 1d - u;
                     // gradient of c
                     var dc = dH_next * v49;
@@ -2753,9 +2753,9 @@ public partial class MultiTransformGru : global::Recur.CellEquations, global::Re
                 {
                     int _bj = _b * a.N_Hidden + _j;
                     // var r = Sigmoid(Linear<Hidden>(X, H, biasInit: Init.Ones));
-                    var r = global::Recur.KernelMath.Sigmoid((a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + _j] + a.P1[_b * (2 * a.N_Hidden + a.N_Transforms) + _j]) + a.p_r_cat_bias[_j]);
+                    var r = global::Recur.VectorMath.Sigmoid((a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + _j] + a.P1[_b * (2 * a.N_Hidden + a.N_Transforms) + _j]) + a.p_r_cat_bias[_j]);
                     // var u = Sigmoid(Linear<Hidden>(X, H, biasInit: Init.Ones));
-                    var u = global::Recur.KernelMath.Sigmoid((a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + a.N_Hidden + _j] + a.P1[_b * (2 * a.N_Hidden + a.N_Transforms) + a.N_Hidden + _j]) + a.p_u_cat_bias[_j]);
+                    var u = global::Recur.VectorMath.Sigmoid((a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + a.N_Hidden + _j] + a.P1[_b * (2 * a.N_Hidden + a.N_Transforms) + a.N_Hidden + _j]) + a.p_u_cat_bias[_j]);
                     // rH: operand of c.rH.weight
                     var rH = r * a.s_H[_bj];
                     a.O0[_bj] = rH;
@@ -2777,9 +2777,9 @@ public partial class MultiTransformGru : global::Recur.CellEquations, global::Re
                     int _bj = _b * a.N_Transforms + _j;
                     var v18 = (a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + 2 * a.N_Hidden + _j] + a.P1[_b * (2 * a.N_Hidden + a.N_Transforms) + 2 * a.N_Hidden + _j]) + a.p_lambda_cat_bias[_j];
                     a.Scratch0[_bj] = v18;
-                    sum19 = global::Recur.KernelMath.Max(sum19, v18);
+                    sum19 = global::Recur.VectorMath.Max(sum19, v18);
                 }
-                double r19 = global::Recur.KernelMath.Max(global::Recur.VectorMath.MaxAcross(vsum19), sum19);
+                double r19 = global::Recur.VectorMath.Max(global::Recur.VectorMath.MaxAcross(vsum19), sum19);
                 double sum22 = 0d;
                 var vsum22 = new global::System.Numerics.Vector<double>(0d);
                 _j = 0;
@@ -2795,7 +2795,7 @@ public partial class MultiTransformGru : global::Recur.CellEquations, global::Re
                 {
                     int _bj = _b * a.N_Transforms + _j;
                     var v18 = a.Scratch0[_bj];
-                    var v21 = global::Recur.KernelMath.Exp(v18 - r19);
+                    var v21 = global::Recur.VectorMath.Exp(v18 - r19);
                     a.Scratch1[_bj] = v21;
                     sum22 += v21;
                 }
@@ -2891,9 +2891,9 @@ public partial class MultiTransformGru : global::Recur.CellEquations, global::Re
                     int _bj = _b * a.N_Transforms + _j;
                     var v18 = (a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + 2 * a.N_Hidden + _j] + a.P1[_b * (2 * a.N_Hidden + a.N_Transforms) + 2 * a.N_Hidden + _j]) + a.p_lambda_cat_bias[_j];
                     a.Scratch0[_bj] = v18;
-                    sum19 = global::Recur.KernelMath.Max(sum19, v18);
+                    sum19 = global::Recur.VectorMath.Max(sum19, v18);
                 }
-                double r19 = global::Recur.KernelMath.Max(global::Recur.VectorMath.MaxAcross(vsum19), sum19);
+                double r19 = global::Recur.VectorMath.Max(global::Recur.VectorMath.MaxAcross(vsum19), sum19);
                 double sum22 = 0d;
                 var vsum22 = new global::System.Numerics.Vector<double>(0d);
                 _j = 0;
@@ -2909,7 +2909,7 @@ public partial class MultiTransformGru : global::Recur.CellEquations, global::Re
                 {
                     int _bj = _b * a.N_Transforms + _j;
                     var v18 = a.Scratch0[_bj];
-                    var v21 = global::Recur.KernelMath.Exp(v18 - r19);
+                    var v21 = global::Recur.VectorMath.Exp(v18 - r19);
                     a.Scratch1[_bj] = v21;
                     sum22 += v21;
                 }
@@ -2963,11 +2963,11 @@ public partial class MultiTransformGru : global::Recur.CellEquations, global::Re
                 {
                     int _bj = _b * a.N_Hidden + _j;
                     // var u = Sigmoid(Linear<Hidden>(X, H, biasInit: Init.Ones));
-                    var u = global::Recur.KernelMath.Sigmoid((a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + a.N_Hidden + _j] + a.P1[_b * (2 * a.N_Hidden + a.N_Transforms) + a.N_Hidden + _j]) + a.p_u_cat_bias[_j]);
+                    var u = global::Recur.VectorMath.Sigmoid((a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + a.N_Hidden + _j] + a.P1[_b * (2 * a.N_Hidden + a.N_Transforms) + a.N_Hidden + _j]) + a.p_u_cat_bias[_j]);
                     // var mixed = lambda[0] * Linear<Hidden>(X, bias: false) + lambda[1] * Linear<Hidden>(X, bias: false) + lambda[2] * Linear<Hidden>(X, bias: false);
                     var mixed = ((r26 * a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + 2 * a.N_Hidden + a.N_Transforms + _j]) + (r31 * a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + 3 * a.N_Hidden + a.N_Transforms + _j])) + (r37 * a.P0[_b * (5 * a.N_Hidden + a.N_Transforms) + 4 * a.N_Hidden + a.N_Transforms + _j]);
                     // var c = Tanh(mixed + Linear<Hidden>(r * H));
-                    var c = global::Recur.KernelMath.Tanh(mixed + (a.P2[_b * (a.N_Hidden) + _j] + a.p_c_rH_bias[_j]));
+                    var c = global::Recur.VectorMath.Tanh(mixed + (a.P2[_b * (a.N_Hidden) + _j] + a.p_c_rH_bias[_j]));
                     // Next(H, u * H + (1f - u) * c);
                     var H_next = (u * a.s_H[_bj]) + ((1d - u) * c);
                     a.s_H_next[_bj] = H_next;

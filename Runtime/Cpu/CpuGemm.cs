@@ -114,6 +114,11 @@ internal sealed unsafe class CpuGemm : IGemm<float>, IDisposable
             }
             return;
         }
+        if (m < _shape.MR)
+        {
+            SmallRows(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
+            return;
+        }
         // Split the longer side of C between threads, in whole panels (or MR-row blocks); small products stay on one thread.
         int panels = (n + _shape.NR - 1) / _shape.NR, blocks = (m + _shape.MR - 1) / _shape.MR;
         bool rows = blocks > panels;
@@ -172,7 +177,7 @@ internal sealed unsafe class CpuGemm : IGemm<float>, IDisposable
                         int cols = Math.Min(nr, nc - jr);
                         for (int ir = 0; ir < mc; ir += mr)
                         {
-                            Tile(shape.Wide, s.A + (long)ir * kc, bp, kc, tile);
+                            Tile(shape.Wide, s.A + (long)ir * kc, bp, kc, tile, cols);
                             WriteTile(tile, nr, j->C + (long)(ic + ir) * j->Ldc + jc + jr, j->Ldc, Math.Min(mr, mc - ir), cols, beta);
                         }
                     }
@@ -274,6 +279,112 @@ internal sealed unsafe class CpuGemm : IGemm<float>, IDisposable
         (Avx.Permute2x128(u3, u7, 0x31) * k).Store(dst + 7 * stride);
     }
 
+    // ---- products with fewer rows than a tile (batch-1 steps) ---------------------------------------------------------------
+
+    /// <summary>The fewest rows of A for which packing pays: fewer use each element of B too few times to repay copying it.</summary>
+    public int RowsWorthPacking => _shape.MR;
+
+    private struct SmallJob
+    {
+        public float* A, B, C;
+        public int M, N, K, Lda, Ldb, Ldc, Chunks;
+        public bool TransB;
+        public float Alpha, Beta;
+    }
+
+    /// <summary>C = alpha·op(A)·op(B) + beta·C for a few rows (fewer than the tile's), straight from the stored matrices: with Bᵀ
+    /// stored (a layer's weight, n × k) each element is a dot product of two contiguous rows; with B stored k × n each row of C is a
+    /// sum of B's rows. Either way B is read once per row of C, which for batch-1 inference is the whole cost. Columns are split
+    /// across threads.</summary>
+    private void SmallRows(bool transA, bool transB, int m, int n, int k, float alpha, float* a, int lda, float* b, int ldb, float beta, float* c, int ldc)
+    {
+        if (transA)
+        {
+            // op(A) is a few rows: gather them contiguous once.
+            var s = _scratch[0];
+            s.Ensure((long)m * k, 0);
+            for (int i = 0; i < m; i++)
+                for (int q = 0; q < k; q++) s.A[(long)i * k + q] = a[(long)q * lda + i];
+            a = s.A;
+            lda = k;
+        }
+        int chunks = _workers is null || (long)m * n * k < 400_000 ? 1 : Math.Min(_threads, Math.Max(1, n / 64));
+        var job = new SmallJob { A = a, B = b, C = c, M = m, N = n, K = k, Lda = lda, Ldb = ldb, Ldc = ldc, Chunks = chunks, TransB = transB, Alpha = alpha, Beta = beta };
+        if (chunks == 1) ExecuteSmall(&job, 0);
+        else _workers!.Run(chunks, &ExecuteSmall, &job);
+    }
+
+    private static void ExecuteSmall(void* state, int chunk)
+    {
+        var j = (SmallJob*)state;
+        int w = Vector256<float>.Count;
+        // Column ranges in multiples of 4 vectors, so each starts on a vector boundary.
+        int n0 = (int)((long)j->N * chunk / j->Chunks) / (4 * w) * (4 * w);
+        int n1 = chunk == j->Chunks - 1 ? j->N : (int)((long)j->N * (chunk + 1) / j->Chunks) / (4 * w) * (4 * w);
+        for (int i = 0; i < j->M; i++)
+        {
+            float* ai = j->A + (long)i * j->Lda, ci = j->C + (long)i * j->Ldc;
+            if (j->TransB)
+                for (int col = n0; col < n1; col++)
+                {
+                    float dot = Dot(ai, j->B + (long)col * j->Ldb, j->K);
+                    ci[col] = j->Beta == 0f ? j->Alpha * dot : j->Alpha * dot + j->Beta * ci[col];
+                }
+            else RowCombination(ai, j->B, j->Ldb, j->K, ci, n0, n1, j->Alpha, j->Beta);
+        }
+    }
+
+    /// <summary>Σ x[q]·y[q] over k, four vectors at a time.</summary>
+    private static float Dot(float* x, float* y, int k)
+    {
+        int w = Vector256<float>.Count, q = 0;
+        Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default;
+        for (; q + 4 * w <= k; q += 4 * w)
+        {
+            s0 = Vector256.FusedMultiplyAdd(Vector256.Load(x + q), Vector256.Load(y + q), s0);
+            s1 = Vector256.FusedMultiplyAdd(Vector256.Load(x + q + w), Vector256.Load(y + q + w), s1);
+            s2 = Vector256.FusedMultiplyAdd(Vector256.Load(x + q + 2 * w), Vector256.Load(y + q + 2 * w), s2);
+            s3 = Vector256.FusedMultiplyAdd(Vector256.Load(x + q + 3 * w), Vector256.Load(y + q + 3 * w), s3);
+        }
+        for (; q + w <= k; q += w) s0 = Vector256.FusedMultiplyAdd(Vector256.Load(x + q), Vector256.Load(y + q), s0);
+        float sum = Vector256.Sum((s0 + s1) + (s2 + s3));
+        for (; q < k; q++) sum += x[q] * y[q];
+        return sum;
+    }
+
+    /// <summary>c[n0..n1) = alpha·Σ_q x[q]·B[q, n0..n1) + beta·c[n0..n1), four vectors of columns at a time.</summary>
+    private static void RowCombination(float* x, float* b, int ldb, int k, float* c, int n0, int n1, float alpha, float beta)
+    {
+        int w = Vector256<float>.Count, col = n0;
+        for (; col + 4 * w <= n1; col += 4 * w)
+        {
+            Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default;
+            float* bq = b + col;
+            for (int q = 0; q < k; q++, bq += ldb)
+            {
+                var xq = Vector256.Create(x[q]);
+                s0 = Vector256.FusedMultiplyAdd(xq, Vector256.Load(bq), s0);
+                s1 = Vector256.FusedMultiplyAdd(xq, Vector256.Load(bq + w), s1);
+                s2 = Vector256.FusedMultiplyAdd(xq, Vector256.Load(bq + 2 * w), s2);
+                s3 = Vector256.FusedMultiplyAdd(xq, Vector256.Load(bq + 3 * w), s3);
+            }
+            var va = Vector256.Create(alpha);
+            Store(s0 * va, c + col); Store(s1 * va, c + col + w); Store(s2 * va, c + col + 2 * w); Store(s3 * va, c + col + 3 * w);
+        }
+        for (; col < n1; col++)
+        {
+            float sum = 0;
+            for (int q = 0; q < k; q++) sum += x[q] * b[(long)q * ldb + col];
+            c[col] = beta == 0f ? alpha * sum : alpha * sum + beta * c[col];
+        }
+
+        void Store(Vector256<float> v, float* dst)
+        {
+            if (beta != 0f) v = Vector256.FusedMultiplyAdd(Vector256.Create(beta), Vector256.Load(dst), v);
+            v.Store(dst);
+        }
+    }
+
     // ---- per-step products on weights packed once ---------------------------------------------------------------------------
 
     /// <summary>A packed B: logical k×n in panels [n/NR][k][NR], zero-padded.</summary>
@@ -347,7 +458,7 @@ internal sealed unsafe class CpuGemm : IGemm<float>, IDisposable
                 float beta = k0 == 0 ? j->Beta : 1f;
                 for (int i = 0; i < j->M; i += mr)
                 {
-                    Tile(j->Shape.Wide, j->A + (long)i * j->K + (long)k0 * mr, bp + (long)k0 * nr, kc, tile);
+                    Tile(j->Shape.Wide, j->A + (long)i * j->K + (long)k0 * mr, bp + (long)k0 * nr, kc, tile, cols);
                     WriteTile(tile, nr, j->C + (long)i * j->Ldc + j0, j->Ldc, Math.Min(mr, j->M - i), cols, beta);
                 }
             }
@@ -356,11 +467,37 @@ internal sealed unsafe class CpuGemm : IGemm<float>, IDisposable
 
     // ---- the register tile ------------------------------------------------------------------------------------------------
 
+    /// <summary>tile = A's micro-panel times B's panel; a panel with at most 16 live columns (the last one of a width such as 100)
+    /// takes the half-width tile, so its zero padding costs nothing.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Tile(bool wide, float* a, float* b, int k, float* tile)
+    private static void Tile(bool wide, float* a, float* b, int k, float* tile, int cols = 32)
     {
-        if (wide) Tile8x32(a, b, k, tile);
-        else Tile6x16(a, b, k, tile);
+        if (!wide) Tile6x16(a, b, k, tile);
+        else if (cols <= 16) Tile8x16(a, b, k, tile);
+        else Tile8x32(a, b, k, tile);
+    }
+
+    /// <summary>The left half of <see cref="Tile8x32"/> (B's panels are still 32 wide): 8 zmm accumulators.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Tile8x16(float* a, float* b, int k, float* tile)
+    {
+        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
+        for (int p = 0; p < k; p++)
+        {
+            var b0 = Avx512F.LoadAlignedVector512(b);
+            c0 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[0]), b0, c0);
+            c1 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[1]), b0, c1);
+            c2 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[2]), b0, c2);
+            c3 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[3]), b0, c3);
+            c4 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[4]), b0, c4);
+            c5 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[5]), b0, c5);
+            c6 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[6]), b0, c6);
+            c7 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[7]), b0, c7);
+            a += 8;
+            b += 32;
+        }
+        c0.Store(tile); c1.Store(tile + 32); c2.Store(tile + 64); c3.Store(tile + 96);
+        c4.Store(tile + 128); c5.Store(tile + 160); c6.Store(tile + 192); c7.Store(tile + 224);
     }
 
     /// <summary>tile[8×32] = Σ_p a[p·8 + r] · b[p·32 + c]: 16 zmm accumulators, two B vectors, one broadcast.</summary>

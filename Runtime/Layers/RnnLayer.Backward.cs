@@ -106,7 +106,7 @@ public partial class RnnLayer<T>
                         var group = Spec.Groups[g];
                         if (group.Operand != GemmOperand.Intermediate || group.Index != i) continue;
                         int width = ws.IntermediateWidth[i];
-                        if (_packedGemm is not null) PackedProduct(views.GemmOutGrad(g), batch, ws.GroupWidth[g], _backwardPacks[g], views.IntermediateGrad(i), width, first ? 0f : 1f);
+                        if (Packs(ws)) PackedProduct(views.GemmOutGrad(g), batch, ws.GroupWidth[g], _backwardPacks[g], views.IntermediateGrad(i), width, first ? 0f : 1f);
                         else _gemm!.Run(false, false, batch, width, ws.GroupWidth[g], Scalar<T>.One, views.GemmOutGrad(g), ws.GroupWidth[g],
                             Weights(g, ws), width, first ? Scalar<T>.Zero : Scalar<T>.One, views.IntermediateGrad(i), width);
                         first = false;
@@ -120,7 +120,7 @@ public partial class RnnLayer<T>
                 var group = Spec.Groups[g];
                 if (group.Operand != GemmOperand.State) continue;
                 int width = ws.StateWidth[group.Index];
-                if (_packedGemm is not null) PackedProduct(views.GemmOutGrad(g), batch, ws.GroupWidth[g], _backwardPacks[g], views.StateGrad(group.Index), width, 1f);
+                if (Packs(ws)) PackedProduct(views.GemmOutGrad(g), batch, ws.GroupWidth[g], _backwardPacks[g], views.StateGrad(group.Index), width, 1f);
                 else _gemm!.Run(false, false, batch, width, ws.GroupWidth[g], Scalar<T>.One, views.GemmOutGrad(g), ws.GroupWidth[g],
                     Weights(g, ws), width, Scalar<T>.One, views.StateGrad(group.Index), width);
             }

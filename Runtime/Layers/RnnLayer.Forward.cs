@@ -324,7 +324,7 @@ public partial class RnnLayer<T>
             var (operand, width) = group.Operand == GemmOperand.State
                 ? (views.State(group.Index), ws.StateWidth[group.Index])
                 : (views.Intermediate(group.Index), ws.IntermediateWidth[group.Index]);
-            if (_packedGemm is not null) PackedProduct(operand, ws.Batch, width, _forwardPacks[g], views.GemmOut(g), ws.GroupWidth[g], 0f);
+            if (Packs(ws)) PackedProduct(operand, ws.Batch, width, _forwardPacks[g], views.GemmOut(g), ws.GroupWidth[g], 0f);
             else _gemm!.Run(false, true, ws.Batch, ws.GroupWidth[g], width, Scalar<T>.One, operand, width, Weights(g, ws), width, Scalar<T>.Zero, views.GemmOut(g), ws.GroupWidth[g]);
         }
     }
@@ -333,7 +333,7 @@ public partial class RnnLayer<T>
     /// W for backward (dOperand = dOutput·W).</summary>
     private unsafe void PackWeights(RnnWorkspace<T> ws, bool backward)
     {
-        if (_packedGemm is null) return;
+        if (!Packs(ws)) return;
         for (int g = 0; g < Spec.Groups.Length; g++)
         {
             var group = Spec.Groups[g];
@@ -344,6 +344,10 @@ public partial class RnnLayer<T>
             else _packedGemm.Pack(_forwardPacks[g], w, width, ws.GroupWidth[g], width, transposed: true);
         }
     }
+
+    /// <summary>Whether this pass's per-step products run on packed weights: with fewer rows than the GEMM's register tile (batch-1
+    /// generation) a product reads each weight once either way, and packing them would only add a copy of them per pass.</summary>
+    private bool Packs(RnnWorkspace<T> ws) => _packedGemm is not null && ws.Batch >= _packedGemm.RowsWorthPacking;
 
     private unsafe void PackedProduct(ArrayView<T> a, int m, int lda, CpuGemm.Packed b, ArrayView<T> c, int ldc, float beta) =>
         _packedGemm!.Multiply((float*)a.LoadEffectiveAddressAsPtr(), m, lda, b, (float*)c.LoadEffectiveAddressAsPtr(), ldc, beta);

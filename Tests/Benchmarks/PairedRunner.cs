@@ -12,7 +12,7 @@ internal sealed class SideProcess : IDisposable
 {
     private readonly Process _process;
 
-    public SideProcess(string side, int threads, Action<string> note, bool openBlasAutodetect = false)
+    public SideProcess(string side, int threads, Action<string> note)
     {
         Side = side;
         Threads = threads;
@@ -22,12 +22,6 @@ internal sealed class SideProcess : IDisposable
         foreach (var a in new[] { "--serve", side, "--threads", threads.ToString(CultureInfo.InvariantCulture) }) psi.ArgumentList.Add(a);
         psi.Environment["OMP_NUM_THREADS"] = threads.ToString(CultureInfo.InvariantCulture);
         psi.Environment["OPENBLAS_NUM_THREADS"] = threads.ToString(CultureInfo.InvariantCulture);
-        if (openBlasAutodetect)
-        {
-            // Some machines pin OpenBLAS to its Haswell kernels (older builds misbehave on newer CPUs); this lets it pick its own.
-            psi.Environment.Remove("OPENBLAS_CORETYPE");
-            psi.Environment.Remove("OPENBLAS_L2_SIZE");
-        }
         _process = Process.Start(psi)!;
         _process.ErrorDataReceived += (_, e) => { if (e.Data is { Length: > 0 } line) note($"{side} ({threads} thread{(threads == 1 ? "" : "s")}): {line}"); };
         _process.BeginErrorReadLine();

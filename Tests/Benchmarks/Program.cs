@@ -46,13 +46,12 @@ public static class Program
             CustomParser = r => r.Tokens.SelectMany(t => t.Value.Split(',', StringSplitOptions.RemoveEmptyEntries)).ToArray(),
         };
         var noWrite = new Option<bool>("--no-write") { Description = "print the report only; leave the RESULTS files alone" };
-        var autodetect = new Option<bool>("--openblas-autodetect") { Description = "let OpenBLAS pick its own kernels even where OPENBLAS_CORETYPE pins them (RESULTS-autodetect.md)" };
         var seq2seq = new Option<bool>("--seq2seq") { Description = "the translator's model: training step, greedy decoding, the attention layer (RESULTS-seq2seq.md)" };
         var stacks = new Option<bool>("--stacks") { Description = "a 3-layer character model plain and interconnected (RESULTS-stacks.md)" };
         var parameters = new Option<bool>("--params") { Description = "print each cell's parameter count and schedule" };
         var serve = new Option<string?>("--serve") { Description = "internal: run as a side's process (recur or torch)", Hidden = true };
         var root = new RootCommand("Recur against libtorch on the CPU, measured in alternating rounds.")
-            { quick, threads, cells, rounds, only, noWrite, autodetect, seq2seq, stacks, parameters, serve };
+            { quick, threads, cells, rounds, only, noWrite, seq2seq, stacks, parameters, serve };
         return CommandLine.Run(root, args, p =>
         {
             int[] t = p.GetValue(threads)!;
@@ -61,7 +60,7 @@ public static class Program
             bool write = !p.GetValue(noWrite);
             if (p.GetValue(seq2seq)) return RunSeq2Seq(t.Max(), p.GetValue(rounds), write);
             if (p.GetValue(stacks)) return RunStacks(t.Max(), p.GetValue(rounds), write);
-            return SpeedReport.Run(p.GetValue(quick), t, p.GetValue(cells)!, p.GetValue(rounds), p.GetValue(only) ?? Array.Empty<string>(), write, p.GetValue(autodetect));
+            return SpeedReport.Run(p.GetValue(quick), t, p.GetValue(cells)!, p.GetValue(rounds), p.GetValue(only) ?? Array.Empty<string>(), write);
         });
     }
 

@@ -53,7 +53,7 @@ internal static class SpeedReport
             yield return new WorkloadSpec("small", cell);
     }
 
-    public static int Run(bool quick, int[] threadCounts, string[] cells, int rounds, string[] only, bool write, bool openBlasAutodetect)
+    public static int Run(bool quick, int[] threadCounts, string[] cells, int rounds, string[] only, bool write)
     {
         var machine = Machine.Describe();
         var runner = new PairedRunner(rounds, quick ? 0.3 : 0.6);
@@ -66,7 +66,7 @@ internal static class SpeedReport
             var plan = Plan(quick, threads, threads == most, cells)
                 .Where(w => only.Length == 0 || only.Any(o => w.Kind.StartsWith(o, StringComparison.Ordinal))).ToList();
             if (plan.Count == 0) continue;
-            using var recur = new SideProcess("recur", threads, n => { lock (notes) notes.Add(n); }, openBlasAutodetect);
+            using var recur = new SideProcess("recur", threads, n => { lock (notes) notes.Add(n); });
             using var torch = new SideProcess("torch", threads, n => { lock (notes) notes.Add(n); });
             for (int i = 0; i < plan.Count; i++)
             {
@@ -85,7 +85,7 @@ internal static class SpeedReport
         Console.WriteLine(report);
         if (write && only.Length == 0 && Machine.RepoRoot() is { } root)
         {
-            var path = Path.Combine(root, "Tests", "Benchmarks", openBlasAutodetect ? "RESULTS-autodetect.md" : quick ? "RESULTS-quick.md" : "RESULTS.md");
+            var path = Path.Combine(root, "Tests", "Benchmarks", quick ? "RESULTS-quick.md" : "RESULTS.md");
             File.WriteAllText(path, report);
             Console.WriteLine($"Wrote {path}");
         }

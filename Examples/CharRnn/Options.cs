@@ -47,6 +47,10 @@ internal sealed record Settings
     public string? Visualize { get; init; }
     public string? Equation { get; init; }
     public int Units { get; init; }
+    public bool Distributed { get; init; }
+    public int Threads { get; init; }
+    public int LogEvery { get; init; }
+    public bool VerifyReplicas { get; init; }
     /// <summary>The options given on the command line (a resumed run takes the others from its checkpoint).</summary>
     public IReadOnlySet<string> GivenOptions { get; init; } = new HashSet<string>();
     public bool Given(string option) => GivenOptions.Contains(option);
@@ -102,17 +106,29 @@ internal sealed class Options
     private readonly Option<string?> _visualize = new("--visualize") { Description = "draw an equation of the top layer over the generated text into this SVG file" };
     private readonly Option<string?> _equation = new("--equation") { Description = "the equation --visualize draws (default: the cell's first helper equation, else its first)" };
     private readonly Option<int> _units = Whole("--units", "units --visualize draws", 16);
+    private readonly Option<bool> _distributed = new("--distributed")
+    {
+        Description = "data-parallel training over MPI: start the ranks with mpirun -np N; --batch is the global batch, each rank trains its share",
+    };
+    private readonly Option<int> _threads = Whole("--threads", "threads of the CPU device (0: the cores, divided among the ranks on this machine)", 0, min: 0);
+    private readonly Option<int> _logEvery = Whole("--log-every", "steps between progress lines (and points of the loss curve)", 20);
+    private readonly Option<bool> _verifyReplicas = new("--verify-replicas")
+    {
+        Description = "with --distributed, check after every step that all ranks hold bit-identical weights (for tests and debugging)",
+    };
 
     public Options()
     {
         Root = new RootCommand("Trains a character language model with Recur and samples from it.");
         foreach (var o in new Option[] { _cell, _layers, _hidden, _embed, _dropout, _seq, _batch, _lr, _optimizer, _weightDecay, _schedule, _warmup,
                      _decayEvery, _decayFactor, _clip, _minutes, _steps, _checkpointMinutes, _device, _data, _out, _resume, _generate, _prompt, _length,
-                     _temperature, _topK, _topP, _seed, _hyper, _interconnect, _zoneout, _weightDrop, _normStabilizer, _decov, _ar, _tar, _visualize, _equation, _units })
+                     _temperature, _topK, _topP, _seed, _hyper, _interconnect, _zoneout, _weightDrop, _normStabilizer, _decov, _ar, _tar, _visualize, _equation, _units,
+                     _distributed, _threads, _logEvery, _verifyReplicas })
             Root.Add(o);
         Root.Validators.Add(r =>
         {
             if (r.GetResult(_resume) is { Implicit: false } && r.GetResult(_generate) is { Implicit: false }) r.AddError("--resume and --generate do not go together.");
+            if (r.GetValue(_distributed) && r.GetResult(_generate) is { Implicit: false }) r.AddError("--distributed trains; --generate samples on one process.");
             if (r.GetValue(_schedule) == "cosine" && r.GetValue(_steps) is null)
                 r.AddError("--schedule cosine decays the learning rate over the run's steps; give --steps N.");
         });
@@ -145,6 +161,8 @@ internal sealed class Options
             Interconnect = p.GetValue(_interconnect), Zoneout = p.GetValue(_zoneout), WeightDrop = p.GetValue(_weightDrop),
             Regularizers = new CharRegularizers(p.GetValue(_normStabilizer), p.GetValue(_decov), p.GetValue(_ar), p.GetValue(_tar)),
             Visualize = p.GetValue(_visualize), Equation = p.GetValue(_equation), Units = p.GetValue(_units),
+            Distributed = p.GetValue(_distributed), Threads = p.GetValue(_threads), LogEvery = p.GetValue(_logEvery),
+            VerifyReplicas = p.GetValue(_verifyReplicas),
         };
     }
 }

@@ -26,7 +26,11 @@ public static class Program
     private static int Train(Settings o)
     {
         var dataPath = o.Data ?? CommandLine.FindShippedData("tinyshakespeare.txt");
-        using var device = Device.FromName(o.Device);
+        return DataParallelRun.Run(o.Distributed, o.Device, o.Threads, (device, parallel) => Train(o, dataPath, device, parallel));
+    }
+
+    private static int Train(Settings o, string dataPath, Device device, DataParallel? parallel)
+    {
         CharModelConfig config;
         CheckpointReader? checkpoint = null;
         CharData data;
@@ -76,7 +80,7 @@ public static class Program
         }
         using var model = new CharModel(device, config, o.Seed);
         checkpoint?.LoadModel(model);
-        using var charTask = new CharTask(model, data, o.Seq, o.Batch, o.Regularizers);
+        using var charTask = new CharTask(model, data, o.Seq, o.Batch, o.Regularizers, parallel?.Shard);
         using var optimizer = Optimizer<float>.Create(o.Optimizer, model, o.Lr, o.WeightDecay);
         optimizer.ClipNorm = o.Clip;
         var options = new TrainerOptions
@@ -85,6 +89,9 @@ public static class Program
             Minutes = o.Steps is null ? o.Minutes ?? 3 : o.Minutes,
             CheckpointDir = o.Out,
             CheckpointMinutes = o.CheckpointMinutes,
+            LogEvery = o.LogEvery,
+            Parallel = parallel,
+            VerifyReplicas = o.VerifyReplicas,
             Title = $"{config.Cell} {config.Layers}×{config.Hidden} on {data.Train.Length + data.Validation.Length:N0} characters",
         };
         bool live = !Console.IsOutputRedirected;
@@ -96,13 +103,18 @@ public static class Program
         Console.WriteLine($"Data: {dataPath}, {data.Train.Length:N0} training and {data.Validation.Length:N0} validation characters, vocabulary {data.Vocabulary.Length}; " +
                           $"batches of {o.Batch} streams × {o.Seq} characters; {optimizer.Name}, lr {o.Lr} ({o.Schedule.Kind}{(o.Schedule.Warmup > 0 ? $", {o.Schedule.Warmup} warm-up steps" : "")}); " +
                           $"budget {(options.Steps is { } st ? $"{st} steps" : $"{options.Minutes} minutes")}.");
+        if (parallel is not null)
+            Console.WriteLine($"Data-parallel over {parallel.Size} ranks ({parallel.Engine}), {o.Batch / parallel.Size} streams and {device.Threads} thread(s) each.");
         var result = trainer.Run();
+        if (parallel is not null)
+            Console.WriteLine($"Averaging gradients took {parallel.ReduceTime.TotalSeconds:F1} s on rank 0.");
         if (result.Interrupted)
         {
-            Console.WriteLine($"Resume with: dotnet run -c Release --project Examples/CharRnn -- --resume \"{o.Out}\"");
+            Console.WriteLine("Resume with: " + DataParallelRun.ResumeCommand("CharRnn", o.Out, parallel));
             return 130;
         }
         Console.WriteLine($"Validation loss {result.ValidationLoss:F3} nats/char ({result.ValidationLoss / Math.Log(2):F3} bits/char). Checkpoint and loss curve: {Path.GetFullPath(o.Out)}");
+        if (parallel is { IsRoot: false }) return 0;
         Console.WriteLine();
         Console.WriteLine(Sample(model, data.Vocabulary, o));
         return 0;

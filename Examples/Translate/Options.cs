@@ -43,6 +43,8 @@ internal sealed record Settings
     public double Mmi { get; init; }
     public int BleuSentences { get; init; }
     public int Seed { get; init; }
+    public bool Distributed { get; init; }
+    public int Threads { get; init; }
     public IReadOnlySet<string> GivenOptions { get; init; } = new HashSet<string>();
     public bool Given(string option) => GivenOptions.Contains(option);
 
@@ -89,13 +91,18 @@ internal sealed class Options
     private readonly Option<double> _mmi = Number("--mmi", "MMI-antiLM reranking weight λ of a target-side bigram model over the beam's n-best list (0: off)", 0, v => v >= 0, "a number ≥ 0");
     private readonly Option<int> _bleuSentences = Whole("--bleu-sentences", "validation sentences BLEU is measured on (0: all)", 0, min: 0);
     private readonly Option<int> _seed = Whole("--seed", "random seed", 1, min: 0);
+    private readonly Option<bool> _distributed = new("--distributed")
+    {
+        Description = "data-parallel training over MPI: start the ranks with mpirun -np N; --batch is the global batch, each rank trains its share",
+    };
+    private readonly Option<int> _threads = Whole("--threads", "threads of the CPU device (0: the cores, divided among the ranks on this machine)", 0, min: 0);
 
     public Options()
     {
         Root = new RootCommand("Trains an English→French attention translator with Recur, scores it with BLEU and translates with it.");
         foreach (var o in new Option[] { _cell, _attention, _layers, _hidden, _encoderHidden, _embed, _bidirectional, _dropout, _averaging, _batch, _lr, _clip,
                      _smoothing, _sampling, _minutes, _steps, _checkpointMinutes, _device, _data, _validation, _out, _resume, _translate, _output, _beam, _alpha,
-                     _beta, _mmi, _bleuSentences, _seed })
+                     _beta, _mmi, _bleuSentences, _seed, _distributed, _threads })
             Root.Add(o);
         Root.Validators.Add(r =>
         {
@@ -120,6 +127,7 @@ internal sealed class Options
             Out = resume ?? p.GetValue(_out)!, ResumeDir = resume, TranslateFile = p.GetValue(_translate), Output = p.GetValue(_output),
             Beam = p.GetValue(_beam), Alpha = p.GetValue(_alpha), Beta = p.GetValue(_beta), Mmi = p.GetValue(_mmi),
             BleuSentences = p.GetValue(_bleuSentences), Seed = p.GetValue(_seed),
+            Distributed = p.GetValue(_distributed), Threads = p.GetValue(_threads),
             GivenOptions = Root.Options.Where(o => p.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToHashSet(),
         };
     }

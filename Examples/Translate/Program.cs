@@ -36,8 +36,12 @@ public static class Program
     private static int Train(Settings o)
     {
         var dataPath = o.Data ?? CommandLine.FindShippedData("eng-fra-30k.tsv");
+        return DataParallelRun.Run(o.Distributed, o.Device, o.Threads, (device, parallel) => Train(o, dataPath, device, parallel));
+    }
+
+    private static int Train(Settings o, string dataPath, Device device, DataParallel? parallel)
+    {
         var (trainPairs, validationPairs) = ParallelCorpus.Split(ParallelCorpus.Load(dataPath), o.ValidationFraction);
-        using var device = Device.FromName(o.Device);
         CheckpointReader? checkpoint = null;
         TranslationData data;
         Seq2SeqConfig config;
@@ -68,7 +72,7 @@ public static class Program
         }
         using var model = new Seq2Seq<float>(device, config, o.Seed);
         checkpoint?.LoadModel(model);
-        var task = new TranslationTask(model, data, o.Batch, o.LabelSmoothing, o.Sampling);
+        var task = new TranslationTask(model, data, o.Batch, o.LabelSmoothing, o.Sampling, parallel?.Shard);
         using var optimizer = new Adam<float>(model, o.Lr) { ClipNorm = o.Clip };
         var options = new TrainerOptions
         {
@@ -77,6 +81,7 @@ public static class Program
             CheckpointDir = o.Out,
             CheckpointMinutes = o.CheckpointMinutes,
             ValidateEvery = 300,
+            Parallel = parallel,
             Title = $"{config.Cell} {config.Attention} seq2seq on {data.Train.Count:N0} English→French pairs",
         };
         bool live = !Console.IsOutputRedirected;
@@ -93,13 +98,14 @@ public static class Program
         var result = trainer.Run();
         if (result.Interrupted)
         {
-            Console.WriteLine($"Resume with: dotnet run -c Release --project Examples/Translate -- --resume \"{o.Out}\"");
+            Console.WriteLine("Resume with: " + DataParallelRun.ResumeCommand("Translate", o.Out, parallel));
             return 130;
         }
         double epochs = (double)trainer.State.Step / task.BatchesPerEpoch;
         Console.WriteLine($"Validation loss {result.ValidationLoss:F3} nats/token (perplexity {Math.Exp(result.ValidationLoss):F1}) after {trainer.State.Step} steps, {epochs:F2} epochs. " +
                           $"Checkpoint and loss curve: {Path.GetFullPath(o.Out)}");
 
+        if (parallel is { IsRoot: false }) return 0;
         var translator = new Translator(model, data.SourceVocabulary, data.TargetVocabulary);
         var references = data.ValidationReferences();
         if (o.BleuSentences > 0) references = references.Take(o.BleuSentences).ToList();

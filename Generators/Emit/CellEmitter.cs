@@ -147,8 +147,8 @@ internal static class CellEmitter
                     w.Line($"    {field} = {(cpu && !field.StartsWith("N_") && !field.StartsWith("h_") ? $"v.Ptr({binding})" : binding)},");
                 w.Line("};");
                 w.Line(cpu ? $"v.ForRows(&args, &{kernelClass}.{plan.Name});"
-                    : method == "ForwardProbed" ? $"(_{Lower(plan.Name)} ??= global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<{kernelClass}.{emitter.ArgsType}>(_accelerator, {kernelClass}.{plan.Name}))(v.Config, args);"
-                    : $"_{Lower(plan.Name)}(v.Config, args);");
+                    : method == "ForwardProbed" ? $"(_{Lower(plan.Name)} ??= global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<{kernelClass}.{emitter.ArgsType}>(_accelerator, {kernelClass}.{plan.Name}))({Config(emitter)}, args);"
+                    : $"_{Lower(plan.Name)}({Config(emitter)}, args);");
                 w.Line("break;");
                 w.Close();
             }
@@ -167,4 +167,8 @@ internal static class CellEmitter
     }
 
     private static string Lower(string name) => char.ToLowerInvariant(name[0]) + name.Substring(1);
+
+    /// <summary>The launch shape of a kernel: several groups per row where its elements are independent, one group per row where they
+    /// reduce together.</summary>
+    private static string Config(KernelEmitter emitter) => emitter.Splittable ? "v.SplitConfig" : "v.Config";
 }

@@ -47,6 +47,12 @@ internal sealed class KernelEmitter
 
     public string ArgsType => _plan.Name + "Args";
 
+    /// <summary>True when no element of a row needs another's: no row reduction, no barrier, no scratch row. Such a kernel's
+    /// elements can spread over several thread groups per row (a 2-D grid), which a GPU needs when the batch is smaller than its
+    /// multiprocessor count; the others keep one group per row, whose threads reduce together.</summary>
+    public bool Splittable => _plan.Scratch.Count == 0 &&
+        _plan.Phases.All(p => !p.Barrier && p.RowNodes.Count == 0 && p.Loops.All(l => l.Accumulates.Count == 0));
+
     private bool Cpu => _target == KernelTarget.Cpu;
     private string VecType => $"global::System.Numerics.Vector<{_t}>";
     private bool InSimd => _vecDim is not null;
@@ -138,7 +144,9 @@ internal sealed class KernelEmitter
         }
         else
         {
-            w.Line($"/// <summary>{kind} of segment {_plan.Segment}: one thread group per batch row.</summary>");
+            w.Line(Splittable
+                ? $"/// <summary>{kind} of segment {_plan.Segment}: a batch row per column of the grid, its elements spread over the groups of that column.</summary>"
+                : $"/// <summary>{kind} of segment {_plan.Segment}: one thread group per batch row.</summary>");
             w.Open($"public static void {_plan.Name}({ArgsType} a)");
         }
         foreach (var line in body.ToString().Split('\n'))
@@ -155,6 +163,8 @@ internal sealed class KernelEmitter
             w.Open("for (int _b = rowStart; _b < rowEnd; _b++)");
             w.Line(_hasInner ? "int _j, _k;" : "int _j;");
         }
+        else if (Splittable)
+            w.Line("int _b = global::ILGPU.Grid.IdxX, _tid = global::ILGPU.Grid.IdxY * global::ILGPU.Group.DimX + global::ILGPU.Group.IdxX, _stride = global::ILGPU.Group.DimX * global::ILGPU.Grid.DimY;");
         else w.Line("int _b = global::ILGPU.Grid.IdxX, _tid = global::ILGPU.Group.IdxX, _stride = global::ILGPU.Group.DimX;");
         foreach (var phase in _plan.Phases)
         {

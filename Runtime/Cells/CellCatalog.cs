@@ -47,6 +47,9 @@ public static class CellCatalog
         [("coverage", "Gru")] = typeof(Cells.CoverageGru),
     };
 
+    /// <summary>Every shipped attention decoder as (attention, cell), for <see cref="CreateAttention{T}"/>.</summary>
+    public static IReadOnlyList<(string Attention, string Cell)> AttentionDecoders { get; } = AttentionCells.Keys.ToArray();
+
     /// <summary>The attention mechanisms shipped (for <see cref="CreateAttention{T}"/>).</summary>
     public static IReadOnlyList<string> Attentions { get; } = AttentionCells.Keys.Select(k => k.Attention).Distinct().ToArray();
 

@@ -54,7 +54,7 @@ public sealed class Device : IDisposable
     public override string ToString() => Name;
 
     /// <summary>The fast CPU path: generated native code (SIMD over each row, rows split over <paramref name="threads"/> cores)
-    /// and OpenBLAS for GEMMs when the machine has it (a managed SIMD GEMM otherwise). Memory comes from ILGPU's CPU accelerator,
+    /// and Recur's own AVX-512/AVX2 GEMM for float (OpenBLAS for double when the machine has it, a portable SIMD GEMM otherwise). Memory comes from ILGPU's CPU accelerator,
     /// so tensors work the same on every device. <paramref name="threads"/> defaults to the machine's core count.
     /// A device computes for one thread at a time: give each thread that runs models its own device.</summary>
     public static Device Cpu(int threads = 0)
@@ -116,7 +116,7 @@ public sealed class Device : IDisposable
     internal CellProgram<T> Program<TCell, T>() where TCell : IRnnCell where T : unmanaged =>
         (CellProgram<T>)_programs.GetOrAdd((typeof(TCell), typeof(T)), _ => TCell.CreateProgram<T>(this));
 
-    /// <summary>Why the preferred GEMM backend was not used, if it was not (e.g. no OpenBLAS on this machine).</summary>
+    /// <summary>Why the preferred GEMM backend was not used, if it was not (e.g. no OpenBLAS for double on this machine).</summary>
     public string? GemmNote { get; internal set; }
 
     /// <summary>The GEMM backend this device uses for <typeparamref name="T"/>.</summary>

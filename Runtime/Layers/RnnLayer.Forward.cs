@@ -340,8 +340,8 @@ public partial class RnnLayer<T>
             if (group.Operand is GemmOperand.Input or GemmOperand.Memory) continue;
             int width = group.Operand == GemmOperand.State ? ws.StateWidth[group.Index] : ws.IntermediateWidth[group.Index];
             var w = (float*)Weights(g, ws).LoadEffectiveAddressAsPtr();
-            if (backward) _packedGemm.Pack(_backwardPacks[g], w, ws.GroupWidth[g], width, width, transposed: false);
-            else _packedGemm.Pack(_forwardPacks[g], w, width, ws.GroupWidth[g], width, transposed: true);
+            if (backward) _packedGemm!.Pack(_backwardPacks[g], w, ws.GroupWidth[g], width, width, transposed: false);
+            else _packedGemm!.Pack(_forwardPacks[g], w, width, ws.GroupWidth[g], width, transposed: true);
         }
     }
 

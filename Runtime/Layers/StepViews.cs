@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using ILGPU;
 using ILGPU.Runtime;
 
@@ -34,10 +35,23 @@ public sealed unsafe class StepViews<T> where T : unmanaged
         _grads = gradients;
         _inputs = inputs;
         Config = new KernelConfig(ws.Batch, groupSize);
+        SplitConfig = SplitShape(ws.Batch, sizes, groupSize);
     }
 
-    /// <summary>The launch shape of fused kernels: one group per batch row.</summary>
+    /// <summary>The launch shape of fused kernels that reduce over a row: one group per batch row.</summary>
     public KernelConfig Config { get; }
+
+    /// <summary>The launch shape of fused kernels whose elements are independent: per batch row as many groups as cover its widest
+    /// dimension (at most 64), so a small batch still fills a GPU's multiprocessors. Groups here are a quarter of the row kernels'
+    /// (at least 16 threads): on ILGPU's CPU accelerator that splits even test-sized rows, so CI runs the path CUDA takes.</summary>
+    public KernelConfig SplitConfig { get; }
+
+    private static KernelConfig SplitShape(int batch, int[] sizes, int groupSize)
+    {
+        int group = Math.Max(16, groupSize / 4), widest = Math.Max(1, sizes.Max());
+        int groups = Math.Clamp((widest + group - 1) / group, 1, 64);
+        return new KernelConfig(new Index2D(batch, groups), new Index2D(group, 1));
+    }
 
     /// <summary>The step the views point at.</summary>
     public int Step { get; internal set; }

@@ -54,8 +54,11 @@ public sealed class CharData
 internal sealed class StreamBatches
 {
     private readonly int[] _ids;
+    private readonly int _firstStream;
 
-    public StreamBatches(int[] ids, int seq, int batch)
+    /// <param name="shard">In data-parallel training, this process's share of the <paramref name="batch"/> streams: the streams are
+    /// cut as for the whole batch, and the windows hold only the shard's (null: all).</param>
+    public StreamBatches(int[] ids, int seq, int batch, Shard? shard = null)
     {
         if (seq <= 0 || batch <= 0) throw new ArgumentException($"seq ({seq}) and batch ({batch}) must be positive.");
         StreamLength = (ids.Length - 1) / batch;
@@ -63,11 +66,12 @@ internal sealed class StreamBatches
             throw new ArgumentException($"The text ({ids.Length} characters) is too short for {batch} streams of more than {seq} characters; lower --batch or --seq.");
         _ids = ids;
         Seq = seq;
-        Batch = batch;
+        (_firstStream, Batch) = (shard ?? Shard.Whole).Rows(batch);
         Windows = (StreamLength - 1) / seq;
     }
 
     public int Seq { get; }
+    /// <summary>Streams in a window: the whole batch, or the shard's part of it.</summary>
     public int Batch { get; }
     public int StreamLength { get; }
     /// <summary>Windows per epoch.</summary>
@@ -81,7 +85,7 @@ internal sealed class StreamBatches
         for (int t = 0; t < Seq; t++)
             for (int b = 0; b < Batch; b++)
             {
-                int at = b * StreamLength + w * Seq + t;
+                int at = (_firstStream + b) * StreamLength + w * Seq + t;
                 x[t * Batch + b] = _ids[at];
                 y[t * Batch + b] = _ids[at + 1];
             }

@@ -49,7 +49,9 @@ public sealed class CharTask : ITrainingTask<float>, IDisposable
     private Tensor<float>[]? _carried;
 
     /// <summary>Trains <paramref name="model"/> on <paramref name="data"/> in windows of <paramref name="seq"/> characters, <paramref name="batch"/> streams at a time, carrying the state from window to window (truncated BPTT).</summary>
-    public CharTask(CharModel model, CharData data, int seq, int batch, CharRegularizers? regularizers = null)
+    /// <param name="shard">In data-parallel training, this rank's share of the <paramref name="batch"/> streams (see
+    /// <see cref="DataParallel.Shard"/>); null trains on all of them. Validation always reads the whole split.</param>
+    public CharTask(CharModel model, CharData data, int seq, int batch, CharRegularizers? regularizers = null, Shard? shard = null)
     {
         _model = model;
         Data = data;
@@ -57,7 +59,8 @@ public sealed class CharTask : ITrainingTask<float>, IDisposable
         Regularizers.Validate();
         if (data.Vocabulary.Length != model.Config.Vocab)
             throw new ArgumentException($"The data has {data.Vocabulary.Length} distinct characters but the model a vocabulary of {model.Config.Vocab}.");
-        _train = new StreamBatches(data.Train, seq, batch);
+        _train = new StreamBatches(data.Train, seq, batch, shard);
+        Batch = batch;
         _val = new StreamBatches(data.Validation, seq, Math.Max(1, Math.Min(batch, (data.Validation.Length - 1) / (seq + 2))));
     }
 
@@ -69,8 +72,8 @@ public sealed class CharTask : ITrainingTask<float>, IDisposable
     public Part Model => _model;
     /// <summary>The window length in characters.</summary>
     public int Seq => _train.Seq;
-    /// <summary>The number of parallel streams.</summary>
-    public int Batch => _train.Batch;
+    /// <summary>The number of parallel streams (all ranks' together in data-parallel training).</summary>
+    public int Batch { get; }
     /// <inheritdoc/>
     public int BatchesPerEpoch => _train.Windows;
     /// <inheritdoc/>

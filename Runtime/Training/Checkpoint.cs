@@ -16,7 +16,8 @@ namespace Recur;
 /// <param name="RngState">The trainer's random generator's state.</param>
 /// <param name="SmoothedLoss">The training loss's running average.</param>
 /// <param name="History">The loss curve so far.</param>
-public sealed record TrainingState(TrainingSettings Settings, int Step, int Epoch, int Batch, ulong RngState, double SmoothedLoss, List<LossPoint> History);
+/// <param name="WorldSize">The number of data-parallel ranks that trained (1: one process); a run resumes only with as many.</param>
+public sealed record TrainingState(TrainingSettings Settings, int Step, int Epoch, int Batch, ulong RngState, double SmoothedLoss, List<LossPoint> History, int WorldSize = 1);
 
 /// <summary>How a run trains: optimizer, base learning rate, weight decay, global-norm clip (0: none), schedule and seed.</summary>
 /// <param name="Optimizer">The optimizer's name (<c>adam</c>, <c>rmsprop</c>, <c>sgd</c>).</param>

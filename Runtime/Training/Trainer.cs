@@ -29,6 +29,12 @@ public sealed record TrainerOptions
     public bool StopOnSignal { get; init; } = true;
     /// <summary>The loss curve's title.</summary>
     public string? Title { get; init; }
+    /// <summary>Data-parallel training (null: one process): gradients are averaged over the ranks every step, every rank stops at the
+    /// same step, and only rank 0 logs and writes checkpoints (with every rank's carried rows).</summary>
+    public DataParallel? Parallel { get; init; }
+    /// <summary>With <see cref="Parallel"/>: after every update, check that all ranks hold bit-identical weights (a pass over the
+    /// weights and one tiny all-reduce per step; for tests and debugging).</summary>
+    public bool VerifyReplicas { get; init; }
 }
 
 /// <summary>How a run ended.</summary>
@@ -59,7 +65,8 @@ public sealed class Trainer<T> where T : unmanaged
         _task = task;
         _optimizer = optimizer;
         _o = options;
-        _log = log;
+        // Only rank 0 speaks; the others train in step with it.
+        _log = options.Parallel is { IsRoot: false } ? _ => { } : log;
         _live = live;
         _schedule = schedule ?? Schedule.Constant();
         _schedule.Validate();
@@ -80,12 +87,22 @@ public sealed class Trainer<T> where T : unmanaged
     public void Resume(CheckpointReader checkpoint)
     {
         var saved = checkpoint.Training ?? throw new InvalidDataException($"'{checkpoint.Dir}' holds no training state (weights only, or written by an earlier Recur); it can be sampled, not resumed.");
-        var tensors = checkpoint.TrainingTensors();
+        IReadOnlyDictionary<string, SafeTensors.Entry> tensors = checkpoint.TrainingTensors();
         _optimizer.Step = saved.Step;
         _optimizer.LoadState(tensors, Checkpoint.TrainingFile);
         _rng.State = saved.RngState;
+        int world = _o.Parallel?.Size ?? 1;
+        if (saved.WorldSize != world)
+            throw new InvalidDataException($"'{checkpoint.Dir}' was written by {saved.WorldSize} data-parallel rank(s) and this run has {world}: resume it with " +
+                                           (saved.WorldSize == 1 ? "one process (no mpirun)" : $"mpirun -np {saved.WorldSize}") + ", or start a new run.");
         State = saved with { Settings = State.Settings, History = saved.History.ToList() };
         _task.BeginEpoch(saved.Epoch);
+        // What the task carries was saved for the whole batch: each rank takes its rows.
+        if (_o.Parallel is { } parallel)
+        {
+            var optimizerNames = _optimizer.State.Select(s => s.Name).ToHashSet();
+            tensors = parallel.TakeRows(tensors, tensors.Keys.Where(n => !optimizerNames.Contains(n)).ToList());
+        }
         _task.LoadState(tensors);
         _resumed = true;
     }
@@ -106,8 +123,11 @@ public sealed class Trainer<T> where T : unmanaged
         int targetSteps = _o.Steps is { } s ? startStep + s : int.MaxValue;
         double budget = (_o.Minutes ?? double.PositiveInfinity) * 60;
         if (!_resumed) _task.BeginEpoch(epoch);
-        bool interrupted = false;
-        while (step < targetSteps && clock.Elapsed.TotalSeconds < budget)
+        var parallel = _o.Parallel;
+        // Every rank starts from rank 0's weights (they are equal already when built from one seed or read from one checkpoint).
+        parallel?.BroadcastParameters(_task.Model);
+        bool interrupted = false, timeUp = budget <= 0;
+        while (step < targetSteps && !timeUp)
         {
             if (batch >= _task.BatchesPerEpoch)
             {
@@ -117,20 +137,33 @@ public sealed class Trainer<T> where T : unmanaged
             }
             _task.Model.ZeroGrad();
             double loss;
+            int n;
             using (var tape = new Tape(training: true, _rng))
             {
-                var l = _task.Loss(tape, batch, out int n);
+                var l = _task.Loss(tape, batch, out n);
                 loss = l.Item();
                 tape.Backward(l);
-                tokens += n;
             }
+            parallel?.AverageGradients(_task.Model);
             _optimizer.LearningRate = _baseLr * _schedule.Factor(_optimizer.Step);
             _optimizer.Update();
             step++;
             batch++;
-            smoothed = double.IsNaN(smoothed) ? loss : 0.95 * smoothed + 0.05 * loss;
+            if (_o.VerifyReplicas) parallel?.VerifyReplicas(_task.Model, step);
             interrupted = stop?.Requested == true;
-            bool last = step >= targetSteps || clock.Elapsed.TotalSeconds >= budget || interrupted;
+            timeUp = clock.Elapsed.TotalSeconds >= budget;
+            bool checkpointDue = _o.CheckpointDir is not null && DueForCheckpoint(step, sinceSave);
+            if (parallel is not null)
+            {
+                // One small all-reduce: the mean loss, all ranks' tokens, and the decisions every rank must take together: a stop
+                // requested on any rank, and rank 0's clock for the time budget and the checkpoints.
+                bool root = parallel.IsRoot;
+                var sums = parallel.Sum(loss, n, interrupted ? 1 : 0, root && timeUp ? 1 : 0, root && checkpointDue ? 1 : 0);
+                (loss, n, interrupted, timeUp, checkpointDue) = (sums[0] / parallel.Size, (int)sums[1], sums[2] > 0, sums[3] > 0, sums[4] > 0);
+            }
+            tokens += n;
+            smoothed = double.IsNaN(smoothed) ? loss : 0.95 * smoothed + 0.05 * loss;
+            bool last = step >= targetSteps || timeUp || interrupted;
             double? val = null;
             if (step % _o.ValidateEvery == 0 && !last) val = lastVal = _task.Validate(_o.ValidationBatches);
             if (step % _o.LogEvery == 0 || val.HasValue || last) history.Add(new LossPoint(step, smoothed, val));
@@ -144,7 +177,7 @@ public sealed class Trainer<T> where T : unmanaged
             if (_live) _log($"\rstep {step}{(_o.Steps is not null ? "/" + targetSteps : "")} | epoch {epoch + 1} | train loss {smoothed:F3} | val loss {(lastVal is { } v ? v.ToString("F3") : "-")} | {rate / 1000:F1}k tok/s | lr {lr} | {Format(left)} left   ");
             if (!_live && (step % _o.LogEvery == 0 || val.HasValue))
                 _log($"step {step} epoch {epoch + 1} train loss {smoothed:F3}{(val is { } vv ? $" val loss {vv:F3}" : "")} tokens/s {rate:F0} lr {lr} left {Format(left)}");
-            if (_o.CheckpointDir is { } dir && !last && DueForCheckpoint(step, sinceSave))
+            if (_o.CheckpointDir is { } dir && !last && checkpointDue)
             {
                 Save(dir);
                 sinceSave.Restart();
@@ -156,13 +189,14 @@ public sealed class Trainer<T> where T : unmanaged
         {
             // Stopping early: save where training stands, without spending time on the full validation.
             if (_o.CheckpointDir is { } stopDir) Save(stopDir);
-            _log($"Stopped by {stop!.Signal} after step {step}{(_o.CheckpointDir is { } d0 ? $"; checkpoint saved in {Path.GetFullPath(d0)}" : "")}.");
+            _log($"Stopped by {stop!.Signal} after step {step}{(_o.CheckpointDir is { } d0 ? $"; checkpoint saved in {Path.GetFullPath(d0)}" : "")}.{(_live ? "\n" : "")}");
             return new TrainingResult(step, lastVal ?? double.NaN, Interrupted: true);
         }
         double final = _task.Validate(int.MaxValue);
         history.Add(new LossPoint(step, double.IsNaN(smoothed) ? final : smoothed, final));
         State = State with { History = history };
-        _log($"step {step} epoch {epoch + 1} train loss {smoothed:F3} val loss {final:F3} tokens/s {tokens / Math.Max(1e-9, clock.Elapsed.TotalSeconds):F0} (final validation over the whole split)");
+        // A live log writes lines as they come (the progress line redraws itself): this one ends its own.
+        _log($"step {step} epoch {epoch + 1} train loss {smoothed:F3} val loss {final:F3} tokens/s {tokens / Math.Max(1e-9, clock.Elapsed.TotalSeconds):F0} (final validation over the whole split){(_live ? "\n" : "")}");
         if (_o.CheckpointDir is { } d) Save(d);
         return new TrainingResult(step, final, Interrupted: false);
     }
@@ -171,10 +205,17 @@ public sealed class Trainer<T> where T : unmanaged
         (_o.CheckpointEvery > 0 && step % _o.CheckpointEvery == 0) || (_o.CheckpointMinutes > 0 && sinceSave.Elapsed.TotalMinutes >= _o.CheckpointMinutes);
 
     /// <summary>Writes a checkpoint (model, optimizer, what the task carries, position) and the loss curve into <paramref name="dir"/>.</summary>
+    /// <remarks>In data-parallel training every rank calls it: the ranks' carried rows are gathered and rank 0 writes.</remarks>
     public void Save(string dir, Action<string>? written = null)
     {
-        var tensors = _optimizer.State.Select(s => new SafeTensors.Entry(s.Name, s.Value.Shape, s.Value.ToArray())).Concat(_task.SaveState()).ToList();
-        Checkpoint.Save(dir, _task.Model, _task.Describe(), State, tensors, written);
+        var carried = _task.SaveState().ToList();
+        if (_o.Parallel is { } parallel)
+        {
+            carried = parallel.GatherRows(carried)!;
+            if (!parallel.IsRoot) return;
+        }
+        var tensors = _optimizer.State.Select(s => new SafeTensors.Entry(s.Name, s.Value.Shape, s.Value.ToArray())).Concat(carried).ToList();
+        Checkpoint.Save(dir, _task.Model, _task.Describe(), State with { WorldSize = _o.Parallel?.Size ?? 1 }, tensors, written);
         AtomicFile.WriteText(Path.Combine(dir, "loss.svg"), LossCurve.Svg(State.History, _o.Title ?? "training", _task.LossUnit));
     }
 

@@ -59,6 +59,21 @@ public sealed record TranslationBatch(int[] Source, int SourceSteps, int[] Sourc
     /// <summary>The number of target tokens the loss counts (padding excluded).</summary>
     public int Tokens => TargetOutputs.Count(t => t >= 0);
 
+    /// <summary>Rows [start, start + count) as a batch of their own, laid out the same way (padded to this batch's steps).</summary>
+    public TranslationBatch Rows(int start, int count)
+    {
+        if (start < 0 || count < 1 || start + count > Batch)
+            throw new ArgumentOutOfRangeException(nameof(count), $"Rows {start}..{start + count - 1} are not within the batch's {Batch}.");
+        int[] Take(int[] timeMajor, int steps)
+        {
+            var part = new int[steps * count];
+            for (int t = 0; t < steps; t++) Array.Copy(timeMajor, t * Batch + start, part, t * count, count);
+            return part;
+        }
+        return new TranslationBatch(Take(Source, SourceSteps), SourceSteps, SourceLengths[start..(start + count)], Take(TargetInputs, TargetSteps),
+            Take(TargetOutputs, TargetSteps), TargetSteps, count);
+    }
+
     /// <summary>Pads and lays out <paramref name="pairs"/> time-major as one batch.</summary>
     public static TranslationBatch Make(IReadOnlyList<(int[] Source, int[] Target)> pairs)
     {

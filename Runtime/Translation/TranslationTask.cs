@@ -46,7 +46,9 @@ public sealed class TranslationTask : ITrainingTask<float>
     private readonly Rng _sampling = new(97);
 
     /// <summary>Trains <paramref name="model"/> on <paramref name="data"/> in length-bucketed batches of <paramref name="batch"/> pairs with label-smoothed cross-entropy and the scheduled-sampling schedule <paramref name="sampling"/> (null: teacher forcing).</summary>
-    public TranslationTask(Seq2Seq<float> model, TranslationData data, int batch = 64, double labelSmoothing = 0.1, SamplingSchedule? sampling = null)
+    /// <param name="shard">In data-parallel training, this rank's share of every batch's pairs (see <see cref="DataParallel.Shard"/>);
+    /// null trains on all of them. Validation always reads the whole split.</param>
+    public TranslationTask(Seq2Seq<float> model, TranslationData data, int batch = 64, double labelSmoothing = 0.1, SamplingSchedule? sampling = null, Shard? shard = null)
     {
         if (batch < 1) throw new ArgumentOutOfRangeException(nameof(batch), $"A batch holds at least one pair, not {batch}.");
         if (!(labelSmoothing >= 0 && labelSmoothing < 1)) throw new ArgumentOutOfRangeException(nameof(labelSmoothing), $"Label smoothing is in [0, 1), not {labelSmoothing}.");
@@ -59,7 +61,11 @@ public sealed class TranslationTask : ITrainingTask<float>
         Sampling = sampling ?? SamplingSchedule.None;
         Sampling.Validate();
         BatchesPerEpoch = data.Batches(batch, 0).Count;
+        _shard = shard ?? Shard.Whole;
+        if (batch < _shard.Count) throw new ArgumentException($"A batch of {batch} pairs cannot be shared by {_shard.Count} ranks; give --batch of at least {_shard.Count}.");
     }
+
+    private readonly Shard _shard;
 
     /// <summary>The encoded corpus.</summary>
     public TranslationData Data { get; }
@@ -87,13 +93,23 @@ public sealed class TranslationTask : ITrainingTask<float>
     public Var<float> Loss(Tape tape, int batch, out int tokens)
     {
         var b = _batches[batch];
+        // A rank trains on its rows of the batch (every rank builds the same batches), and weighs its mean by its share of the batch's
+        // tokens, so that the ranks' gradients, averaged, are the whole batch's mean exactly, however the tokens fall.
+        double weight = 1;
+        if (_shard.Count > 1)
+        {
+            int all = b.Tokens, start = (int)((long)b.Batch * _shard.Index / _shard.Count), end = (int)((long)b.Batch * (_shard.Index + 1) / _shard.Count);
+            b = b.Rows(start, end - start);
+            weight = (double)b.Tokens * _shard.Count / all;
+        }
         tokens = b.Tokens;
         var inputs = b.TargetInputs;
         double truth = Sampling.TruthProbability((long)_epoch * BatchesPerEpoch + batch);
         if (truth < 1) inputs = MixInputs(b, truth, tape.Rng);
         var source = _model.Encode(tape, b.Source, b.SourceSteps, b.Batch, b.SourceLengths);
         var logits = _model.Decode(tape, source, inputs, b.TargetSteps, b.Batch);
-        return Losses.CrossEntropy(Ops.Reshape(logits, b.TargetSteps * b.Batch, logits.Features), b.TargetOutputs, ignoreIndex: -1, labelSmoothing: LabelSmoothing);
+        var loss = Losses.CrossEntropy(Ops.Reshape(logits, b.TargetSteps * b.Batch, logits.Features), b.TargetOutputs, ignoreIndex: -1, labelSmoothing: LabelSmoothing);
+        return weight == 1 ? loss : Losses.Sum((weight, loss));
     }
 
     /// <summary>The target inputs with each true token after the start kept with probability <paramref name="truth"/>, else replaced by

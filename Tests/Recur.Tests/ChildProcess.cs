@@ -1,6 +1,7 @@
 using System;
 using System.Diagnostics;
 using System.IO;
+using System.Linq;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Threading;
@@ -15,10 +16,21 @@ internal sealed class ChildProcess : IDisposable
     private readonly StringBuilder _output = new();
     private readonly object _gate = new();
 
-    public ChildProcess(string program, params string[] args)
+    public ChildProcess(string program, params string[] args) : this(null, program, args) { }
+
+    private ChildProcess(string[]? launcher, string program, string[] args)
     {
         // The SDK tells child processes which dotnet runs them; a plain "dotnet" from PATH otherwise.
-        var psi = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
+        var psi = new ProcessStartInfo(launcher?[0] ?? dotnet) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (launcher is not null)
+        {
+            foreach (var a in launcher.Skip(1)) psi.ArgumentList.Add(a);
+            psi.ArgumentList.Add(dotnet);
+            // CI machines run as root, which Open MPI refuses unless told twice.
+            psi.Environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1";
+            psi.Environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1";
+        }
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, program + ".dll"));
         foreach (var a in args) psi.ArgumentList.Add(a);
         _process = Process.Start(psi)!;
@@ -46,6 +58,16 @@ internal sealed class ChildProcess : IDisposable
     private static extern int kill(int pid, int signal);
 
     public const int SigInt = 2, SigKill = 9, SigTerm = 15;
+
+    /// <summary><paramref name="program"/> on <paramref name="ranks"/> MPI ranks: <c>mpirun --oversubscribe -np N dotnet program.dll …</c>.</summary>
+    public static ChildProcess Mpirun(int ranks, string program, params string[] args) =>
+        new(new[] { "mpirun", "--oversubscribe", "-np", ranks.ToString(System.Globalization.CultureInfo.InvariantCulture) }, program, args);
+
+    /// <summary>Sends <paramref name="signal"/> to process <paramref name="pid"/> (a rank that a launcher started).</summary>
+    public static void Kill(int pid, int signal)
+    {
+        if (kill(pid, signal) != 0) throw new InvalidOperationException($"kill({pid}, {signal}) failed: errno {Marshal.GetLastWin32Error()}.");
+    }
 
     public void Signal(int signal)
     {

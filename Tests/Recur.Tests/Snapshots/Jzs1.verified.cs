@@ -59,10 +59,10 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
             public global::ILGPU.ArrayView<float> s_H; // H before the step [B, Hidden]
         }
 
-        /// <summary>Forward of segment 0: one thread group per batch row.</summary>
+        /// <summary>Forward of segment 0: a batch row per column of the grid, its elements spread over the groups of that column.</summary>
         public static void Forward0(Forward0Args a)
         {
-            int _b = global::ILGPU.Grid.IdxX, _tid = global::ILGPU.Group.IdxX, _stride = global::ILGPU.Group.DimX;
+            int _b = global::ILGPU.Grid.IdxX, _tid = global::ILGPU.Grid.IdxY * global::ILGPU.Group.DimX + global::ILGPU.Group.IdxX, _stride = global::ILGPU.Group.DimX * global::ILGPU.Grid.DimY;
             for (int _j = _tid; _j < a.N_Hidden; _j += _stride)
             {
                 int _bj = _b * a.N_Hidden + _j;
@@ -87,10 +87,10 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
             public global::ILGPU.ArrayView<float> s_H_next; // H after the step [B, Hidden]
         }
 
-        /// <summary>Forward of segment 1: one thread group per batch row.</summary>
+        /// <summary>Forward of segment 1: a batch row per column of the grid, its elements spread over the groups of that column.</summary>
         public static void Forward1(Forward1Args a)
         {
-            int _b = global::ILGPU.Grid.IdxX, _tid = global::ILGPU.Group.IdxX, _stride = global::ILGPU.Group.DimX;
+            int _b = global::ILGPU.Grid.IdxX, _tid = global::ILGPU.Grid.IdxY * global::ILGPU.Group.DimX + global::ILGPU.Group.IdxX, _stride = global::ILGPU.Group.DimX * global::ILGPU.Grid.DimY;
             for (int _j = _tid; _j < a.N_Hidden; _j += _stride)
             {
                 int _bj = _b * a.N_Hidden + _j;
@@ -115,10 +115,10 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
             public global::ILGPU.ArrayView<float> s_H; // H before the step [B, Hidden]
         }
 
-        /// <summary>Backward of segment 0: one thread group per batch row.</summary>
+        /// <summary>Backward of segment 0: a batch row per column of the grid, its elements spread over the groups of that column.</summary>
         public static void Backward0(Backward0Args a)
         {
-            int _b = global::ILGPU.Grid.IdxX, _tid = global::ILGPU.Group.IdxX, _stride = global::ILGPU.Group.DimX;
+            int _b = global::ILGPU.Grid.IdxX, _tid = global::ILGPU.Grid.IdxY * global::ILGPU.Group.DimX + global::ILGPU.Group.IdxX, _stride = global::ILGPU.Group.DimX * global::ILGPU.Grid.DimY;
             for (int _j = _tid; _j < a.N_Hidden; _j += _stride)
             {
                 int _bj = _b * a.N_Hidden + _j;
@@ -154,10 +154,10 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
             public global::ILGPU.ArrayView<float> s_H; // H before the step [B, Hidden]
         }
 
-        /// <summary>Backward of segment 1: one thread group per batch row.</summary>
+        /// <summary>Backward of segment 1: a batch row per column of the grid, its elements spread over the groups of that column.</summary>
         public static void Backward1(Backward1Args a)
         {
-            int _b = global::ILGPU.Grid.IdxX, _tid = global::ILGPU.Group.IdxX, _stride = global::ILGPU.Group.DimX;
+            int _b = global::ILGPU.Grid.IdxX, _tid = global::ILGPU.Grid.IdxY * global::ILGPU.Group.DimX + global::ILGPU.Group.IdxX, _stride = global::ILGPU.Group.DimX * global::ILGPU.Grid.DimY;
             for (int _j = _tid; _j < a.N_Hidden; _j += _stride)
             {
                 int _bj = _b * a.N_Hidden + _j;
@@ -195,10 +195,10 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
             public global::ILGPU.ArrayView<float> s_H; // H before the step [B, Hidden]
         }
 
-        /// <summary>Forward of segment 0: one thread group per batch row.</summary>
+        /// <summary>Forward of segment 0: a batch row per column of the grid, its elements spread over the groups of that column.</summary>
         public static void Forward0Probed(Forward0ProbedArgs a)
         {
-            int _b = global::ILGPU.Grid.IdxX, _tid = global::ILGPU.Group.IdxX, _stride = global::ILGPU.Group.DimX;
+            int _b = global::ILGPU.Grid.IdxX, _tid = global::ILGPU.Grid.IdxY * global::ILGPU.Group.DimX + global::ILGPU.Group.IdxX, _stride = global::ILGPU.Group.DimX * global::ILGPU.Grid.DimY;
             for (int _j = _tid; _j < a.N_Hidden; _j += _stride)
             {
                 int _bj = _b * a.N_Hidden + _j;
@@ -247,7 +247,7 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
                         p_r_X_bias = v.Param(5),
                         s_H = v.State(0),
                     };
-                    _forward0(v.Config, args);
+                    _forward0(v.SplitConfig, args);
                     break;
                 }
                 case 1:
@@ -263,7 +263,7 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
                         s_H = v.State(0),
                         s_H_next = v.NextState(0),
                     };
-                    _forward1(v.Config, args);
+                    _forward1(v.SplitConfig, args);
                     break;
                 }
                 default:
@@ -288,7 +288,7 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
                         p_r_X_bias = v.Param(5),
                         s_H = v.State(0),
                     };
-                    _backward0(v.Config, args);
+                    _backward0(v.SplitConfig, args);
                     break;
                 }
                 case 1:
@@ -311,7 +311,7 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
                         p_z_X_bias = v.Param(4),
                         s_H = v.State(0),
                     };
-                    _backward1(v.Config, args);
+                    _backward1(v.SplitConfig, args);
                     break;
                 }
                 default:
@@ -336,7 +336,7 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
                         q_z = v.Probe(0),
                         s_H = v.State(0),
                     };
-                    (_forward0Probed ??= global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<KernelsF32.Forward0ProbedArgs>(_accelerator, KernelsF32.Forward0Probed))(v.Config, args);
+                    (_forward0Probed ??= global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<KernelsF32.Forward0ProbedArgs>(_accelerator, KernelsF32.Forward0Probed))(v.SplitConfig, args);
                     break;
                 }
                 default:
@@ -359,10 +359,10 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
             public global::ILGPU.ArrayView<double> s_H; // H before the step [B, Hidden]
         }
 
-        /// <summary>Forward of segment 0: one thread group per batch row.</summary>
+        /// <summary>Forward of segment 0: a batch row per column of the grid, its elements spread over the groups of that column.</summary>
         public static void Forward0(Forward0Args a)
         {
-            int _b = global::ILGPU.Grid.IdxX, _tid = global::ILGPU.Group.IdxX, _stride = global::ILGPU.Group.DimX;
+            int _b = global::ILGPU.Grid.IdxX, _tid = global::ILGPU.Grid.IdxY * global::ILGPU.Group.DimX + global::ILGPU.Group.IdxX, _stride = global::ILGPU.Group.DimX * global::ILGPU.Grid.DimY;
             for (int _j = _tid; _j < a.N_Hidden; _j += _stride)
             {
                 int _bj = _b * a.N_Hidden + _j;
@@ -387,10 +387,10 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
             public global::ILGPU.ArrayView<double> s_H_next; // H after the step [B, Hidden]
         }
 
-        /// <summary>Forward of segment 1: one thread group per batch row.</summary>
+        /// <summary>Forward of segment 1: a batch row per column of the grid, its elements spread over the groups of that column.</summary>
         public static void Forward1(Forward1Args a)
         {
-            int _b = global::ILGPU.Grid.IdxX, _tid = global::ILGPU.Group.IdxX, _stride = global::ILGPU.Group.DimX;
+            int _b = global::ILGPU.Grid.IdxX, _tid = global::ILGPU.Grid.IdxY * global::ILGPU.Group.DimX + global::ILGPU.Group.IdxX, _stride = global::ILGPU.Group.DimX * global::ILGPU.Grid.DimY;
             for (int _j = _tid; _j < a.N_Hidden; _j += _stride)
             {
                 int _bj = _b * a.N_Hidden + _j;
@@ -415,10 +415,10 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
             public global::ILGPU.ArrayView<double> s_H; // H before the step [B, Hidden]
         }
 
-        /// <summary>Backward of segment 0: one thread group per batch row.</summary>
+        /// <summary>Backward of segment 0: a batch row per column of the grid, its elements spread over the groups of that column.</summary>
         public static void Backward0(Backward0Args a)
         {
-            int _b = global::ILGPU.Grid.IdxX, _tid = global::ILGPU.Group.IdxX, _stride = global::ILGPU.Group.DimX;
+            int _b = global::ILGPU.Grid.IdxX, _tid = global::ILGPU.Grid.IdxY * global::ILGPU.Group.DimX + global::ILGPU.Group.IdxX, _stride = global::ILGPU.Group.DimX * global::ILGPU.Grid.DimY;
             for (int _j = _tid; _j < a.N_Hidden; _j += _stride)
             {
                 int _bj = _b * a.N_Hidden + _j;
@@ -454,10 +454,10 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
             public global::ILGPU.ArrayView<double> s_H; // H before the step [B, Hidden]
         }
 
-        /// <summary>Backward of segment 1: one thread group per batch row.</summary>
+        /// <summary>Backward of segment 1: a batch row per column of the grid, its elements spread over the groups of that column.</summary>
         public static void Backward1(Backward1Args a)
         {
-            int _b = global::ILGPU.Grid.IdxX, _tid = global::ILGPU.Group.IdxX, _stride = global::ILGPU.Group.DimX;
+            int _b = global::ILGPU.Grid.IdxX, _tid = global::ILGPU.Grid.IdxY * global::ILGPU.Group.DimX + global::ILGPU.Group.IdxX, _stride = global::ILGPU.Group.DimX * global::ILGPU.Grid.DimY;
             for (int _j = _tid; _j < a.N_Hidden; _j += _stride)
             {
                 int _bj = _b * a.N_Hidden + _j;
@@ -495,10 +495,10 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
             public global::ILGPU.ArrayView<double> s_H; // H before the step [B, Hidden]
         }
 
-        /// <summary>Forward of segment 0: one thread group per batch row.</summary>
+        /// <summary>Forward of segment 0: a batch row per column of the grid, its elements spread over the groups of that column.</summary>
         public static void Forward0Probed(Forward0ProbedArgs a)
         {
-            int _b = global::ILGPU.Grid.IdxX, _tid = global::ILGPU.Group.IdxX, _stride = global::ILGPU.Group.DimX;
+            int _b = global::ILGPU.Grid.IdxX, _tid = global::ILGPU.Grid.IdxY * global::ILGPU.Group.DimX + global::ILGPU.Group.IdxX, _stride = global::ILGPU.Group.DimX * global::ILGPU.Grid.DimY;
             for (int _j = _tid; _j < a.N_Hidden; _j += _stride)
             {
                 int _bj = _b * a.N_Hidden + _j;
@@ -547,7 +547,7 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
                         p_r_X_bias = v.Param(5),
                         s_H = v.State(0),
                     };
-                    _forward0(v.Config, args);
+                    _forward0(v.SplitConfig, args);
                     break;
                 }
                 case 1:
@@ -563,7 +563,7 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
                         s_H = v.State(0),
                         s_H_next = v.NextState(0),
                     };
-                    _forward1(v.Config, args);
+                    _forward1(v.SplitConfig, args);
                     break;
                 }
                 default:
@@ -588,7 +588,7 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
                         p_r_X_bias = v.Param(5),
                         s_H = v.State(0),
                     };
-                    _backward0(v.Config, args);
+                    _backward0(v.SplitConfig, args);
                     break;
                 }
                 case 1:
@@ -611,7 +611,7 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
                         p_z_X_bias = v.Param(4),
                         s_H = v.State(0),
                     };
-                    _backward1(v.Config, args);
+                    _backward1(v.SplitConfig, args);
                     break;
                 }
                 default:
@@ -636,7 +636,7 @@ public partial class Jzs1 : global::Recur.CellEquations, global::Recur.IRnnCell
                         q_z = v.Probe(0),
                         s_H = v.State(0),
                     };
-                    (_forward0Probed ??= global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<KernelsF64.Forward0ProbedArgs>(_accelerator, KernelsF64.Forward0Probed))(v.Config, args);
+                    (_forward0Probed ??= global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<KernelsF64.Forward0ProbedArgs>(_accelerator, KernelsF64.Forward0Probed))(v.SplitConfig, args);
                     break;
                 }
                 default:

@@ -78,10 +78,10 @@ public partial class Lstm : global::Recur.CellEquations, global::Recur.IRnnCell
             public global::ILGPU.ArrayView<float> s_H_next; // H after the step [B, Hidden]
         }
 
-        /// <summary>Forward of segment 0: one thread group per batch row.</summary>
+        /// <summary>Forward of segment 0: a batch row per column of the grid, its elements spread over the groups of that column.</summary>
         public static void Forward0(Forward0Args a)
         {
-            int _b = global::ILGPU.Grid.IdxX, _tid = global::ILGPU.Group.IdxX, _stride = global::ILGPU.Group.DimX;
+            int _b = global::ILGPU.Grid.IdxX, _tid = global::ILGPU.Grid.IdxY * global::ILGPU.Group.DimX + global::ILGPU.Group.IdxX, _stride = global::ILGPU.Group.DimX * global::ILGPU.Grid.DimY;
             for (int _j = _tid; _j < a.N_Hidden; _j += _stride)
             {
                 int _bj = _b * a.N_Hidden + _j;
@@ -134,10 +134,10 @@ public partial class Lstm : global::Recur.CellEquations, global::Recur.IRnnCell
             public global::ILGPU.ArrayView<float> s_C; // C before the step [B, Hidden]
         }
 
-        /// <summary>Backward of segment 0: one thread group per batch row.</summary>
+        /// <summary>Backward of segment 0: a batch row per column of the grid, its elements spread over the groups of that column.</summary>
         public static void Backward0(Backward0Args a)
         {
-            int _b = global::ILGPU.Grid.IdxX, _tid = global::ILGPU.Group.IdxX, _stride = global::ILGPU.Group.DimX;
+            int _b = global::ILGPU.Grid.IdxX, _tid = global::ILGPU.Grid.IdxY * global::ILGPU.Group.DimX + global::ILGPU.Group.IdxX, _stride = global::ILGPU.Group.DimX * global::ILGPU.Grid.DimY;
             for (int _j = _tid; _j < a.N_Hidden; _j += _stride)
             {
                 int _bj = _b * a.N_Hidden + _j;
@@ -212,10 +212,10 @@ public partial class Lstm : global::Recur.CellEquations, global::Recur.IRnnCell
             public global::ILGPU.ArrayView<float> s_H_next; // H after the step [B, Hidden]
         }
 
-        /// <summary>Forward of segment 0: one thread group per batch row.</summary>
+        /// <summary>Forward of segment 0: a batch row per column of the grid, its elements spread over the groups of that column.</summary>
         public static void Forward0Probed(Forward0ProbedArgs a)
         {
-            int _b = global::ILGPU.Grid.IdxX, _tid = global::ILGPU.Group.IdxX, _stride = global::ILGPU.Group.DimX;
+            int _b = global::ILGPU.Grid.IdxX, _tid = global::ILGPU.Grid.IdxY * global::ILGPU.Group.DimX + global::ILGPU.Group.IdxX, _stride = global::ILGPU.Group.DimX * global::ILGPU.Grid.DimY;
             for (int _j = _tid; _j < a.N_Hidden; _j += _stride)
             {
                 int _bj = _b * a.N_Hidden + _j;
@@ -279,7 +279,7 @@ public partial class Lstm : global::Recur.CellEquations, global::Recur.IRnnCell
                         s_C_next = v.NextState(0),
                         s_H_next = v.NextState(1),
                     };
-                    _forward0(v.Config, args);
+                    _forward0(v.SplitConfig, args);
                     break;
                 }
                 default:
@@ -323,7 +323,7 @@ public partial class Lstm : global::Recur.CellEquations, global::Recur.IRnnCell
                         p_o_X_bias = v.Param(14),
                         s_C = v.State(0),
                     };
-                    _backward0(v.Config, args);
+                    _backward0(v.SplitConfig, args);
                     break;
                 }
                 default:
@@ -359,7 +359,7 @@ public partial class Lstm : global::Recur.CellEquations, global::Recur.IRnnCell
                         s_C_next = v.NextState(0),
                         s_H_next = v.NextState(1),
                     };
-                    (_forward0Probed ??= global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<KernelsF32.Forward0ProbedArgs>(_accelerator, KernelsF32.Forward0Probed))(v.Config, args);
+                    (_forward0Probed ??= global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<KernelsF32.Forward0ProbedArgs>(_accelerator, KernelsF32.Forward0Probed))(v.SplitConfig, args);
                     break;
                 }
                 default:
@@ -392,10 +392,10 @@ public partial class Lstm : global::Recur.CellEquations, global::Recur.IRnnCell
             public global::ILGPU.ArrayView<double> s_H_next; // H after the step [B, Hidden]
         }
 
-        /// <summary>Forward of segment 0: one thread group per batch row.</summary>
+        /// <summary>Forward of segment 0: a batch row per column of the grid, its elements spread over the groups of that column.</summary>
         public static void Forward0(Forward0Args a)
         {
-            int _b = global::ILGPU.Grid.IdxX, _tid = global::ILGPU.Group.IdxX, _stride = global::ILGPU.Group.DimX;
+            int _b = global::ILGPU.Grid.IdxX, _tid = global::ILGPU.Grid.IdxY * global::ILGPU.Group.DimX + global::ILGPU.Group.IdxX, _stride = global::ILGPU.Group.DimX * global::ILGPU.Grid.DimY;
             for (int _j = _tid; _j < a.N_Hidden; _j += _stride)
             {
                 int _bj = _b * a.N_Hidden + _j;
@@ -448,10 +448,10 @@ public partial class Lstm : global::Recur.CellEquations, global::Recur.IRnnCell
             public global::ILGPU.ArrayView<double> s_C; // C before the step [B, Hidden]
         }
 
-        /// <summary>Backward of segment 0: one thread group per batch row.</summary>
+        /// <summary>Backward of segment 0: a batch row per column of the grid, its elements spread over the groups of that column.</summary>
         public static void Backward0(Backward0Args a)
         {
-            int _b = global::ILGPU.Grid.IdxX, _tid = global::ILGPU.Group.IdxX, _stride = global::ILGPU.Group.DimX;
+            int _b = global::ILGPU.Grid.IdxX, _tid = global::ILGPU.Grid.IdxY * global::ILGPU.Group.DimX + global::ILGPU.Group.IdxX, _stride = global::ILGPU.Group.DimX * global::ILGPU.Grid.DimY;
             for (int _j = _tid; _j < a.N_Hidden; _j += _stride)
             {
                 int _bj = _b * a.N_Hidden + _j;
@@ -526,10 +526,10 @@ public partial class Lstm : global::Recur.CellEquations, global::Recur.IRnnCell
             public global::ILGPU.ArrayView<double> s_H_next; // H after the step [B, Hidden]
         }
 
-        /// <summary>Forward of segment 0: one thread group per batch row.</summary>
+        /// <summary>Forward of segment 0: a batch row per column of the grid, its elements spread over the groups of that column.</summary>
         public static void Forward0Probed(Forward0ProbedArgs a)
         {
-            int _b = global::ILGPU.Grid.IdxX, _tid = global::ILGPU.Group.IdxX, _stride = global::ILGPU.Group.DimX;
+            int _b = global::ILGPU.Grid.IdxX, _tid = global::ILGPU.Grid.IdxY * global::ILGPU.Group.DimX + global::ILGPU.Group.IdxX, _stride = global::ILGPU.Group.DimX * global::ILGPU.Grid.DimY;
             for (int _j = _tid; _j < a.N_Hidden; _j += _stride)
             {
                 int _bj = _b * a.N_Hidden + _j;
@@ -593,7 +593,7 @@ public partial class Lstm : global::Recur.CellEquations, global::Recur.IRnnCell
                         s_C_next = v.NextState(0),
                         s_H_next = v.NextState(1),
                     };
-                    _forward0(v.Config, args);
+                    _forward0(v.SplitConfig, args);
                     break;
                 }
                 default:
@@ -637,7 +637,7 @@ public partial class Lstm : global::Recur.CellEquations, global::Recur.IRnnCell
                         p_o_X_bias = v.Param(14),
                         s_C = v.State(0),
                     };
-                    _backward0(v.Config, args);
+                    _backward0(v.SplitConfig, args);
                     break;
                 }
                 default:
@@ -673,7 +673,7 @@ public partial class Lstm : global::Recur.CellEquations, global::Recur.IRnnCell
                         s_C_next = v.NextState(0),
                         s_H_next = v.NextState(1),
                     };
-                    (_forward0Probed ??= global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<KernelsF64.Forward0ProbedArgs>(_accelerator, KernelsF64.Forward0Probed))(v.Config, args);
+                    (_forward0Probed ??= global::ILGPU.Runtime.KernelLoaders.LoadStreamKernel<KernelsF64.Forward0ProbedArgs>(_accelerator, KernelsF64.Forward0Probed))(v.SplitConfig, args);
                     break;
                 }
                 default:

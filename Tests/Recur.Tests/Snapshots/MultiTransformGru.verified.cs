@@ -69,10 +69,10 @@ public partial class MultiTransformGru : global::Recur.CellEquations, global::Re
             public global::ILGPU.ArrayView<float> s_H; // H before the step [B, Hidden]
         }
 
-        /// <summary>Forward of segment 0: one thread group per batch row.</summary>
+        /// <summary>Forward of segment 0: a batch row per column of the grid, its elements spread over the groups of that column.</summary>
         public static void Forward0(Forward0Args a)
         {
-            int _b = global::ILGPU.Grid.IdxX, _tid = global::ILGPU.Group.IdxX, _stride = global::ILGPU.Group.DimX;
+            int _b = global::ILGPU.Grid.IdxX, _tid = global::ILGPU.Grid.IdxY * global::ILGPU.Group.DimX + global::ILGPU.Group.IdxX, _stride = global::ILGPU.Group.DimX * global::ILGPU.Grid.DimY;
             for (int _j = _tid; _j < a.N_Hidden; _j += _stride)
             {
                 int _bj = _b * a.N_Hidden + _j;
@@ -171,10 +171,10 @@ public partial class MultiTransformGru : global::Recur.CellEquations, global::Re
             public global::ILGPU.ArrayView<float> s_H; // H before the step [B, Hidden]
         }
 
-        /// <summary>Backward of segment 0: one thread group per batch row.</summary>
+        /// <summary>Backward of segment 0: a batch row per column of the grid, its elements spread over the groups of that column.</summary>
         public static void Backward0(Backward0Args a)
         {
-            int _b = global::ILGPU.Grid.IdxX, _tid = global::ILGPU.Group.IdxX, _stride = global::ILGPU.Group.DimX;
+            int _b = global::ILGPU.Grid.IdxX, _tid = global::ILGPU.Grid.IdxY * global::ILGPU.Group.DimX + global::ILGPU.Group.IdxX, _stride = global::ILGPU.Group.DimX * global::ILGPU.Grid.DimY;
             for (int _j = _tid; _j < a.N_Hidden; _j += _stride)
             {
                 int _bj = _b * a.N_Hidden + _j;
@@ -531,7 +531,7 @@ public partial class MultiTransformGru : global::Recur.CellEquations, global::Re
                         p_r_cat_bias = v.Param(10),
                         s_H = v.State(0),
                     };
-                    _forward0(v.Config, args);
+                    _forward0(v.SplitConfig, args);
                     break;
                 }
                 case 1:
@@ -579,7 +579,7 @@ public partial class MultiTransformGru : global::Recur.CellEquations, global::Re
                         p_r_cat_bias = v.Param(10),
                         s_H = v.State(0),
                     };
-                    _backward0(v.Config, args);
+                    _backward0(v.SplitConfig, args);
                     break;
                 }
                 case 1:
@@ -691,10 +691,10 @@ public partial class MultiTransformGru : global::Recur.CellEquations, global::Re
             public global::ILGPU.ArrayView<double> s_H; // H before the step [B, Hidden]
         }
 
-        /// <summary>Forward of segment 0: one thread group per batch row.</summary>
+        /// <summary>Forward of segment 0: a batch row per column of the grid, its elements spread over the groups of that column.</summary>
         public static void Forward0(Forward0Args a)
         {
-            int _b = global::ILGPU.Grid.IdxX, _tid = global::ILGPU.Group.IdxX, _stride = global::ILGPU.Group.DimX;
+            int _b = global::ILGPU.Grid.IdxX, _tid = global::ILGPU.Grid.IdxY * global::ILGPU.Group.DimX + global::ILGPU.Group.IdxX, _stride = global::ILGPU.Group.DimX * global::ILGPU.Grid.DimY;
             for (int _j = _tid; _j < a.N_Hidden; _j += _stride)
             {
                 int _bj = _b * a.N_Hidden + _j;
@@ -793,10 +793,10 @@ public partial class MultiTransformGru : global::Recur.CellEquations, global::Re
             public global::ILGPU.ArrayView<double> s_H; // H before the step [B, Hidden]
         }
 
-        /// <summary>Backward of segment 0: one thread group per batch row.</summary>
+        /// <summary>Backward of segment 0: a batch row per column of the grid, its elements spread over the groups of that column.</summary>
         public static void Backward0(Backward0Args a)
         {
-            int _b = global::ILGPU.Grid.IdxX, _tid = global::ILGPU.Group.IdxX, _stride = global::ILGPU.Group.DimX;
+            int _b = global::ILGPU.Grid.IdxX, _tid = global::ILGPU.Grid.IdxY * global::ILGPU.Group.DimX + global::ILGPU.Group.IdxX, _stride = global::ILGPU.Group.DimX * global::ILGPU.Grid.DimY;
             for (int _j = _tid; _j < a.N_Hidden; _j += _stride)
             {
                 int _bj = _b * a.N_Hidden + _j;
@@ -1153,7 +1153,7 @@ public partial class MultiTransformGru : global::Recur.CellEquations, global::Re
                         p_r_cat_bias = v.Param(10),
                         s_H = v.State(0),
                     };
-                    _forward0(v.Config, args);
+                    _forward0(v.SplitConfig, args);
                     break;
                 }
                 case 1:
@@ -1201,7 +1201,7 @@ public partial class MultiTransformGru : global::Recur.CellEquations, global::Re
                         p_r_cat_bias = v.Param(10),
                         s_H = v.State(0),
                     };
-                    _backward0(v.Config, args);
+                    _backward0(v.SplitConfig, args);
                     break;
                 }
                 case 1:

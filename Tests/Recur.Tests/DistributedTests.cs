@@ -1,0 +1,98 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Text.RegularExpressions;
+using Xunit;
+
+namespace Recur.Tests;
+
+/// <summary>Data-parallel training over Open MPI, with real ranks: <c>mpirun --oversubscribe -np 2</c> on this 2-core machine, each
+/// rank the CharRnn example with one thread. Skipped, with the line that installs it, where Open MPI is missing (.ci/run installs it).</summary>
+public class DistributedTests : IDisposable
+{
+    private const string Install = "Open MPI is not installed: sudo apt-get install -y openmpi-bin libopenmpi-dev (.ci/run does it)";
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "recur-mpi-" + Guid.NewGuid().ToString("N")[..8]);
+
+    public DistributedTests() => Directory.CreateDirectory(_dir);
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+    }
+
+    private static bool MpirunAvailable =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => File.Exists(Path.Combine(d, "mpirun")));
+
+    /// <summary>A small model, no dropout (each rank would draw masks for other rows), a loss point per step, one thread per rank.</summary>
+    private static readonly string[] Model =
+    {
+        "--hidden", "32", "--embed", "16", "--layers", "2", "--seq", "20", "--batch", "8", "--dropout", "0", "--threads", "1",
+        "--log-every", "1", "--length", "8", "--checkpoint-minutes", "0",
+    };
+
+    private static string[] With(string[] extra, params string[] args) => Model.Concat(extra).Concat(args).ToArray();
+
+    [SkippableFact]
+    public void Two_ranks_with_half_the_batch_each_train_as_one_process_with_the_whole_batch_and_stay_identical()
+    {
+        Skip.IfNot(MpirunAvailable, Install);
+        string one = Path.Combine(_dir, "one"), two = Path.Combine(_dir, "two");
+        using (var single = new ChildProcess("CharRnn", With(new[] { "--steps", "20", "--out", one })))
+            Assert.True(single.WaitForExit(300) == 0, single.Output);
+        // Every step the ranks check their weights are bit-identical (--verify-replicas): a difference ends the run with an error.
+        using (var ranks = ChildProcess.Mpirun(2, "CharRnn", With(new[] { "--steps", "20", "--out", two, "--distributed", "--verify-replicas" })))
+        {
+            Assert.True(ranks.WaitForExit(300) == 0, ranks.Output);
+            Assert.Contains("Data-parallel over 2 ranks", ranks.Output);
+        }
+
+        var a = Checkpoint.Open(one);
+        var b = Checkpoint.Open(two);
+        Assert.Equal(2, b.Training!.WorldSize);
+        var lossesA = a.Training!.History.Select(p => p.TrainLoss).ToArray();
+        var lossesB = b.Training.History.Select(p => p.TrainLoss).ToArray();
+        Assert.Equal(lossesA.Length, lossesB.Length);
+        for (int i = 0; i < lossesA.Length; i++)
+            Assert.True(Math.Abs(lossesA[i] - lossesB[i]) <= 1e-4 * Math.Abs(lossesA[i]), $"step {i + 1}: one process {lossesA[i]:R}, two ranks {lossesB[i]:R}");
+        var weightsA = SafeTensors.Read(a.ModelPath).Tensors;
+        var weightsB = SafeTensors.Read(b.ModelPath).Tensors;
+        Assert.Equal(weightsA.Keys.Order(), weightsB.Keys.Order());
+        foreach (var (name, entry) in weightsA)
+        {
+            var x = entry.AsFloats();
+            var y = weightsB[name].AsFloats();
+            for (int i = 0; i < x.Length; i++)
+                Assert.True(Math.Abs(x[i] - y[i]) <= 1e-4f * Math.Max(1, Math.Abs(x[i])), $"{name}[{i}]: one process {x[i]:R}, two ranks {y[i]:R}");
+        }
+    }
+
+    [SkippableFact]
+    public void A_killed_rank_ends_the_run_within_seconds_naming_the_rank()
+    {
+        Skip.IfNot(MpirunAvailable, Install);
+        using var ranks = ChildProcess.Mpirun(2, "CharRnn", With(new[] { "--steps", "100000", "--out", Path.Combine(_dir, "killed"), "--distributed" }));
+        ranks.WaitFor("step 5", 300);
+        int pid = int.Parse(Regex.Match(ranks.Output, @"rank 1 of 2: pid (\d+)").Groups[1].Value);
+        ChildProcess.Kill(pid, ChildProcess.SigKill);
+        var watch = Stopwatch.StartNew();
+        int code = ranks.WaitForExit(60);
+        Assert.NotEqual(0, code);
+        Assert.True(watch.Elapsed.TotalSeconds < 30, $"the run took {watch.Elapsed.TotalSeconds:F0} s to end after rank 1 was killed:\n{ranks.Output}");
+        Assert.Matches(@"rank 1\b", ranks.Output[ranks.Output.IndexOf("rank 1 of 2", StringComparison.Ordinal)..].Split('\n', 2)[1]);
+    }
+
+    [SkippableFact]
+    public void Resuming_with_another_world_size_is_a_clear_error()
+    {
+        Skip.IfNot(MpirunAvailable, Install);
+        string dir = Path.Combine(_dir, "resume");
+        using (var ranks = ChildProcess.Mpirun(2, "CharRnn", With(new[] { "--steps", "3", "--out", dir, "--distributed" })))
+            Assert.True(ranks.WaitForExit(300) == 0, ranks.Output);
+        using var single = new ChildProcess("CharRnn", "--resume", dir, "--steps", "2", "--threads", "1");
+        Assert.Equal(2, single.WaitForExit(120));
+        Assert.Contains("written by 2 data-parallel rank(s) and this run has 1", single.Output);
+        Assert.Contains("mpirun -np 2", single.Output);
+    }
+}

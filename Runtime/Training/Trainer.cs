@@ -74,7 +74,9 @@ public sealed class Trainer<T> where T : unmanaged
         if (options.Steps is < 1) throw new ArgumentOutOfRangeException(nameof(options), $"Steps must be positive, not {options.Steps}.");
         if (!ReferenceEquals(optimizer.Model, task.Model)) throw new ArgumentException("The optimizer updates another model than the task's.", nameof(optimizer));
         _baseLr = optimizer.LearningRate;
-        _rng = new Rng((ulong)seed * 104729 + 11);
+        // Each data-parallel rank draws its own dropout masks (rank 0 the same as one process would): the same stream on every
+        // rank would give every shard the same masks.
+        _rng = new Rng(((ulong)seed * 104729 + 11) ^ ((ulong)(options.Parallel?.Rank ?? 0) * 0x9E3779B97F4A7C15UL));
         State = new TrainingState(new TrainingSettings(optimizer.Name, _baseLr, optimizer.WeightDecay, optimizer.ClipNorm, _schedule, seed), 0, 0, 0, _rng.State, double.NaN, new List<LossPoint>());
     }
 
@@ -102,12 +104,20 @@ public sealed class Trainer<T> where T : unmanaged
         {
             var optimizerNames = _optimizer.State.Select(s => s.Name).ToHashSet();
             tensors = parallel.TakeRows(tensors, tensors.Keys.Where(n => !optimizerNames.Contains(n)).ToList());
+            if (tensors.TryGetValue(RngEntry, out var rng))
+            {
+                var halves = (double[])rng.Data;
+                _rng.State = ((ulong)halves[0] << 32) | (ulong)halves[1];
+            }
         }
         _task.LoadState(tensors);
         _resumed = true;
     }
 
     private bool _resumed;
+
+    /// <summary>The name under which a data-parallel checkpoint keeps every rank's random state.</summary>
+    private const string RngEntry = "trainer.rng";
 
     /// <summary>Trains until the budget is spent or a stop is requested; returns the final validation loss (whole split).</summary>
     public TrainingResult Run()
@@ -211,6 +221,9 @@ public sealed class Trainer<T> where T : unmanaged
         var carried = _task.SaveState().ToList();
         if (_o.Parallel is { } parallel)
         {
+            // Every rank's random state too, as one row of two exact 32-bit halves, so each rank resumes its own stream.
+            ulong state = _rng.State;
+            carried.Add(new SafeTensors.Entry(RngEntry, new[] { 1, 2 }, new double[] { state >> 32, state & 0xffffffffUL }));
             carried = parallel.GatherRows(carried)!;
             if (!parallel.IsRoot) return;
         }

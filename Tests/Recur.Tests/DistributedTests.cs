@@ -32,7 +32,15 @@ public class DistributedTests : IDisposable
         "--log-every", "1", "--length", "8", "--checkpoint-minutes", "0",
     };
 
-    private static string[] With(string[] extra, params string[] args) => Model.Concat(extra).Concat(args).ToArray();
+    /// <summary>The model's options, with any of them given again in <paramref name="extra"/> or <paramref name="args"/> replaced.</summary>
+    private static string[] With(string[] extra, params string[] args)
+    {
+        var given = extra.Concat(args).Where(a => a.StartsWith("--", StringComparison.Ordinal)).ToHashSet();
+        var kept = new List<string>();
+        for (int i = 0; i < Model.Length; i += 2)
+            if (!given.Contains(Model[i])) kept.AddRange(Model[i..(i + 2)]);
+        return kept.Concat(extra).Concat(args).ToArray();
+    }
 
     [SkippableFact]
     public void Two_ranks_with_half_the_batch_each_train_as_one_process_with_the_whole_batch_and_stay_identical()
@@ -81,6 +89,25 @@ public class DistributedTests : IDisposable
         Assert.NotEqual(0, code);
         Assert.True(watch.Elapsed.TotalSeconds < 30, $"the run took {watch.Elapsed.TotalSeconds:F0} s to end after rank 1 was killed:\n{ranks.Output}");
         Assert.Matches(@"rank 1\b", ranks.Output[ranks.Output.IndexOf("rank 1 of 2", StringComparison.Ordinal)..].Split('\n', 2)[1]);
+    }
+
+    [SkippableFact]
+    public void Two_ranks_stopped_and_resumed_continue_exactly_where_they_stopped()
+    {
+        Skip.IfNot(MpirunAvailable, Install);
+        // Dropout on: every rank's own random stream must come back too, and every rank's carried state.
+        var dropout = new[] { "--dropout", "0.2" };
+        string straight = Path.Combine(_dir, "straight"), resumed = Path.Combine(_dir, "resumed");
+        using (var ranks = ChildProcess.Mpirun(2, "CharRnn", With(new[] { "--steps", "6", "--out", straight, "--distributed" }, dropout)))
+            Assert.True(ranks.WaitForExit(300) == 0, ranks.Output);
+        using (var ranks = ChildProcess.Mpirun(2, "CharRnn", With(new[] { "--steps", "3", "--out", resumed, "--distributed" }, dropout)))
+            Assert.True(ranks.WaitForExit(300) == 0, ranks.Output);
+        using (var ranks = ChildProcess.Mpirun(2, "CharRnn", "--resume", resumed, "--steps", "3", "--distributed", "--threads", "1", "--length", "8"))
+            Assert.True(ranks.WaitForExit(300) == 0, ranks.Output);
+        var a = SafeTensors.Read(Checkpoint.Open(straight).ModelPath).Tensors;
+        var b = SafeTensors.Read(Checkpoint.Open(resumed).ModelPath).Tensors;
+        foreach (var (name, entry) in a)
+            Assert.True(entry.AsFloats().SequenceEqual(b[name].AsFloats()), $"{name} differs between the straight and the resumed run");
     }
 
     [SkippableFact]

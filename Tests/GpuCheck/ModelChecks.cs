@@ -22,78 +22,51 @@ internal static class ModelChecks
             using var model = new Recur.CharModel(d, config, seed: 1);
             using var task = new CharTask(model, data, seq, batch);
             using var adam = new Adam<float>(model, 2e-3) { ClipNorm = 5 };
-            var rng = new Rng(1);
-            var losses = new List<double>();
-            task.BeginEpoch(0);
-            for (int step = 0; step < steps; step++)
-            {
-                model.ZeroGrad();
-                using var tape = new Tape(training: true, rng);
-                // Truncated BPTT: each window starts from the state the last one ended in, carried on the device.
-                var loss = task.Loss(tape, step % task.BatchesPerEpoch, out _);
-                tape.Backward(loss);
-                adam.Update();
-                losses.Add(loss.Item());
-            }
-            return losses;
+            // Truncated BPTT: each window starts from the state the last one ended in, carried on the device.
+            return Steps(task, adam, steps);
         }
         return Compare("character model", Train(device), Train(cpu), steps);
     }
 
-    /// <summary>An encoder–decoder with Bahdanau attention learning to reverse random token sequences (lengths 3 to 8 in a batch),
-    /// Adam with clipping.</summary>
+    /// <summary>An encoder–decoder with Bahdanau attention learning to reverse sentences of 3 to 8 random words through its
+    /// translation task (length-bucketed batches, label smoothing), Adam with clipping.</summary>
     public static CheckResult Seq2Seq(Device device, Device cpu, bool tiny, int steps)
     {
-        int vocab = 20, batch = tiny ? 4 : 32, length = 8;
-        var config = new Seq2SeqConfig(vocab, vocab, "Gru", "bahdanau", Embed: tiny ? 8 : 64, EncoderHidden: tiny ? 8 : 64, DecoderHidden: tiny ? 12 : 128, Dropout: 0.1);
         var rng = new Random(3);
-        var batches = Enumerable.Range(0, 8).Select(_ => ReverseBatch(rng, vocab, batch, length)).ToArray();
+        SentencePair Pair()
+        {
+            var words = Enumerable.Range(0, rng.Next(3, 9)).Select(_ => $"w{rng.Next(16)}").ToArray();
+            return new SentencePair(string.Join(' ', words), string.Join(' ', words.Reverse()));
+        }
+        var data = new TranslationData(Enumerable.Range(0, 256).Select(_ => Pair()).ToList(), Enumerable.Range(0, 16).Select(_ => Pair()).ToList(), minCount: 1);
+        var config = new Seq2SeqConfig(data.SourceVocabulary.Count, data.TargetVocabulary.Count, "Gru", "bahdanau", Embed: tiny ? 8 : 64,
+            EncoderHidden: tiny ? 8 : 64, DecoderHidden: tiny ? 12 : 128, Dropout: 0.1);
         List<double> Train(Device d)
         {
             using var model = new Seq2Seq<float>(d, config, seed: 1);
             using var adam = new Adam<float>(model, 3e-3) { ClipNorm = 5 };
-            var dropout = new Rng(2);
-            var losses = new List<double>();
-            for (int step = 0; step < steps; step++)
-            {
-                var b = batches[step % batches.Length];
-                model.ZeroGrad();
-                using var tape = new Tape(training: true, dropout);
-                var logits = model.Decode(tape, model.Encode(tape, b.Source, b.SourceSteps, b.Batch, b.SourceLengths), b.TargetInputs, b.TargetSteps, b.Batch);
-                var loss = Losses.CrossEntropy(Ops.Reshape(logits, b.TargetSteps * b.Batch, vocab), b.TargetOutputs, ignoreIndex: -1);
-                tape.Backward(loss);
-                adam.Update();
-                losses.Add(loss.Item());
-            }
-            return losses;
+            return Steps(new TranslationTask(model, data, batch: tiny ? 4 : 32), adam, steps);
         }
         return Compare("seq2seq with attention", Train(device), Train(cpu), steps);
     }
 
-    /// <summary>Source sequences of random words and their reverses, time-major and padded as TranslationBatch lays them out.</summary>
-    private static TranslationBatch ReverseBatch(Random rng, int vocab, int batch, int longest)
+    /// <summary>The loss of each of <paramref name="steps"/> training steps of <paramref name="task"/> from its first batch, the
+    /// dropout masks drawn from one seed.</summary>
+    private static List<double> Steps(ITrainingTask<float> task, Optimizer<float> optimizer, int steps)
     {
-        var pairs = Enumerable.Range(0, batch).Select(_ =>
+        var rng = new Rng(1);
+        var losses = new List<double>();
+        task.BeginEpoch(0);
+        for (int step = 0; step < steps; step++)
         {
-            var words = Enumerable.Range(0, rng.Next(3, longest + 1)).Select(_ => rng.Next(Tokens.Specials, vocab)).ToArray();
-            return (Source: words, Target: words.Reverse().ToArray());
-        }).ToArray();
-        int s = pairs.Max(p => p.Source.Length), t = pairs.Max(p => p.Target.Length) + 1;
-        var source = new int[s * batch];
-        var inputs = new int[t * batch];
-        var outputs = Enumerable.Repeat(-1, t * batch).ToArray();
-        for (int b = 0; b < batch; b++)
-        {
-            for (int i = 0; i < s; i++) source[i * batch + b] = i < pairs[b].Source.Length ? pairs[b].Source[i] : Tokens.Pad;
-            var target = pairs[b].Target;
-            for (int i = 0; i < t; i++)
-            {
-                inputs[i * batch + b] = i == 0 ? Tokens.Start : i <= target.Length ? target[i - 1] : Tokens.Pad;
-                if (i < target.Length) outputs[i * batch + b] = target[i];
-                else if (i == target.Length) outputs[i * batch + b] = Tokens.End;
-            }
+            task.Model.ZeroGrad();
+            using var tape = new Tape(training: true, rng);
+            var loss = task.Loss(tape, step % task.BatchesPerEpoch, out _);
+            tape.Backward(loss);
+            optimizer.Update();
+            losses.Add(loss.Item());
         }
-        return new TranslationBatch(source, s, pairs.Select(p => p.Source.Length).ToArray(), inputs, outputs, t, batch);
+        return losses;
     }
 
     /// <summary>The largest relative difference of the losses over the steps. Rounding differences compound through Adam but stay

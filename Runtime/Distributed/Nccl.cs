@@ -42,15 +42,21 @@ internal sealed unsafe class Nccl : IDisposable
     /// <summary>An NCCL communicator over the MPI job's ranks, one GPU each; throws with what to install when NCCL is missing.</summary>
     public static Nccl Open(Mpi mpi, Device device)
     {
-        if (!NativeLibrary.TryLoad("libnccl.so.2", out var library) && !NativeLibrary.TryLoad("libnccl.so", out library))
-            throw new InvalidOperationException("NCCL (libnccl.so.2) was not found: data-parallel training on CUDA devices averages gradients with it. " +
-                                                "Install it (NVIDIA's libnccl2 package, or the nvidia-nccl-cu12 wheel's lib folder on LD_LIBRARY_PATH), or train on the CPU.");
+        var library = LoadLibrary();
         try { return new Nccl(library, mpi, device); }
         catch (EntryPointNotFoundException e)
         {
             NativeLibrary.Free(library);
             throw new InvalidOperationException($"libnccl.so.2 lacks {e.Message}: it is not NCCL 2.", e);
         }
+    }
+
+    /// <summary>Loads libnccl.so.2, or says what to install.</summary>
+    internal static IntPtr LoadLibrary()
+    {
+        if (NativeLibrary.TryLoad("libnccl.so.2", out var library) || NativeLibrary.TryLoad("libnccl.so", out library)) return library;
+        throw new InvalidOperationException("NCCL (libnccl.so.2) was not found: data-parallel training on CUDA devices averages gradients with it. " +
+                                            "Install it (NVIDIA's libnccl2 package, or the nvidia-nccl-cu12 wheel's lib folder on LD_LIBRARY_PATH), or train on the CPU.");
     }
 
     /// <summary>Replaces <paramref name="values"/> on every rank by their mean over the <paramref name="ranks"/> ranks.</summary>

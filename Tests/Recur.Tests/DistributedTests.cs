@@ -110,6 +110,31 @@ public class DistributedTests : IDisposable
             Assert.True(entry.AsFloats().SequenceEqual(b[name].AsFloats()), $"{name} differs between the straight and the resumed run");
     }
 
+    [Fact]
+    public void Starting_without_an_mpi_launcher_says_how_to_launch()
+    {
+        if (DataParallel.Launched) return; // this test process was itself started by mpirun
+        var e = Assert.Throws<InvalidOperationException>(() => DataParallel.Start(TestDevices.Cpu));
+        Assert.Contains("mpirun -np 2", e.Message);
+    }
+
+    [SkippableFact]
+    public void A_machine_without_nccl_is_told_what_to_install()
+    {
+        Skip.If(System.Runtime.InteropServices.NativeLibrary.TryLoad("libnccl.so.2", out _), "NCCL is installed here");
+        var e = Assert.Throws<InvalidOperationException>(() => Nccl.LoadLibrary());
+        Assert.Contains("libnccl.so.2", e.Message);
+        Assert.Contains("Install it", e.Message);
+    }
+
+    [Fact]
+    public void A_batch_that_does_not_split_over_the_ranks_is_a_clear_error()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new Shard(1, 3).Rows(32));
+        Assert.Contains("32 rows does not split evenly over 3 ranks", e.Message);
+        Assert.Equal((8, 8), new Shard(1, 4).Rows(32));
+    }
+
     [SkippableFact]
     public void Resuming_with_another_world_size_is_a_clear_error()
     {

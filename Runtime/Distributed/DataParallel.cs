@@ -12,7 +12,8 @@ namespace Recur;
 /// and takes its <see cref="Shard"/> of every global batch; after each backward pass the gradients are averaged across ranks in a few
 /// large buckets (all-reduce), so every rank applies the same update to the same weights and they stay bit-identical. Started by an
 /// MPI launcher (<c>mpirun -np 2 …</c>, <c>srun</c>), which gives each process its rank. On the CPU the buckets go through MPI; on
-/// CUDA devices through NCCL (<c>libnccl.so.2</c>, loaded at run time; MPI still starts the ranks and hands out NCCL's id).</summary>
+/// CUDA devices each parameter's gradient is reduced in place on the GPU by NCCL (<c>libnccl.so.2</c>, loaded at run time; MPI still
+/// starts the ranks and hands out NCCL's id), not yet in buckets.</summary>
 public sealed unsafe class DataParallel : IDisposable
 {
     /// <summary>Gradients travel in buckets of about this many bytes: few enough calls that latency does not matter, small enough

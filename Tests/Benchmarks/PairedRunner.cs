@@ -81,6 +81,27 @@ internal sealed class PairedRunner
         _warmSeconds = warmSeconds;
     }
 
+    /// <summary>Measures every workload of <paramref name="plan"/> at <paramref name="threads"/>, each side's process started once for
+    /// them all; <paramref name="paired"/> says which workloads libtorch runs too. Prints a line per workload as it goes.</summary>
+    public List<PairedResult> MeasureAll(IReadOnlyList<WorkloadSpec> plan, int threads, List<string> notes, Func<WorkloadSpec, bool> paired)
+    {
+        void Note(string n) { lock (notes) notes.Add(n); }
+        using var recur = new SideProcess("recur", threads, Note);
+        using var torch = plan.Any(paired) ? new SideProcess("torch", threads, Note) : null;
+        var results = new List<PairedResult>();
+        for (int i = 0; i < plan.Count; i++)
+        {
+            var w = plan[i];
+            Console.Write($"[{threads} thread{(threads == 1 ? "" : "s")} {i + 1}/{plan.Count}] {w,-28}");
+            var r = Measure(w, recur, paired(w) ? torch : null);
+            results.Add(r);
+            Console.WriteLine(FormattableString.Invariant($" Recur {r.RecurMs,9:F3} ms") +
+                              (r.TorchMs is { } t ? FormattableString.Invariant($"  libtorch {t,9:F3} ms  libtorch/Recur {r.Ratio:F2} ({r.Spread})") : "") +
+                              (r.Flops > 0 ? FormattableString.Invariant($"  {r.RecurGflops:F0} GFLOP/s") : "") + (r.Note.Length > 0 ? "  " + r.Note : ""));
+        }
+        return results;
+    }
+
     public PairedResult Measure(WorkloadSpec workload, SideProcess recur, SideProcess? torch)
     {
         var sides = torch is null ? new[] { recur } : new[] { recur, torch };

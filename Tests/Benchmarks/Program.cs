@@ -80,25 +80,8 @@ public static class Program
         }
     }
 
-    /// <summary>Runs <paramref name="workloads"/> paired (where libtorch has them) at <paramref name="threads"/>.</summary>
-    private static List<PairedResult> Measure(IEnumerable<WorkloadSpec> workloads, int threads, int rounds, List<string> notes, bool withTorch)
-    {
-        var runner = new PairedRunner(rounds, 0.6);
-        using var recur = new SideProcess("recur", threads, n => { lock (notes) notes.Add(n); });
-        using var torch = withTorch ? new SideProcess("torch", threads, n => { lock (notes) notes.Add(n); }) : null;
-        var results = new List<PairedResult>();
-        foreach (var w in workloads)
-        {
-            Console.Write($"{w,-28}");
-            var r = runner.Measure(w, recur, torch);
-            results.Add(r);
-            Console.WriteLine(FormattableString.Invariant($" Recur {r.RecurMs,9:F2} ms") + (r.TorchMs is { } t ? FormattableString.Invariant($"  libtorch {t,9:F2} ms  libtorch/Recur {r.Ratio:F2} ({r.Spread})") : "") +
-                              (r.Note.Length > 0 ? "  " + r.Note : ""));
-        }
-        return results;
-    }
-
-    private static void Write(bool write, string file, string text)
+    /// <summary>Prints a report and, when <paramref name="write"/>, puts it in Tests/Benchmarks/<paramref name="file"/>.</summary>
+    internal static void Write(bool write, string file, string text)
     {
         Console.WriteLine();
         Console.WriteLine(text);
@@ -114,7 +97,7 @@ public static class Program
         var machine = Machine.Describe();
         Console.WriteLine($"Seq2seq (batch {Seq2SeqBench.Batch}, source and target {Seq2SeqBench.Steps} tokens): {machine}; {threads} threads each; {rounds} alternating rounds.");
         var notes = new List<string>();
-        var results = Measure(Seq2SeqBench.Parts.Select(p => new WorkloadSpec("seq2seq", p.What)), threads, rounds, notes, withTorch: true);
+        var results = new PairedRunner(rounds, 0.6).MeasureAll(Seq2SeqBench.Parts.Select(p => new WorkloadSpec("seq2seq", p.What)).ToList(), threads, notes, _ => true);
         var rows = Seq2SeqBench.Parts.Zip(results, (p, r) =>
         {
             string Rate(double ms) => p.PerPair ? FormattableString.Invariant($" ({Seq2SeqBench.Batch / ms * 1000:N0} pairs/s)") : "";
@@ -149,7 +132,7 @@ public static class Program
     {
         var machine = Machine.Describe();
         var notes = new List<string>();
-        var results = Measure(new[] { "plain", "inputs,states,skip:1" }.Select(i => new WorkloadSpec("stack", i)), threads, rounds, notes, withTorch: false);
+        var results = new PairedRunner(rounds, 0.6).MeasureAll(new[] { "plain", "inputs,states,skip:1" }.Select(i => new WorkloadSpec("stack", i)).ToList(), threads, notes, _ => false);
         long Parameters(PairedResult r) => long.Parse(r.Note.Split(' ')[^2], CultureInfo.InvariantCulture);
         var plain = results[0];
         var rows = results.Select(r => FormattableString.Invariant(

@@ -14,7 +14,7 @@ namespace Recur.Benchmarks;
 /// wide as the attention cell's [embedding; context].</summary>
 internal static class Seq2SeqBench
 {
-    public const int Batch = 64, Steps = 12, Embed = 256, Encoder = 256, Decoder = 512, SourceVocab = 3386, TargetVocab = 5275, Warmup = 3;
+    public const int Batch = 64, Steps = 12, Embed = 256, Encoder = 256, Decoder = 512, SourceVocab = 3386, TargetVocab = 5275;
     public const float Dropout = 0.2f;
 
     private static (int[] Source, int[] Inputs, int[] Outputs) Data()

@@ -66,29 +66,9 @@ internal static class SpeedReport
             var plan = Plan(quick, threads, threads == most, cells)
                 .Where(w => only.Length == 0 || only.Any(o => w.Kind.StartsWith(o, StringComparison.Ordinal))).ToList();
             if (plan.Count == 0) continue;
-            using var recur = new SideProcess("recur", threads, n => { lock (notes) notes.Add(n); });
-            using var torch = new SideProcess("torch", threads, n => { lock (notes) notes.Add(n); });
-            for (int i = 0; i < plan.Count; i++)
-            {
-                var w = plan[i];
-                bool peer = w.Kind is not ("gemm-avx2" or "gemm-openblas") && TorchWorkloads.Has(w);
-                Console.Write($"[{threads} thread{(threads == 1 ? "" : "s")} {i + 1}/{plan.Count}] {w,-28}");
-                var r = runner.Measure(w, recur, peer ? torch : null);
-                results.Add(r);
-                Console.WriteLine(FormattableString.Invariant($" Recur {r.RecurMs,9:F3} ms") +
-                                  (r.TorchMs is { } t ? FormattableString.Invariant($"  libtorch {t,9:F3} ms  libtorch/Recur {r.Ratio:F2} ({r.Spread})") : "") +
-                                  (r.Flops > 0 ? FormattableString.Invariant($"  {r.RecurGflops:F0} GFLOP/s") : ""));
-            }
+            results.AddRange(runner.MeasureAll(plan, threads, notes, w => w.Kind is not ("gemm-avx2" or "gemm-openblas") && TorchWorkloads.Has(w)));
         }
-        var report = Render(quick, machine, rounds, results, notes);
-        Console.WriteLine();
-        Console.WriteLine(report);
-        if (write && only.Length == 0 && Machine.RepoRoot() is { } root)
-        {
-            var path = Path.Combine(root, "Tests", "Benchmarks", quick ? "RESULTS-quick.md" : "RESULTS.md");
-            File.WriteAllText(path, report);
-            Console.WriteLine($"Wrote {path}");
-        }
+        Program.Write(write && only.Length == 0, quick ? "RESULTS-quick.md" : "RESULTS.md", Render(quick, machine, rounds, results, notes));
         return 0;
     }
 

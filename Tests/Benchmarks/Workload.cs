@@ -68,15 +68,7 @@ internal static class Models
     public const int SmallSeq = 80, SmallBatch = 32, SmallEmbed = 100, SmallHidden = 100, SmallLayers = 3;
 
     /// <summary>Tiny Shakespeare, from the repository's shipped data.</summary>
-    public static CharData Shakespeare()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-        {
-            var path = Path.Combine(d.FullName, "Examples", "data", "tinyshakespeare.txt");
-            if (File.Exists(path)) return new CharData(File.ReadAllText(path));
-        }
-        throw new FileNotFoundException("Run the benchmark from inside the repository (it reads Examples/data/tinyshakespeare.txt).");
-    }
+    public static CharData Shakespeare() => new(File.ReadAllText(Recur.Examples.CommandLine.FindShippedData("tinyshakespeare.txt")));
 
     /// <summary>GEMM flops of a recurrent layer's pass: every weight matrix is multiplied by every step's [B, cols] operand once
     /// forward, and twice more backward (the operand's gradient and the weight's).</summary>

@@ -55,7 +55,7 @@ internal static class WorkloadServer
                         Reply("times " + string.Join(' ', times.Select(t => t.ToString("R", CultureInfo.InvariantCulture))));
                         break;
                     case "release":
-                        long peak = Timing.PeakBytes();
+                        long peak = PeakBytes();
                         current?.Dispose();
                         current = null;
                         Reply($"peak {peak}");
@@ -71,6 +71,14 @@ internal static class WorkloadServer
         }
         current?.Dispose();
         return 0;
+    }
+
+    /// <summary>The process's peak resident memory (VmHWM), in bytes.</summary>
+    private static long PeakBytes()
+    {
+        if (!File.Exists("/proc/self/status")) return System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64;
+        var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        return line is null ? System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
     }
 
     /// <summary>Starts the process's peak-memory count afresh (Linux: writing 5 to /proc/self/clear_refs resets VmHWM to what the

@@ -51,6 +51,22 @@ internal sealed class PassData<T> : IDisposable where T : unmanaged
     public Tensor<T> OutputGrad { get; }
     public Tensor<T>[] FinalStateGrad { get; }
 
+    /// <summary>Runs a first pass, which builds what the layer sizes from its inputs, then moves every learned parameter off its
+    /// initializer by up to ±0.2, so biases and gains that start at 0 or 1 are exercised too (the DFTs stay: perturbed they would
+    /// not be unitary). Returns the parameters as set.</summary>
+    public T[] BuildAndPerturb(RnnLayer<T> layer, Random rng)
+    {
+        using (Forward(layer, training: false)) { }
+        var theta = layer.GetAllParameters();
+        foreach (var p in layer.Layout.Where(p => p.Learned))
+            for (long i = p.Offset; i < p.Offset + p.Length; i++) theta[i] = Add(theta[i], 0.2 * (rng.NextDouble() * 2 - 1));
+        layer.SetAllParameters(theta);
+        return theta;
+    }
+
+    private static T Add(T value, double delta) => typeof(T) == typeof(float)
+        ? (T)(object)((float)(object)value + (float)delta) : (T)(object)((double)(object)value + delta);
+
     public RnnResult<T> Forward(RnnLayer<T> layer, bool training) =>
         layer.Forward(Inputs, InitialState, training, memories: Memories.Length == 0 ? null : Memories, memoryLengths: Memories.Length == 0 ? null : MemoryLengths);
 

@@ -41,14 +41,7 @@ internal static class Checks
     {
         using var layer = cell.Create<float>(device, s.Input, s.Hidden, seed: 5);
         using var data = new PassData<float>(device, layer, s.Steps, s.Batch, s.Positions, seed: 11);
-        // The first pass builds what the layer sizes from its inputs; then every learned parameter is moved off its initializer,
-        // so biases and gains that start at 0 or 1 are exercised too (the DFTs stay: perturbed they would not be unitary).
-        using (data.Forward(layer, training: false)) { }
-        var theta = layer.GetAllParameters();
-        var rng = new Random(6);
-        foreach (var p in layer.Layout.Where(p => p.Learned))
-            for (long i = p.Offset; i < p.Offset + p.Length; i++) theta[i] += (float)(0.2 * (rng.NextDouble() * 2 - 1));
-        layer.SetAllParameters(theta);
+        data.BuildAndPerturb(layer, new Random(6));
         using var r = data.Forward(layer, training: true);
         using var g = layer.Backward(data.OutputGrad, data.FinalStateGrad);
         var values = new Dictionary<string, float[]> { ["output"] = r.Output.ToArray(), ["parameter gradients"] = layer.GetAllGradients() };
@@ -72,12 +65,8 @@ internal static class Checks
             for (int k = 0; k < r.FinalState.Length; k++) l += Dot(r.FinalState[k].ToArray(), data.FinalStateGrad[k].ToArray());
             return l;
         }
-        using (data.Forward(layer, training: false)) { }
-        var theta = layer.GetAllParameters();
         var rng = new Random(8);
-        foreach (var p in layer.Layout.Where(p => p.Learned))
-            for (long i = p.Offset; i < p.Offset + p.Length; i++) theta[i] += 0.2 * (rng.NextDouble() * 2 - 1);
-        layer.SetAllParameters(theta);
+        var theta = data.BuildAndPerturb(layer, rng);
 
         double[] paramGrads;
         var tensorGrads = new List<(string Name, Tensor<double> Tensor, double[] Grad)>();

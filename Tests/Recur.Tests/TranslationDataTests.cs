@@ -123,4 +123,36 @@ public class TranslationDataTests
         Assert.Equal(1, Bleu.Corpus(new[] { new[] { "a", "b", "c", "d" } }, new[] { new[] { new[] { "a", "b", "c", "d" } } }).Score);
         Assert.Contains("reference lists", Assert.Throws<ArgumentException>(() => Bleu.Corpus(new[] { new[] { "a" } }, Array.Empty<string[][]>())).Message);
     }
+
+    [Fact]
+    public void Ranks_shares_of_a_batch_average_to_the_whole_batchs_loss_and_gradient_even_when_uneven()
+    {
+        // 16 pairs over 3 ranks (5, 5 and 6 pairs, different token counts): the data-parallel average of the ranks' weighted losses
+        // and gradients is the whole batch's mean, as one process computes it.
+        var rng = new Random(4);
+        string Words(int n) => string.Join(" ", Enumerable.Range(0, n).Select(_ => "w" + rng.Next(6)));
+        var pairs = Enumerable.Range(0, 64).Select(_ => new SentencePair(Words(rng.Next(1, 7)), Words(rng.Next(1, 7)))).ToList();
+        var data = new TranslationData(pairs, pairs.Take(4).ToList(), minCount: 1);
+        var device = TestDevices.Cpu;
+        using var model = new Seq2Seq<float>(device, new Seq2SeqConfig(data.SourceVocabulary.Count, data.TargetVocabulary.Count, Embed: 8,
+            EncoderHidden: 8, DecoderHidden: 12, Dropout: 0), seed: 2);
+        (double Loss, float[] Grad) Pass(Shard shard)
+        {
+            var task = new TranslationTask(model, data, batch: 16, shard: shard);
+            task.BeginEpoch(0);
+            model.ZeroGrad();
+            using var tape = new Tape(training: true);
+            var loss = task.Loss(tape, 0, out _);
+            tape.Backward(loss);
+            return (loss.Item(), model.Parameters.SelectMany(p => (float[])p.Parameter.ReadGrad()).ToArray());
+        }
+        var whole = Pass(Shard.Whole);
+        var parts = Enumerable.Range(0, 3).Select(r => Pass(new Shard(r, 3))).ToArray();
+        Assert.Equal(whole.Loss, parts.Average(p => p.Loss), 5);
+        for (int i = 0; i < whole.Grad.Length; i++)
+        {
+            double mean = parts.Average(p => (double)p.Grad[i]);
+            Assert.True(Math.Abs(mean - whole.Grad[i]) <= 1e-5 * Math.Max(1, Math.Abs(whole.Grad[i])), $"gradient [{i}]: ranks' mean {mean:R}, whole batch {whole.Grad[i]:R}");
+        }
+    }
 }

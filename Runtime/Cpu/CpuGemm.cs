@@ -401,6 +401,9 @@ internal sealed unsafe class CpuGemm : IGemm<float>, IDisposable
         }
     }
 
+    /// <summary>Per-step products on weights packed once per pass.</summary>
+    public StepWeights<float> StepWeights(bool transposed) => new PackedStepWeights(this, transposed);
+
     /// <summary>Packs B = W (W stored k×n, row stride ld) or, with <paramref name="transposed"/>, B = Wᵀ (W stored n×k).</summary>
     public void Pack(Packed p, float* w, int k, int n, int ld, bool transposed)
     {

@@ -38,6 +38,9 @@ public sealed unsafe class StepViews<T> where T : unmanaged
         SplitConfig = SplitShape(ws.Batch, sizes, groupSize);
     }
 
+    /// <summary>The workspace the views point into.</summary>
+    internal RnnWorkspace<T> Workspace => _ws;
+
     /// <summary>The launch shape of fused kernels that reduce over a row: one group per batch row.</summary>
     public KernelConfig Config { get; }
 

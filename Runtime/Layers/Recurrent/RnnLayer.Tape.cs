@@ -78,9 +78,6 @@ public partial class RnnLayer<T>
         return new RecurrentOutput<T>(output, final, states);
     }
 
-    /// <summary>Whether a training pass draws random masks: the cell's dropout, zoneout or weight-drop.</summary>
-    private bool DrawsMasks => Spec.Masks is { Length: > 0 } || _zoneout.Any(p => p > 0) || _weightDrop > 0;
-
     /// <summary>The output sequence, from zeros (or the learned initial state).</summary>
     public Var<T> Forward(Var<T> x) => Forward(x, null).Output;
 }

@@ -25,24 +25,24 @@ public partial class RnnLayer<T> : Part, IRecurrent<T> where T : unmanaged
     private readonly Func<CellProgram<T>> _loadProgram;
     private readonly T[] _hypers;
     private readonly int _seed;
-    private readonly Rng _maskRng;
     private readonly List<RnnWorkspace<T>> _freeWorkspaces = new();
     private readonly List<Parameter<T>> _initialState = new();
-    private readonly double[] _zoneout;
-    private readonly double[] _averaging;
-    private double _weightDrop;
+    private readonly Zoneout<T> _zoneout;
+    private readonly StateAveraging<T> _averaging;
+    private readonly WeightDrop<T> _weightDrop;
+    private readonly Recording<T> _recording;
+    private readonly ITimeLoop<T> _loop;
+    private readonly PerStepLoop<T> _stepLoop; // what a stepper runs, whatever loop whole passes take
     private CellProgram<T>? _program;
     private IGemm<T>? _gemm;
-    private MemoryBuffer1D<T, Stride1D.Dense>? _params, _grads, _partialGrads;
+    private MemoryBuffer1D<T, Stride1D.Dense>? _params, _grads;
+    private PartialGradients<T>? _partialGrads;
     private ArrayView<T>[] _paramViews = Array.Empty<ArrayView<T>>(), _gradViews = Array.Empty<ArrayView<T>>();
     private Parameter<T>[] _learned = Array.Empty<Parameter<T>>();
-    private nint[]? _gradShifts;
-    private long _vectorOffset;
-    private CpuGemm? _packedGemm;
-    private CpuGemm.Packed[] _forwardPacks = Array.Empty<CpuGemm.Packed>(), _backwardPacks = Array.Empty<CpuGemm.Packed>();
+    // The weights of the per-step products, as this pass uses them: multiplied by Wᵀ forward, by W backward.
+    private StepWeights<T>[] _forwardWeights = Array.Empty<StepWeights<T>>(), _backwardWeights = Array.Empty<StepWeights<T>>();
     private RnnWorkspace<T>? _inferenceWorkspace;
     private RnnContext<T>? _last;
-    private T[] _maskHost = Array.Empty<T>(); // reused host copy of one mask buffer
     private IReadOnlyList<ParameterInfo>? _layout;
 
     /// <summary>A layer of the cell <paramref name="spec"/> describes; a subclass (<see cref="Rnn{TCell, T}"/>) names the cell and how its kernels load.</summary>
@@ -86,10 +86,17 @@ public partial class RnnLayer<T> : Part, IRecurrent<T> where T : unmanaged
                 $"{Spec.Name}'s dimension {Spec.Dims[i]} must be positive, not {Sizes[i]}.");
         }
         _hypers = Spec.Hypers.Select(h => Scalar<T>.From(h.Default)).ToArray();
-        _zoneout = new double[Spec.States.Length];
-        _averaging = new double[Spec.States.Length];
+        // The hooks in the order they act: masks are drawn in this order (zoneout's, the cell's, weight-drop's), and after a step
+        // zoneout blends before averaging reads the state.
+        _zoneout = new Zoneout<T>(this, 0);
+        _weightDrop = new WeightDrop<T>(this, 2);
+        _averaging = new StateAveraging<T>(this, 3);
+        _recording = new Recording<T>(this, 4);
+        Hooks = new StepHook<T>[] { _zoneout, new CellDropout<T>(this, 1), _weightDrop, _averaging, _recording };
+        _stepLoop = new PerStepLoop<T>(this);
+        _loop = _stepLoop;
         if (hypers is not null) foreach (var (name, value) in hypers) SetHyper(name, value);
-        _maskRng = new Rng((ulong)seed * 0x9E3779B97F4A7C15UL + 1);
+        MaskRng = new Rng((ulong)seed * 0x9E3779B97F4A7C15UL + 1);
         if (SizesKnown) Build();
     }
 
@@ -198,192 +205,28 @@ public partial class RnnLayer<T> : Part, IRecurrent<T> where T : unmanaged
                 _initialState.Add(AddParameter<T>("initial." + s.Name, new[] { Sizes[s.Dim] }, Init.Zeros, _seed));
 
         // On the CPU device, threads other than the caller add the gradients of vector parameters (biases, gains) into their own
-        // copies of the gradient buffer, summed after the backward pass: no atomics. Vectors are laid out after all weights.
-        _vectorOffset = infos.Zip(Spec.Params).Where(p => p.Second.IsVector).Select(p => p.First.Offset).DefaultIfEmpty(offset).Min();
+        // copies of the gradient buffer (no atomics). Vectors are laid out after all weights.
+        long vectorOffset = infos.Zip(Spec.Params).Where(p => p.Second.IsVector).Select(p => p.First.Offset).DefaultIfEmpty(offset).Min();
         if (Device.Workers is { Count: > 1 } workers)
-        {
-            _partialGrads = Device.Allocate<T>((workers.Count - 1) * Math.Max(1, offset));
-            _partialGrads.MemSetToZero();
-            unsafe
-            {
-                long size = System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
-                long baseAddress = (long)((ArrayView<T>)_grads.View).LoadEffectiveAddressAsPtr();
-                _gradShifts = new nint[workers.Count];
-                for (int w = 1; w < workers.Count; w++)
-                {
-                    var partial = ((ArrayView<T>)_partialGrads.View).SubView((w - 1) * Math.Max(1, offset), Math.Max(1, offset));
-                    _gradShifts[w] = (nint)(((long)partial.LoadEffectiveAddressAsPtr() - baseAddress) / size);
-                }
-            }
-        }
-
-        // On x86 CPUs with AVX-512 or AVX2 the per-step products run on weights packed once per sequence (see CpuGemm).
-        if (Device.IsNativeCpu && typeof(T) == typeof(float) && CpuGemm.Supported)
-            _packedGemm = new CpuGemm(Device.Workers);
-        _forwardPacks = Spec.Groups.Select(_ => new CpuGemm.Packed()).ToArray();
-        _backwardPacks = Spec.Groups.Select(_ => new CpuGemm.Packed()).ToArray();
+            _partialGrads = new PartialGradients<T>(Device, workers, _grads.View, offset, vectorOffset);
 
         _program = _loadProgram();
         _gemm = Device.Gemm<T>();
+        _forwardWeights = Spec.Groups.Select(_ => _gemm.StepWeights(transposed: true)).ToArray();
+        _backwardWeights = Spec.Groups.Select(_ => _gemm.StepWeights(transposed: false)).ToArray();
     }
 
-    private HashSet<string>? _recording;
-    private readonly Dictionary<string, List<T[]>> _recorded = new();
+    /// <summary>The cell's generated kernels for this device (the time loops run them).</summary>
+    internal CellProgram<T> Program => _program ?? throw NotBuilt();
 
-    /// <summary>The cell's equations that can be recorded, in order: its <c>var</c> lines (those in helpers named by the call path).</summary>
-    public IReadOnlyList<string> Equations => Spec.Probes?.Select(p => p.Name).ToArray() ?? Array.Empty<string>();
+    /// <summary>What the layer does around the cell's own step, in the order it acts (see <see cref="StepHook{T}"/>).</summary>
+    internal IReadOnlyList<StepHook<T>> Hooks { get; }
 
-    /// <summary>Records <paramref name="equations"/> at every step of the inference passes that follow (a training pass records
-    /// nothing), until <see cref="StopRecording"/>: <see cref="Recorded"/> gets one [B, d] array per step and equation. Recording runs
-    /// forward kernels that also write the equations out; the plain ones, which training and inference use, stay as they are.</summary>
-    public void Record(params string[] equations)
-    {
-        foreach (var name in equations)
-            if (!Equations.Contains(name))
-                throw new ArgumentException($"{Spec.Name} has no equation '{name}' to record; it has: {string.Join(", ", Equations.DefaultIfEmpty("none"))}.", nameof(equations));
-        _recording = equations.ToHashSet();
-        foreach (var name in equations) if (!_recorded.ContainsKey(name)) _recorded[name] = new List<T[]>();
-    }
+    /// <summary>The generator of every mask the layer draws (the cell's dropout, zoneout, weight-drop).</summary>
+    internal Rng MaskRng { get; }
 
-    /// <summary>Stops recording equation values (see <see cref="Record"/>); what was recorded stays in <see cref="Recorded"/>.</summary>
-    public void StopRecording() => _recording = null;
-
-    /// <summary>What was recorded, per equation: one [B, d] array (row-major) per step, in the order the steps ran.</summary>
-    public IReadOnlyDictionary<string, List<T[]>> Recorded => _recorded;
-
-    /// <summary>Empties <see cref="Recorded"/>.</summary>
-    public void ClearRecorded() => _recorded.Clear();
-
-    /// <summary>Zoneout (Krueger et al. 2016) on state <paramref name="state"/>: in training each element keeps its previous value with
-    /// probability <paramref name="probability"/> (masks drawn per step, like the cell's own dropout), in inference it takes the
-    /// expectation p·previous + (1 − p)·new. 0 turns it off.</summary>
-    public void SetZoneout(string state, double probability)
-    {
-        int s = Array.FindIndex(Spec.States, st => st.Name == state);
-        if (s < 0) throw new ArgumentException($"{Spec.Name} has no state '{state}'; it has: {string.Join(", ", Spec.States.Select(st => st.Name))}.", nameof(state));
-        if (!(probability >= 0 && probability < 1)) throw new ArgumentOutOfRangeException(nameof(probability), $"A zoneout probability is in [0, 1), not {probability}.");
-        if (probability > 0 && _averaging[s] > 0) throw new InvalidOperationException($"State {state} is averaged; a state takes zoneout or averaging, not both.");
-        _zoneout[s] = probability;
-    }
-
-    /// <summary>Zoneout with <paramref name="probability"/> on every state of the cell.</summary>
-    public void SetZoneout(double probability)
-    {
-        foreach (var s in Spec.States) SetZoneout(s.Name, probability);
-    }
-
-    /// <summary>State averaging (Seq2Seq_Upgrade_TensorFlow's <c>average_states</c>): the state handed to each next step is
-    /// α · the mean of the states after every step so far + (1 − α) · the state after this one, in training and inference alike, and it
-    /// is what the layer outputs. Differentiated like the rest (the mean reaches back to every earlier step). 0 turns it off; a state
-    /// cannot have both zoneout and averaging.</summary>
-    public void SetStateAveraging(string state, double alpha)
-    {
-        int s = Array.FindIndex(Spec.States, st => st.Name == state);
-        if (s < 0) throw new ArgumentException($"{Spec.Name} has no state '{state}'; it has: {string.Join(", ", Spec.States.Select(st => st.Name))}.", nameof(state));
-        if (!(alpha >= 0 && alpha <= 1)) throw new ArgumentOutOfRangeException(nameof(alpha), $"The influence of the mean is in [0, 1], not {alpha}.");
-        if (alpha > 0 && _zoneout[s] > 0) throw new InvalidOperationException($"State {state} has zoneout; a state takes zoneout or averaging, not both.");
-        _averaging[s] = alpha;
-    }
-
-    /// <summary>The state-averaging influence α of state <paramref name="state"/> (0: off).</summary>
-    public double GetStateAveraging(string state) => _averaging[Array.FindIndex(Spec.States, st => st.Name == state) is var s and >= 0 ? s
-        : throw new ArgumentException($"{Spec.Name} has no state '{state}'.", nameof(state))];
-
-    /// <summary>The zoneout rate of state <paramref name="state"/> (0: off).</summary>
-    public double GetZoneout(string state) => _zoneout[Array.FindIndex(Spec.States, st => st.Name == state) is var s and >= 0 ? s
-        : throw new ArgumentException($"{Spec.Name} has no state '{state}'.", nameof(state))];
-
-    /// <summary>Weight-drop (DropConnect on the recurrent weights, Merity et al. 2017): in training every weight that multiplies a
-    /// state is zeroed with this probability and the rest scaled by 1/(1 − p), one mask per forward pass (per batch, not per step),
-    /// and the weights are used as they are in inference. 0 turns it off.</summary>
-    public double WeightDrop
-    {
-        get => _weightDrop;
-        set => _weightDrop = value >= 0 && value < 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), $"A weight-drop probability is in [0, 1), not {value}.");
-    }
-
-    /// <summary>The current value of hyperparameter <paramref name="name"/>.</summary>
-    public double GetHyper(string name) => Scalar<T>.ToDouble(_hypers[HyperIndex(name)]);
-    /// <summary>Sets hyperparameter <paramref name="name"/> for the following steps, without rebuilding anything.</summary>
-    public void SetHyper(string name, double value)
-    {
-        int index = HyperIndex(name);
-        if (double.IsNaN(value)) throw new ArgumentOutOfRangeException(nameof(value), $"{Spec.Name}'s {name} must be a number, not NaN.");
-        if (Spec.Masks is { } masks && masks.Any(m => m.RateHyper == index) && value is < 0 or >= 1)
-            throw new ArgumentOutOfRangeException(nameof(value), $"{Spec.Name}'s {name} is a dropout rate and must be in [0, 1), not {value}.");
-        _hypers[index] = Scalar<T>.From(value);
-    }
-
-    private int HyperIndex(string name)
-    {
-        int i = Array.FindIndex(Spec.Hypers, h => h.Name == name);
-        if (i < 0) throw new ArgumentException($"{Spec.Name} has no hyperparameter '{name}'; it has: {string.Join(", ", Spec.Hypers.Select(h => h.Name).DefaultIfEmpty("none"))}.");
-        return i;
-    }
-
-    private int IndexOf(string name)
-    {
-        var layout = Layout;
-        for (int i = 0; i < layout.Count; i++) if (layout[i].Name == name) return i;
-        throw new ArgumentException($"{Spec.Name} has no parameter '{name}'; it has: {string.Join(", ", layout.Select(p => p.Name))}.");
-    }
-
-    /// <summary>A copy of parameter <paramref name="name"/>, row-major.</summary>
-    public T[] GetParameter(string name) { int i = IndexOf(name); Device.Synchronize(); return _paramViews[i].GetAsArray(); }
-    /// <summary>A copy of the gradient of parameter <paramref name="name"/>, row-major.</summary>
-    public T[] GetGradient(string name) { int i = IndexOf(name); Device.Synchronize(); return _gradViews[i].GetAsArray(); }
-
-    /// <summary>Overwrites parameter <paramref name="name"/>; <paramref name="values"/> must have exactly its number of elements.</summary>
-    public void SetParameter(string name, T[] values)
-    {
-        int index = IndexOf(name);
-        var info = Layout[index];
-        if (!info.Learned) throw new InvalidOperationException($"Parameter '{name}' of {Spec.Name} is a fixed matrix of the cell (a DFT), not a learned one; it cannot be set.");
-        if (values.Length != info.Length)
-            throw new ArgumentException($"Parameter '{name}' is [{string.Join(", ", info.Shape)}] ({info.Length} values), but {values.Length} were given.");
-        _paramViews[index].CopyFromCPU(values);
-    }
-
-    /// <summary>A copy of every parameter in <see cref="Layout"/> order, as one array.</summary>
-    public T[] GetAllParameters() { var buffer = ParameterBuffer; Device.Synchronize(); return buffer.GetAsArray(); }
-    /// <summary>A copy of every parameter gradient in <see cref="Layout"/> order, as one array.</summary>
-    public T[] GetAllGradients() { var buffer = GradientBuffer; Device.Synchronize(); return buffer.GetAsArray(); }
-
-    /// <summary>Sets every parameter from one flat array in <see cref="Layout"/> order; fixed matrices (not <c>Learned</c>) keep their values.</summary>
-    public void SetAllParameters(T[] values)
-    {
-        if (values.Length != LayoutLength) throw new ArgumentException($"{Spec.Name} has {LayoutLength} parameter values, but {values.Length} were given.");
-        // Fixed matrices (a DFT) keep their values: they are part of the cell, not of what is learned.
-        var kept = Enumerable.Range(0, Layout.Count).Where(i => !Layout[i].Learned).Select(i => (Index: i, Values: _paramViews[i].GetAsArray())).ToList();
-        ParameterBuffer.CopyFromCPU(values);
-        foreach (var (index, fixedValues) in kept) _paramViews[index].CopyFromCPU(fixedValues);
-    }
-
-    /// <summary>Clears the gradients of the flat buffer and of a learned initial state.</summary>
-    public override void ZeroGrad()
-    {
-        _grads?.MemSetToZero();
-        foreach (var p in _initialState) p.ZeroGrad();
-    }
-
-    /// <summary>The weights group <paramref name="g"/> multiplies in this pass: the dropped copy for a recurrent group under weight-drop.</summary>
-    private ArrayView<T> Weights(int g, RnnWorkspace<T> ws) =>
-        ws.WeightsDropped && Spec.Groups[g].Operand == GemmOperand.State ? ws.Extra("dropped" + g, WeightLength(Spec.Groups[g])) : Weights(Spec.Groups[g]);
-
-    private ArrayView<T> Weights(GemmGroupSpec g) => ((ArrayView<T>)_params!.View).SubView(Layout[g.FirstParam].Offset, WeightLength(g));
-    private ArrayView<T> WeightGrads(GemmGroupSpec g) => ((ArrayView<T>)_grads!.View).SubView(Layout[g.FirstParam].Offset, WeightLength(g));
-    private long WeightLength(GemmGroupSpec g) => Enumerable.Range(g.FirstParam, g.ParamCount).Sum(p => Layout[p].Length);
-
-    /// <summary>Seeds the generator of the cell's dropout masks (models seed it from their own generator, so a resumed run draws
-    /// the same masks as an uninterrupted one). Without a call, masks follow from the layer's seed.</summary>
-    public void SeedMasks(ulong seed) => _maskRng.State = seed;
-
-    private void CheckTensor(Tensor<T> t, string what)
-    {
-        if (t is null) throw new ArgumentNullException(what);
-        if (!ReferenceEquals(t.Device, Device))
-            throw new ArgumentException($"The {what} is on device '{t.Device.Name}', but the layer is on '{Device.Name}'; create it on the layer's device.");
-    }
+    /// <summary>The time loop this layer runs.</summary>
+    internal string TimeLoop => _loop.Name;
 
     /// <summary>A workspace for (steps, batch): the inference one is kept; training ones come from a free list and go back to it when
     /// the backward pass (or the result's owner) is done with them.</summary>
@@ -393,7 +236,7 @@ public partial class RnnLayer<T> : Part, IRecurrent<T> where T : unmanaged
         {
             if (_inferenceWorkspace is { } w && w.Steps == steps && w.Batch == batch && w.Sizes.AsSpan().SequenceEqual(sizes)) return w;
             _inferenceWorkspace?.Dispose();
-            return _inferenceWorkspace = new RnnWorkspace<T>(Device, Spec, sizes, steps, batch, training: false);
+            return _inferenceWorkspace = new RnnWorkspace<T>(Device, Spec, sizes, steps, batch, training: false, Hooks.Count);
         }
         int i = _freeWorkspaces.FindIndex(w => w.Steps == steps && w.Batch == batch && w.Sizes.AsSpan().SequenceEqual(sizes));
         if (i >= 0)
@@ -402,7 +245,7 @@ public partial class RnnLayer<T> : Part, IRecurrent<T> where T : unmanaged
             _freeWorkspaces.RemoveAt(i);
             return w;
         }
-        return new RnnWorkspace<T>(Device, Spec, sizes, steps, batch, training: true);
+        return new RnnWorkspace<T>(Device, Spec, sizes, steps, batch, training: true, Hooks.Count);
     }
 
     internal void ReturnWorkspace(RnnWorkspace<T> ws)
@@ -425,7 +268,6 @@ public partial class RnnLayer<T> : Part, IRecurrent<T> where T : unmanaged
         _params?.Dispose();
         _grads?.Dispose();
         _partialGrads?.Dispose();
-        _packedGemm?.Dispose();
-        foreach (var p in _forwardPacks.Concat(_backwardPacks)) p.Dispose();
+        foreach (var w in _forwardWeights.Concat(_backwardWeights)) w.Dispose();
     }
 }

@@ -13,13 +13,13 @@ internal sealed class RnnWorkspace<T> : IDisposable where T : unmanaged
 {
     private readonly List<IDisposable> _owned = new();
     private readonly Device _device;
-    private readonly Dictionary<string, ArrayView<T>> _extra = new();
     // Input projections are computed for every step before the loop, so their buffer always holds all steps.
     private readonly bool[] _allSteps;
 
-    public RnnWorkspace(Device device, CellSpec spec, int[] sizes, int steps, int batch, bool training)
+    public RnnWorkspace(Device device, CellSpec spec, int[] sizes, int steps, int batch, bool training, int hooks)
     {
         _device = device;
+        HookBuffers = new object?[hooks];
         Steps = steps;
         Batch = batch;
         Training = training;
@@ -29,14 +29,6 @@ internal sealed class RnnWorkspace<T> : IDisposable where T : unmanaged
         IntermediateWidth = spec.Intermediates.Select(i => sizes[i.Dim]).ToArray();
         int stateSlots = training ? steps + 1 : 2, stepSlots = training ? steps : 1;
 
-        ArrayView<T> Alloc(long length)
-        {
-            var buffer = device.Allocate<T>(length);
-            buffer.MemSetToZero();
-            _owned.Add(buffer);
-            return buffer.View;
-        }
-
         ArrayView<int> AllocInts(long length)
         {
             var buffer = device.Allocate<int>(length);
@@ -44,26 +36,26 @@ internal sealed class RnnWorkspace<T> : IDisposable where T : unmanaged
             return buffer.View;
         }
 
-        States = StateWidth.Select(w => Alloc((long)stateSlots * batch * w)).ToArray();
+        States = StateWidth.Select(w => Allocate((long)stateSlots * batch * w)).ToArray();
         _allSteps = spec.Groups.Select(g => g.Operand == GemmOperand.Input).ToArray();
         // A memory product is one [B, S, width] block for the whole sequence.
         IsMemoryGroup = spec.Groups.Select(g => g.Operand == GemmOperand.Memory).ToArray();
         long Rows(int g) => IsMemoryGroup[g] ? (long)batch * sizes[spec.Memories![spec.Groups[g].Index].SeqDim] : (long)(_allSteps[g] ? steps : stepSlots) * batch;
-        GemmOut = spec.Groups.Select((g, i) => Alloc(Rows(i) * GroupWidth[i])).ToArray();
+        GemmOut = spec.Groups.Select((g, i) => Allocate(Rows(i) * GroupWidth[i])).ToArray();
         var memories = spec.Memories ?? Array.Empty<MemorySpec>();
         Lengths = Enumerable.Range(0, sizes.Length).Select(d => spec.IsSeqDim(d) ? AllocInts(batch) : default).ToArray();
-        Intermediates = IntermediateWidth.Select(w => Alloc((long)stepSlots * batch * w)).ToArray();
+        Intermediates = IntermediateWidth.Select(w => Allocate((long)stepSlots * batch * w)).ToArray();
         int widest = sizes.DefaultIfEmpty(1).Max();
-        Scratch = Enumerable.Range(0, spec.ScratchSlots).Select(_ => Alloc((long)batch * widest)).ToArray();
+        Scratch = Enumerable.Range(0, spec.ScratchSlots).Select(_ => Allocate((long)batch * widest)).ToArray();
         MaskWidth = (spec.Masks ?? Array.Empty<MaskSpec>()).Select(m => sizes[m.Dim]).ToArray();
-        Masks = MaskWidth.Select(w => Alloc((long)stepSlots * batch * w)).ToArray();
+        Masks = MaskWidth.Select(w => Allocate((long)stepSlots * batch * w)).ToArray();
         if (!training) return;
-        GemmOutGrad = GroupWidth.Select((w, g) => Alloc((IsMemoryGroup[g] ? Rows(g) : (long)steps * batch) * w)).ToArray();
-        MemoryGrad = memories.Select(m => Alloc((long)batch * sizes[m.SeqDim] * sizes[m.Dim])).ToArray();
-        IntermediateGrad = IntermediateWidth.Select(w => Alloc((long)batch * w)).ToArray();
-        StateGradA = StateWidth.Select(w => Alloc((long)batch * w)).ToArray();
-        StateGradB = StateWidth.Select(w => Alloc((long)batch * w)).ToArray();
-        InputGrad = spec.Inputs.Select(p => Alloc((long)steps * batch * sizes[p.Dim])).ToArray();
+        GemmOutGrad = GroupWidth.Select((w, g) => Allocate((IsMemoryGroup[g] ? Rows(g) : (long)steps * batch) * w)).ToArray();
+        MemoryGrad = memories.Select(m => Allocate((long)batch * sizes[m.SeqDim] * sizes[m.Dim])).ToArray();
+        IntermediateGrad = IntermediateWidth.Select(w => Allocate((long)batch * w)).ToArray();
+        StateGradA = StateWidth.Select(w => Allocate((long)batch * w)).ToArray();
+        StateGradB = StateWidth.Select(w => Allocate((long)batch * w)).ToArray();
+        InputGrad = spec.Inputs.Select(p => Allocate((long)steps * batch * sizes[p.Dim])).ToArray();
     }
 
     public int Steps { get; }
@@ -93,18 +85,18 @@ internal sealed class RnnWorkspace<T> : IDisposable where T : unmanaged
     public ArrayView<T>[] StateGradB { get; } = Array.Empty<ArrayView<T>>();
     public ArrayView<T>[] InputGrad { get; } = Array.Empty<ArrayView<T>>();
 
-    /// <summary>A buffer for what only some layers use (zoneout masks, dropped weights), made the first time it is asked for and kept
-    /// with the workspace.</summary>
-    public ArrayView<T> Extra(string name, long length)
-    {
-        if (_extra.TryGetValue(name, out var view) && view.Length == length) return view;
-        var buffer = _device.Allocate<T>(length);
-        _owned.Add(buffer);
-        return _extra[name] = buffer.View.SubView(0, length);
-    }
+    /// <summary>What each of the layer's step hooks keeps with this workspace (zoneout's masks, weight-drop's dropped weights), by
+    /// the hook's index; a hook makes its own the first time it runs on this workspace.</summary>
+    public object?[] HookBuffers { get; }
 
-    /// <summary>Whether this pass's recurrent products use dropped weights (weight-drop in training).</summary>
-    public bool WeightsDropped { get; set; }
+    /// <summary>A zeroed device buffer that lives and dies with the workspace.</summary>
+    public ArrayView<T> Allocate(long length)
+    {
+        var buffer = _device.Allocate<T>(length);
+        buffer.MemSetToZero();
+        _owned.Add(buffer);
+        return buffer.View;
+    }
 
     /// <summary>Row block <paramref name="slot"/> of a buffer of rows of width <paramref name="width"/> (one row per batch element).</summary>
     public ArrayView<T> Slot(ArrayView<T> buffer, int slot, int width) => buffer.SubView((long)slot * Batch * width, (long)Batch * width);

@@ -8,7 +8,8 @@ namespace Recur.Generators.Diagnostics;
 internal static class Descriptors
 {
     private const string Category = "Recur";
-    public const string SupportedOps = "Linear<D>(v), Bias<D>(), Weight<D>(), Sigmoid, Tanh, Relu, Exp, Sin, Cos, Sqrt, Min, Max, Clip, Softmax, Sum, LayerNorm, Dropout, DftRe/DftIm/IdftRe/IdftIm, v[i], +, -, *, / and numbers or [Hyper] values; over a [Memory]: M.Linear<D>(), Dot, Sum, Context, Outer";
+    /// <summary>What a cell's equations can call, from the checker's table of operations.</summary>
+    public static readonly string SupportedOps = Check.CellChecker.SupportedOperations;
 
     private static DiagnosticDescriptor Error(string id, string title, string message) =>
         new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLink(id));

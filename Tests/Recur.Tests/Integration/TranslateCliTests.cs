@@ -9,6 +9,7 @@ namespace Recur.Tests;
 /// <summary>The translator's command line: a short run trains, scores and saves; --translate writes one line per input line, keeps
 /// empty lines, reads unseen words as &lt;unk&gt;; mistakes (a missing file, a checkpoint of another model, a bad option) get a
 /// message and exit code 2.</summary>
+[Trait(Slow.Category, Slow.Name)]
 public class TranslateCliTests
 {
     private static (int Code, string Out, string Err) Run(params string[] args) => ConsoleCapture.Run(TranslateProgram.Main, args);

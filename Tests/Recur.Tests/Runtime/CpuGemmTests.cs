@@ -65,10 +65,10 @@ public unsafe class CpuGemmTests
         }
     }
 
-    [Theory, MemberData(nameof(TileCases))]
+    [SkippableTheory, MemberData(nameof(TileCases))]
     public void Recurs_gemm_matches_the_triple_loop_on_every_block_edge(bool avx512, bool ta, bool tb, float beta)
     {
-        if (avx512 ? !Avx512Available : !CpuGemm.Avx2Supported) return; // the CPU lacks the tile's instructions
+        SkipWithoutTile(avx512);
         foreach (var workers in new[] { null, TestDevices.Cpu.Workers })
         {
             using var gemm = new CpuGemm(workers, avx512);
@@ -78,14 +78,17 @@ public unsafe class CpuGemmTests
         }
     }
 
+    private static void SkipWithoutTile(bool avx512) =>
+        Skip.If(avx512 ? !Avx512Available : !CpuGemm.Avx2Supported, $"this CPU lacks the {(avx512 ? "AVX-512F" : "AVX2 and FMA")} instructions of the tile under test");
+
     private static bool Avx512Available => System.Runtime.Intrinsics.X86.Avx512F.IsSupported && System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated;
 
-    [Theory]
+    [SkippableTheory]
     [InlineData(true)]
     [InlineData(false)]
     public void Packed_step_gemm_matches_the_triple_loop_for_both_packings(bool avx512)
     {
-        if (avx512 ? !Avx512Available : !CpuGemm.Avx2Supported) return; // the CPU lacks the tile's instructions
+        SkipWithoutTile(avx512);
         using var gemm = new CpuGemm(TestDevices.Cpu.Workers, avx512);
         foreach (var (m, n, k) in new[] { (5, 37, 13), (32, 1024, 256), (13, 70, 700) })
             foreach (var transposed in new[] { false, true })

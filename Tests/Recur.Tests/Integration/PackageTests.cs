@@ -49,6 +49,7 @@ public sealed class PackedRecur : IDisposable
 
 /// <summary>Recur used as a package, the way a .NET developer uses it: packed, referenced from a folder feed by a fresh project
 /// outside this solution, a cell written there from <c>docs/cells.md</c>, its analyzer errors in that build, and the template.</summary>
+[Trait(Slow.Category, Slow.Name)]
 public class PackageTests : IClassFixture<PackedRecur>
 {
     private readonly PackedRecur _packed;

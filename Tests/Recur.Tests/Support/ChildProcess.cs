@@ -59,6 +59,21 @@ internal sealed class ChildProcess : IDisposable
 
     public const int SigInt = 2, SigKill = 9, SigTerm = 15;
 
+    /// <summary>Whether this process ignores SIGINT (Linux: bit 2 of SigIgn in /proc/self/status), as a job started in the background
+    /// by a non-interactive shell does; its children inherit that, so a Ctrl-C test cannot run.</summary>
+    public static bool IgnoresSigInt
+    {
+        get
+        {
+            const string status = "/proc/self/status";
+            if (!System.IO.File.Exists(status)) return false;
+            foreach (var line in System.IO.File.ReadLines(status))
+                if (line.StartsWith("SigIgn:"))
+                    return (System.Convert.ToUInt64(line["SigIgn:".Length..].Trim(), 16) & (1UL << (SigInt - 1))) != 0;
+            return false;
+        }
+    }
+
     /// <summary><paramref name="program"/> on <paramref name="ranks"/> MPI ranks: <c>mpirun --oversubscribe -np N dotnet program.dll …</c>.</summary>
     public static ChildProcess Mpirun(int ranks, string program, params string[] args) =>
         new(new[] { "mpirun", "--oversubscribe", "-np", ranks.ToString(System.Globalization.CultureInfo.InvariantCulture) }, program, args);

@@ -7,6 +7,7 @@ using CharRnnProgram = Recur.Examples.CharRnn.Program;
 namespace Recur.Tests;
 
 /// <summary>The example's command line: mistakes give a message and exit code 2; a short run trains, saves and samples.</summary>
+[Trait(Slow.Category, Slow.Name)]
 public class CharRnnCliTests
 {
     internal static (int Code, string Out, string Err) Run(params string[] args) => ConsoleCapture.Run(CharRnnProgram.Main, args);
@@ -122,9 +123,24 @@ public class CharRnnCliTests
     }
 }
 
-/// <summary>The stack and regularizer options of the example: each trains 100 steps with a falling loss, and so do all together.</summary>
+/// <summary>The stack and regularizer options of the example: each trains 100 steps with a falling loss, and so do all together; and
+/// each changes what runs: its loss trajectory differs from that of the same run without it, at the same seed.</summary>
+[Trait(Slow.Category, Slow.Name)]
 public class CharRnnRegularizerCliTests
 {
+    private static readonly string[] Common = { "--steps", "100", "--hidden", "32", "--embed", "8", "--layers", "3", "--seq", "30", "--batch", "8", "--length", "10", "--checkpoint-minutes", "0" };
+
+    /// <summary>The training losses the run prints (every 20 steps), without any of the options.</summary>
+    private static readonly Lazy<double[]> Plain = new(() =>
+    {
+        var (code, output, err) = CharRnnCliTests.Run(Common.Concat(new[] { "--out", Directory.CreateTempSubdirectory("recur-cli-").FullName }).ToArray());
+        Assert.True(code == 0, err);
+        return Losses(output);
+    });
+
+    private static double[] Losses(string output) => System.Text.RegularExpressions.Regex.Matches(output, "step \\d+ epoch \\d+ train loss ([0-9.]+)")
+        .Select(m => double.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+
     [Theory]
     [InlineData("--interconnect", "inputs,states,skip:1")]
     [InlineData("--interconnect", "residual,dense")]
@@ -137,11 +153,12 @@ public class CharRnnRegularizerCliTests
     public void An_option_trains_100_steps_with_a_falling_loss(params string[] option)
     {
         var dir = Directory.CreateTempSubdirectory("recur-cli-").FullName;
-        var args = new[] { "--steps", "100", "--hidden", "32", "--embed", "8", "--layers", "3", "--seq", "30", "--batch", "8", "--out", dir, "--length", "10", "--checkpoint-minutes", "0" };
-        var (code, output, err) = CharRnnCliTests.Run(args.Concat(option).ToArray());
+        var (code, output, err) = CharRnnCliTests.Run(Common.Concat(new[] { "--out", dir }).Concat(option).ToArray());
         Assert.True(code == 0, err);
-        double Loss(int step) => double.Parse(System.Text.RegularExpressions.Regex.Match(output, $"step {step} epoch \\d+ train loss ([0-9.]+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
-        Assert.True(Loss(100) < Loss(20) - 0.2, $"train loss {Loss(20)} at step 20, {Loss(100)} at step 100:\n{output}");
+        var losses = Losses(output);
+        Assert.True(losses.Length == 5 && losses[^1] < losses[0] - 0.2, $"train losses every 20 steps: {string.Join(", ", losses)}:\n{output}");
+        // An option that is parsed and never applied would train exactly as the plain run does.
+        Assert.NotEqual(Plain.Value, losses);
         // A resumed run keeps the structure and regularizers the checkpoint was trained with.
         var resumed = CharRnnCliTests.Run("--resume", dir, "--steps", "2", "--length", "5");
         Assert.True(resumed.Code == 0, resumed.Err);

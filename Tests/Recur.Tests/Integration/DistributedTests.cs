@@ -10,6 +10,7 @@ namespace Recur.Tests;
 
 /// <summary>Data-parallel training over Open MPI, with real ranks: <c>mpirun --oversubscribe -np 2</c> on this 2-core machine, each
 /// rank the CharRnn example with one thread. Skipped, with the line that installs it, where Open MPI is missing (.ci/run installs it).</summary>
+[Trait(Slow.Category, Slow.Name)]
 public class DistributedTests : IDisposable
 {
     private const string Install = "Open MPI is not installed: sudo apt-get install -y openmpi-bin libopenmpi-dev (.ci/run does it)";
@@ -110,10 +111,10 @@ public class DistributedTests : IDisposable
             Assert.True(entry.AsFloats().SequenceEqual(b[name].AsFloats()), $"{name} differs between the straight and the resumed run");
     }
 
-    [Fact]
+    [SkippableFact]
     public void Starting_without_an_mpi_launcher_says_how_to_launch()
     {
-        if (DataParallel.Launched) return; // this test process was itself started by mpirun
+        Skip.If(DataParallel.Launched, "this test process was itself started by mpirun, so an MPI launcher is present");
         var e = Assert.Throws<InvalidOperationException>(() => DataParallel.Start(TestDevices.Cpu));
         Assert.Contains("mpirun -np 2", e.Message);
     }

@@ -7,6 +7,7 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Text;
 using Recur.Generators.Check;
+using Recur.Generators.Derive;
 using Recur.Generators.Diagnostics;
 using Recur.Generators.Emit;
 using Recur.Generators.Model;
@@ -15,8 +16,9 @@ using Recur.Generators.Schedule;
 
 namespace Recur.Generators;
 
-/// <summary>The Recur cell generator: parse → check → differentiate → schedule → emit, for every <c>[RnnCell]</c> class.
-/// Source and diagnostics are separate outputs, so the source is re-emitted only when the cell's model changes.</summary>
+/// <summary>The Recur cell generator: parse → check → differentiate → schedule → emit, for every <c>[RnnCell]</c> class. Parse and check
+/// run in the incremental transform; the later stages read only the checked graph, which carries no source locations, so the source is
+/// re-emitted only when the cell itself changes. Source and diagnostics are separate outputs.</summary>
 [Generator(LanguageNames.CSharp)]
 public sealed class RecurGenerator : IIncrementalGenerator
 {
@@ -30,70 +32,99 @@ public sealed class RecurGenerator : IIncrementalGenerator
         var cells = context.SyntaxProvider.ForAttributeWithMetadataName(
             "Recur.RnnCellAttribute",
             static (node, _) => node is ClassDeclarationSyntax,
-            static (ctx, ct) => Build((ClassDeclarationSyntax)ctx.TargetNode, (INamedTypeSymbol)ctx.TargetSymbol, ct))
-            .Combine(allowUnsafe)
-            .Select(static (pair, _) => pair.Right ? pair.Left : RequireUnsafe(pair.Left));
+            static (ctx, ct) => Check((ClassDeclarationSyntax)ctx.TargetNode, (INamedTypeSymbol)ctx.TargetSymbol, ct))
+            .WithTrackingName(Steps.Check);
 
-        context.RegisterSourceOutput(cells.Select(static (r, _) => r.Source), static (spc, source) =>
+        // Emission reads only the location-free half of a checked cell: an edit that moves the cell (or changes anything else in the
+        // file) re-runs the parse and check, finds an equal graph, and stops there.
+        var sources = cells.Select(static (c, _) => c.Emission)
+            .Combine(allowUnsafe)
+            .Select(static (pair, _) => Emit(pair.Left, pair.Right))
+            .WithTrackingName(Steps.Emit);
+        context.RegisterSourceOutput(sources, static (spc, emitted) =>
         {
-            if (source is not null) spc.AddSource(source.HintName, SourceText.From(source.Text, System.Text.Encoding.UTF8));
+            if (emitted.Source is { } source) spc.AddSource(source.HintName, SourceText.From(source.Text, System.Text.Encoding.UTF8));
+            if (emitted.Failure is { } failure)
+                spc.ReportDiagnostic(Diagnostic.Create(Descriptors.InternalError, Location.None, emitted.ClassName, failure));
         });
+
         // Mistakes in a cell are the analyzer's to report (Recur.Analyzers runs the same parser and checker as you type);
         // the generator reports only what goes wrong in generation itself.
-        context.RegisterSourceOutput(cells.Select(static (r, _) => r.Diagnostics), static (spc, diagnostics) =>
+        context.RegisterSourceOutput(cells.Combine(allowUnsafe), static (spc, pair) =>
         {
-            foreach (var d in diagnostics)
-                if (d.Id == Descriptors.InternalError.Id || d.Id == Descriptors.UnsafeDisabled.Id) spc.ReportDiagnostic(ToDiagnostic(d));
+            foreach (var d in pair.Left.Diagnostics)
+                if (d.Id == Descriptors.InternalError.Id) spc.ReportDiagnostic(ToDiagnostic(d));
+            if (pair.Left.Emission.Graph is not null && !pair.Right)
+                spc.ReportDiagnostic(ToDiagnostic(DiagnosticInfo.Create(Descriptors.UnsafeDisabled, pair.Left.Location, pair.Left.ClassName)));
         });
     }
 
-    internal sealed record GeneratedSource(string HintName, string Text);
-    /// <summary>What one cell produces: its source (or none), its diagnostics, and the skeleton to fall back on.</summary>
-    internal sealed record CellResult(GeneratedSource? Source, EquatableArray<DiagnosticInfo> Diagnostics,
-        GeneratedSource? Skeleton = null, SourceLocation? Location = null, string ClassName = "");
-
-    /// <summary>The whole pipeline for one cell. A failure inside it becomes one diagnostic naming the cell, never an exception.</summary>
-    internal static CellResult Build(ClassDeclarationSyntax cls, INamedTypeSymbol symbol, CancellationToken ct)
+    /// <summary>The names of the pipeline's steps, for Roslyn's step tracking (tests read them).</summary>
+    internal static class Steps
     {
+        public const string Check = "Recur.Check";
+        public const string Emit = "Recur.Emit";
+    }
+
+    internal sealed record GeneratedSource(string HintName, string Text);
+
+    /// <summary>What emission reads: the checked graph (none when the cell has errors) and the skeleton that implements the cell's
+    /// partial properties without kernels. No source locations, so a cell that only moved compares equal.</summary>
+    internal sealed record Emission(CellGraph? Graph, GeneratedSource? Skeleton);
+
+    /// <summary>A parsed and checked cell: what emission reads, and the diagnostics with where they stand.</summary>
+    internal sealed record CheckedCell(Emission Emission, EquatableArray<DiagnosticInfo> Diagnostics, SourceLocation Location, string ClassName);
+
+    /// <summary>What emission gives: the source to add (kernels, or the skeleton) and, if a stage after the check failed, why.</summary>
+    internal sealed record EmittedCell(GeneratedSource? Source, string ClassName, string? Failure = null);
+
+    /// <summary>Parse and check, the stages that read Roslyn's syntax. A failure inside them becomes one diagnostic naming the cell,
+    /// never an exception.</summary>
+    internal static CheckedCell Check(ClassDeclarationSyntax cls, INamedTypeSymbol symbol, CancellationToken ct)
+    {
+        var location = CellParser.Loc(cls.Identifier.GetLocation());
         try
         {
             var declaration = CellParser.Parse(cls, symbol);
             ct.ThrowIfCancellationRequested();
             FaultInjection?.Invoke(declaration);
-            return Generate(declaration);
+            return Check(declaration);
         }
         catch (OperationCanceledException) { throw; }
         catch (Exception e)
         {
-            return new CellResult(null, EquatableArray.Of(DiagnosticInfo.Create(Descriptors.InternalError,
-                CellParser.Loc(cls.Identifier.GetLocation()), symbol.Name, e.GetType().Name + ": " + e.Message)));
+            return new CheckedCell(new Emission(null, null), EquatableArray.Of(DiagnosticInfo.Create(Descriptors.InternalError,
+                location, symbol.Name, e.GetType().Name + ": " + e.Message)), location, symbol.Name);
         }
     }
 
     /// <summary>For tests: runs inside the pipeline, so a test can prove that a failure there becomes a diagnostic.</summary>
     internal static Action<CellDeclaration>? FaultInjection;
 
-    /// <summary>Without unsafe code the CPU kernels cannot compile: say so once per cell, and emit only the skeleton.</summary>
-    private static CellResult RequireUnsafe(CellResult result)
-    {
-        if (result.Source is null || result.Skeleton is null || result.Location is null) return result;
-        var error = DiagnosticInfo.Create(Descriptors.UnsafeDisabled, result.Location, result.ClassName);
-        return new CellResult(result.Skeleton, result.Diagnostics.Append(error).ToEquatableArray(), null, result.Location, result.ClassName);
-    }
-
-    /// <summary>Check → schedule → emit, from the parsed declaration (Roslyn-free, so tests can drive it directly).</summary>
-    internal static CellResult Generate(CellDeclaration declaration)
+    /// <summary>The check, from the parsed declaration (Roslyn-free, so tests can drive it directly).</summary>
+    internal static CheckedCell Check(CellDeclaration declaration)
     {
         var (graph, diagnostics) = CellChecker.Check(declaration);
-        if (graph is null)
+        // With errors, still implement the partial properties and the base, so the user sees only Recur's own diagnostics.
+        // A nested cell's skeleton would need its containing types: none, and the compiler's errors stand beside the analyzer's.
+        var skeleton = graph is not null || declaration.IsPartial && !declaration.IsNested ? SkeletonSource(declaration) : null;
+        return new CheckedCell(new Emission(graph, skeleton), diagnostics, declaration.Location, declaration.ClassName);
+    }
+
+    /// <summary>Differentiate → schedule → emit, from a checked graph. Without unsafe code the CPU kernels cannot compile, so only the
+    /// skeleton is emitted (the diagnostics output says why).</summary>
+    internal static EmittedCell Emit(Emission emission, bool allowUnsafe)
+    {
+        if (emission.Graph is not { } graph || !allowUnsafe) return new EmittedCell(emission.Skeleton, emission.Graph?.ClassName ?? "");
+        try
         {
-            // Still implement the partial properties and the base, so the user sees only Recur's own diagnostics.
-            // A nested cell's skeleton would need its containing types: none, and the compiler's errors stand beside the analyzer's.
-            return new CellResult(declaration.IsPartial && !declaration.IsNested ? SkeletonSource(declaration) : null, diagnostics);
+            var schedule = Scheduler.Schedule(Derivation.Derive(graph));
+            return new EmittedCell(new GeneratedSource(HintName(graph.Namespace, graph.ClassName), CellEmitter.Emit(schedule)), graph.ClassName);
         }
-        var schedule = Scheduler.Schedule(graph);
-        return new CellResult(new GeneratedSource(HintName(graph.Namespace, graph.ClassName), CellEmitter.Emit(schedule)), diagnostics,
-            SkeletonSource(declaration), declaration.Location, declaration.ClassName);
+        catch (Exception e)
+        {
+            return new EmittedCell(emission.Skeleton, graph.ClassName, e.GetType().Name + ": " + e.Message);
+        }
     }
 
     private static string HintName(string ns, string name) => (ns.Length > 0 ? ns + "." : "") + name + ".g.cs";

@@ -1,6 +1,5 @@
 using System.Collections.Generic;
 using System.Linq;
-using Recur.Generators.Check;
 using Recur.Generators.Model;
 
 namespace Recur.Generators.Derive;

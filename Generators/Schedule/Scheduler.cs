@@ -1,39 +1,34 @@
 using System.Collections.Generic;
 using System.Linq;
-using Recur.Generators.Check;
-using Recur.Generators.Derive;
 using Recur.Generators.Model;
 
 namespace Recur.Generators.Schedule;
 
-/// <summary>Cuts the step graph at weight products and fuses everything between cuts.
-/// A product's level is 0 when it reads the input or a previous state (its GEMM runs before the step's first kernel),
-/// and one more than its operand's level otherwise (JZS1's W(r⊙h) reads a value of level 0, so it is level 1).
-/// Segment k's kernel computes every state update and GEMM operand of level k, recomputing what it needs from sources.</summary>
+/// <summary>The scheduling stage: groups the weight products of a differentiated cell into GEMMs and fuses everything between them.
+/// Segment k's kernel computes every state update and GEMM operand of level k (<see cref="Derive.Derivation.Levels"/>), recomputing
+/// what it needs from sources; its backward kernel writes the gradients its adjoint reaches.</summary>
 internal static class Scheduler
 {
-    public static CellSchedule Schedule(CellGraph cell)
+    public static CellSchedule Schedule(CellDerivative derivative)
     {
-        var levels = Levels(cell);
+        var cell = derivative.Graph;
+        var levels = derivative.Levels;
+        var intermediates = derivative.Intermediates;
 
         // Operands of products, grouped: one group per distinct operand.
-        var intermediates = new List<Intermediate>();
         var groupKeys = new List<(OperandKind Kind, int Operand, string Dim)>();
         var groupLinears = new List<List<int>>();
         var groupSegment = new List<int>();
         for (int l = 0; l < cell.Linears.Count; l++)
         {
             var operand = cell.Nodes[cell.Linears[l].Operand];
-            (OperandKind kind, int index) key;
-            if (operand.Op == Op.Input) key = (OperandKind.Input, operand.Ref);
-            else if (operand.Op == Op.Memory) key = (OperandKind.Memory, operand.Ref);
-            else if (operand.Op == Op.StatePrev) key = (OperandKind.State, operand.Ref);
-            else
+            (OperandKind kind, int index) key = operand.Op switch
             {
-                int i = intermediates.FindIndex(x => x.Node == cell.Linears[l].Operand);
-                if (i < 0) { intermediates.Add(new Intermediate(cell.Linears[l].Operand, operand.Dim, levels[cell.Linears[l].Operand])); i = intermediates.Count - 1; }
-                key = (OperandKind.Intermediate, i);
-            }
+                Op.Input => (OperandKind.Input, operand.Ref),
+                Op.Memory => (OperandKind.Memory, operand.Ref),
+                Op.StatePrev => (OperandKind.State, operand.Ref),
+                _ => (OperandKind.Intermediate, IndexOf(intermediates, cell.Linears[l].Operand)),
+            };
             int g = groupKeys.FindIndex(k => k.Kind == key.kind && k.Operand == key.index);
             if (g < 0)
             {
@@ -45,41 +40,26 @@ internal static class Scheduler
             groupLinears[g].Add(l);
         }
         var groups = groupKeys.Select((k, g) => new GemmGroup(k.Kind, k.Operand, k.Dim, groupLinears[g].ToEquatableArray(), groupSegment[g])).ToList();
-
         cell = LayOutParams(cell, groups);
-        var builder = new GraphBuilder(cell.Nodes, cell.Memories.Select(m => m.SeqDim));
-        var labels = cell.Labels.ToList();
 
-        int segments = 1 + cell.Updates.Select(u => levels[u.Node]).Concat(intermediates.Select(i => i.Segment)).DefaultIfEmpty(0).Max();
         var forward = new List<(string, int, bool, List<Sink>)>();
         var backward = new List<(string, int, bool, List<Sink>)>();
         var probed = new List<(string, int, bool, List<Sink>)>();
-        for (int k = 0; k < segments; k++)
+        for (int k = 0; k < derivative.Segments.Count; k++)
         {
-            var sinks = new List<Sink>();
-            var seeds = new List<(int, int)>();
-            foreach (var u in cell.Updates.Where(u => levels[u.Node] == k))
-            {
-                var state = cell.States[u.State];
-                sinks.Add(new Sink(SinkKind.WriteState, u.State, u.Node, state.Dim));
-                seeds.Add((u.Node, builder.Source(Op.SeedState, ShapeKind.Vec, state.Dim, u.State)));
-            }
+            var sinks = cell.Updates.Where(u => levels[u.Node] == k)
+                .Select(u => new Sink(SinkKind.WriteState, u.State, u.Node, cell.States[u.State].Dim)).ToList();
             for (int i = 0; i < intermediates.Count; i++)
-            {
-                if (intermediates[i].Segment != k) continue;
-                sinks.Add(new Sink(SinkKind.WriteIntermediate, i, intermediates[i].Node, intermediates[i].Dim));
-                seeds.Add((intermediates[i].Node, builder.Source(Op.SeedIntermediate, ShapeKind.Vec, intermediates[i].Dim, i)));
-            }
+                if (intermediates[i].Segment == k) sinks.Add(new Sink(SinkKind.WriteIntermediate, i, intermediates[i].Node, intermediates[i].Dim));
             forward.Add(($"Forward{k}", k, false, sinks));
             var probes = Enumerable.Range(0, cell.Probes.Count).Where(p => levels[cell.Probes[p].Node] == k)
                 .Select(p => new Sink(SinkKind.WriteProbe, p, cell.Probes[p].Node, cell.Probes[p].Dim)).ToList();
             if (probes.Count > 0) probed.Add(($"Forward{k}Probed", k, false, sinks.Concat(probes).ToList()));
 
-            var adjoint = Differentiator.Derive(builder, seeds);
             var gradientSinks = new List<Sink>();
-            foreach (var pair in adjoint.OrderBy(p => p.Key))
+            foreach (var pair in derivative.Segments[k].Adjoints)
             {
-                var source = builder[pair.Key];
+                var source = cell.Nodes[pair.Node];
                 var kind = source.Op switch
                 {
                     Op.GemmOut => SinkKind.AddGemmGradient,
@@ -89,14 +69,10 @@ internal static class Scheduler
                     Op.Memory => SinkKind.AddMemoryGradient,
                     _ => (SinkKind?)null,
                 };
-                if (kind is { } sk) gradientSinks.Add(new Sink(sk, source.Ref, pair.Value, source.Dim, source.SeqDim));
-                var label = labels.FirstOrDefault(l => l.Node == pair.Key);
-                if (label is not null && !builder[pair.Value].IsSource && labels.All(l => l.Node != pair.Value))
-                    labels.Add(new NodeLabel(pair.Value, "d" + label.Name, "gradient of " + label.Name));
+                if (kind is { } sk) gradientSinks.Add(new Sink(sk, source.Ref, pair.Gradient, source.Dim, source.SeqDim));
             }
             backward.Add(($"Backward{k}", k, true, gradientSinks));
         }
-
         // A product whose output gradient comes from one backward kernel only is assigned there, not accumulated;
         // a group whose products are all assigned needs no clearing of its gradient buffer. A memory product's gradient is one buffer
         // for the whole sequence, which every step adds to.
@@ -108,31 +84,19 @@ internal static class Scheduler
                     b.Item4[i] = b.Item4[i] with { Kind = SinkKind.WriteGemmGradient };
         groups = groups.Select(g => g with { GradientAssigned = g.Linears.All(l => writers.TryGetValue(l, out var n) && n == 1) }).ToList();
 
-        var nodes = builder.Nodes.ToEquatableArray();
-        var labeled = new HashSet<int>(labels.Select(l => l.Node));
+        var nodes = cell.Nodes;
+        var labeled = new HashSet<int>(cell.Labels.Select(l => l.Node));
         var plans = forward.Concat(backward).Select(f => KernelLayout.Plan(nodes, labeled, f.Item1, f.Item2, f.Item3, f.Item4)).ToList();
         var probedPlans = probed.Select(f => KernelLayout.Plan(nodes, labeled, f.Item1, f.Item2, f.Item3, f.Item4)).ToList();
-        cell = cell with { Nodes = nodes, Labels = labels.ToEquatableArray() };
-        return new CellSchedule(cell, groups.ToEquatableArray(), intermediates.ToEquatableArray(), segments,
+        return new CellSchedule(cell, groups.ToEquatableArray(), intermediates, derivative.Segments.Count,
             plans.Where(p => !p.IsBackward).ToEquatableArray(), plans.Where(p => p.IsBackward).ToEquatableArray(),
             plans.Concat(probedPlans).Select(p => p.Scratch.Count).DefaultIfEmpty(0).Max(), probedPlans.ToEquatableArray());
     }
 
-    /// <summary>The segment each node can first be computed in.</summary>
-    public static int[] Levels(CellGraph cell)
+    private static int IndexOf(EquatableArray<Intermediate> intermediates, int node)
     {
-        var level = new int[cell.Nodes.Count];
-        for (int id = 0; id < cell.Nodes.Count; id++)
-        {
-            var n = cell.Nodes[id];
-            if (n.Op == Op.GemmOut)
-            {
-                var operand = cell.Nodes[cell.Linears[n.Ref].Operand];
-                level[id] = operand.Op is Op.Input or Op.StatePrev or Op.Memory ? 0 : level[cell.Linears[n.Ref].Operand] + 1;
-            }
-            else level[id] = n.Args.Select(a => level[a]).DefaultIfEmpty(0).Max();
-        }
-        return level;
+        for (int i = 0; i < intermediates.Count; i++) if (intermediates[i].Node == node) return i;
+        return -1;
     }
 
     /// <summary>Orders parameters so each group's weights are adjacent (stacked [ΣOut, In] for one GEMM), vectors after.</summary>

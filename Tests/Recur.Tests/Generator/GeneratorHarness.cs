@@ -17,18 +17,21 @@ public static class GeneratorHarness
         public ImmutableArray<Diagnostic> CompileErrors => Output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToImmutableArray();
     }
 
-    private static readonly Lazy<MetadataReference[]> References = new(() =>
+    private static readonly Lazy<MetadataReference[]> LazyReferences = new(() =>
     {
         var trusted = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator);
         return trusted.Concat(new[] { typeof(Vec<>).Assembly.Location, typeof(Rnn<>).Assembly.Location, typeof(ILGPU.ArrayView<>).Assembly.Location })
             .Distinct().Select(p => (MetadataReference)MetadataReference.CreateFromFile(p)).ToArray();
     });
 
+    /// <summary>The framework, the DSL, the runtime and ILGPU: what a user's project of cells references.</summary>
+    public static MetadataReference[] References => LazyReferences.Value;
+
     public static Run Generate(string source, string path = "Cell.cs", bool allowUnsafe = true)
     {
         var compilation = CSharpCompilation.Create("UserCells",
             new[] { CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(LanguageVersion.Preview), path) },
-            References.Value,
+            References,
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable, allowUnsafe: allowUnsafe));
         GeneratorDriver driver = CSharpGeneratorDriver.Create(new[] { new RecurGenerator().AsSourceGenerator() },
             parseOptions: new CSharpParseOptions(LanguageVersion.Preview));

@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using Recur.Generators.Model;
 
-namespace Recur.Generators.Check;
+namespace Recur.Generators.Model;
 
 /// <summary>Builds step graphs: hash-conses nodes (equal expressions become one node), infers shapes,
 /// and folds the trivial algebra that differentiation produces (x·1, x+0, −−x), so generated code stays lean.</summary>

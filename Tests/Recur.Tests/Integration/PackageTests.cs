@@ -168,7 +168,7 @@ public class PackageTests : IClassFixture<PackedRecur>
     }
 
     /// <summary>The C# block of a cell's section in docs/cells.md: what a user copies.</summary>
-    private static string CellFromDocs(string cell)
+    internal static string CellFromDocs(string cell)
     {
         var docs = File.ReadAllText(Path.Combine(GeneratorHarness.RepoRoot, "docs", "cells.md")).Replace("\r\n", "\n");
         var section = docs[docs.IndexOf($"\n## {cell}\n", StringComparison.Ordinal)..];
@@ -177,7 +177,7 @@ public class PackageTests : IClassFixture<PackedRecur>
     }
 
     /// <summary>A next-character model on a repeating text, around the given cell, printing its loss at the first and last step.</summary>
-    private static string TrainingProgram(string ns, string cell) => $$"""
+    internal static string TrainingProgram(string ns, string cell) => $$"""
         using Recur;
         using {{ns}};
 

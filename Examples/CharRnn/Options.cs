@@ -6,6 +6,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using Recur;
+using Recur.Examples.Tasks;
 using static Recur.Examples.CommandLine;
 
 namespace Recur.Examples.CharRnn;

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using Recur;
+using Recur.Examples.Tasks;
 
 namespace Recur.Examples.CharRnn;
 

@@ -6,6 +6,7 @@ using System.IO;
 using System.Linq;
 using System.Text;
 using Recur;
+using Recur.Examples.Tasks;
 
 namespace Recur.Examples.Translate;
 

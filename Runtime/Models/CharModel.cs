@@ -152,13 +152,16 @@ public sealed class CharModel : Part
         }
     }
 
+    /// <summary>A character as messages print it: quoted, or as U+XXXX when it is a control or white-space character.</summary>
+    public static string Describe(char c) => char.IsControl(c) || char.IsWhiteSpace(c) ? $"U+{(int)c:X4}" : $"'{c}'";
+
     private (string Text, int Primer) Run(string vocabulary, string prompt, int length, SamplingOptions options, Rng rng)
     {
         options.Validate();
         if (vocabulary.Length != Config.Vocab) throw new ArgumentException($"The vocabulary has {vocabulary.Length} characters but the model {Config.Vocab}.", nameof(vocabulary));
         var primer = vocabulary.Contains('\n') ? "\n" : "";
         var ids = (primer + prompt).Select(c => vocabulary.IndexOf(c) is var i and >= 0 ? i
-            : throw new ArgumentException($"The prompt's character {CharData.Describe(c)} is not in the model's vocabulary.")).ToArray();
+            : throw new ArgumentException($"The prompt's character {Describe(c)} is not in the model's vocabulary.")).ToArray();
         if (ids.Length == 0) throw new ArgumentException("Give a prompt: the vocabulary has no newline to start from.");
         var sb = new StringBuilder(prompt);
         Tensor<float>[]? state = null;

@@ -57,7 +57,6 @@ public static partial class Ops
         var y = Tensor<T>.Rent(x.Device, false, x.Shape);
         O(x).Affine(x.View, alpha, beta, y.View);
         var r = x.Tape.Result(y, x.RequiresGrad);
-        if (x.HostValue is { } v) r.HostValue = alpha * v + beta; // a weighted loss keeps its exact value
         return Recorded(r, () => AccumulateGrad(x, r.Grad!, alpha));
     }
 

@@ -70,17 +70,12 @@ public sealed class Var<T> : ITracked where T : unmanaged
     /// <summary>A copy of the value.</summary>
     public T[] ToArray() => Value.ToArray();
 
-    /// <summary>The value of a one-element tensor (a loss), as a double: for a loss, the exact mean the loss computed on the host
-    /// (in double) before storing it in <typeparamref name="T"/>.</summary>
+    /// <summary>The value of a one-element tensor (a loss), as a double.</summary>
     public double Item()
     {
-        if (HostValue is { } v) return v;
         if (Value.Length != 1) throw new InvalidOperationException($"Item() reads a one-element tensor; this one is {Value.ShapeText}.");
         return Scalar<T>.ToDouble(ToArray()[0]);
     }
-
-    /// <summary>The value in double where the host computed it (losses).</summary>
-    internal double? HostValue { get; set; }
 
     /// <summary>A copy of the value that outlives the tape (for state carried into the next batch); dispose it when done.</summary>
     public Tensor<T> Detach() => Value.Clone();

@@ -50,7 +50,9 @@ public static class Checkpoint
     /// <summary>The format name written into <c>checkpoint.json</c>; a checkpoint of another format is refused with a message.</summary>
     public const string Format = "recur-checkpoint-1";
 
-    internal static readonly JsonSerializerOptions Json = new()
+    /// <summary>How <c>checkpoint.json</c> is written (indented, camel case): a task's <see cref="ITrainingTask{T}.Describe"/> writes its
+    /// description with these, so that <see cref="CheckpointReader.ReadTask{TDescription}"/> reads it back.</summary>
+    public static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,

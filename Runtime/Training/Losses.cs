@@ -135,7 +135,6 @@ public static class Losses
         var y = Tensor<T>.Rent(first.Device, true, 1);
         foreach (var (w, term) in parts) ops.Axpy(w, term.View, y.View);
         var r = first.Tape.Result(y, parts.Any(p => p.Term.RequiresGrad));
-        if (parts.All(p => p.Term.HostValue.HasValue)) r.HostValue = parts.Sum(p => p.Weight * p.Term.HostValue!.Value);
         if (r.RequiresGrad)
             first.Tape.Record(() =>
             {
@@ -149,8 +148,6 @@ public static class Losses
     {
         var t = Tensor<T>.Rent(device, false, 1);
         t.CopyFrom(new[] { Scalar<T>.From(value) });
-        var v = tape.Result(t, requiresGrad);
-        v.HostValue = value;
-        return v;
+        return tape.Result(t, requiresGrad);
     }
 }

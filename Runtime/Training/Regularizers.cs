@@ -110,9 +110,7 @@ public static class Regularizers
     {
         var t = Tensor<T>.Rent(from.Device, false, 1);
         t.CopyFrom(new[] { Scalar<T>.From(value) });
-        var v = from.Tape.Result(t, from.RequiresGrad);
-        v.HostValue = value;
-        return v;
+        return from.Tape.Result(t, from.RequiresGrad);
     }
 
     private static Var<T> Zeros<T>(Var<T> like) where T : unmanaged

@@ -150,9 +150,9 @@ public sealed class Trainer<T> where T : unmanaged
             int n;
             using (var tape = new Tape(training: true, _rng))
             {
-                var l = _task.Loss(tape, batch, out n);
-                loss = l.Item();
-                tape.Backward(l);
+                var l = _task.Loss(tape, batch);
+                (loss, n) = (l.Reported, l.Tokens);
+                tape.Backward(l.Objective);
             }
             parallel?.AverageGradients(_task.Model);
             _optimizer.LearningRate = _baseLr * _schedule.Factor(_optimizer.Step);

@@ -3,6 +3,17 @@ using System.Text.Json.Nodes;
 
 namespace Recur;
 
+/// <summary>One training batch's loss, as a task hands it to the trainer.</summary>
+/// <param name="Objective">What the backward pass differentiates: the data's loss plus any regularizers' terms.</param>
+/// <param name="Reported">What the progress line and the loss curve show, in the task's <see cref="ITrainingTask{T}.LossUnit"/>: the
+/// data's loss without the regularizers (a rank of a data-parallel run: its share, which the ranks' mean makes the batch's).</param>
+/// <param name="Tokens">How many targets the batch covers (for the rate).</param>
+public sealed record BatchLoss<T>(Var<T> Objective, double Reported, int Tokens) where T : unmanaged
+{
+    /// <summary>A loss that is reported as it is differentiated.</summary>
+    public static BatchLoss<T> Of(Var<T> loss, int tokens) => new(loss, loss.Item(), tokens);
+}
+
 /// <summary>What <see cref="Trainer{T}"/> trains: a model, its data as numbered batches, and whatever the model carries from one batch
 /// to the next. A character model, a translation model, a tagger: each is a task; the trainer is the same.</summary>
 public interface ITrainingTask<T> where T : unmanaged
@@ -20,9 +31,9 @@ public interface ITrainingTask<T> where T : unmanaged
     /// reshuffle from the epoch number (so a resumed run sees the same order).</summary>
     void BeginEpoch(int epoch);
 
-    /// <summary>Records the training loss of batch <paramref name="batch"/> of the current epoch on <paramref name="tape"/>;
-    /// <paramref name="tokens"/> is how many targets it covers (for the rate).</summary>
-    Var<T> Loss(Tape tape, int batch, out int tokens);
+    /// <summary>Records the training loss of batch <paramref name="batch"/> of the current epoch on <paramref name="tape"/>: the
+    /// objective to differentiate, the value to report and the targets it covers.</summary>
+    BatchLoss<T> Loss(Tape tape, int batch);
 
     /// <summary>The mean validation loss over at most <paramref name="maxBatches"/> batches (all for int.MaxValue), without dropout,
     /// leaving what training carries untouched.</summary>

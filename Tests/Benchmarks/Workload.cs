@@ -3,6 +3,8 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 
+using Recur.Examples.Tasks;
+
 namespace Recur.Benchmarks;
 
 /// <summary>One thing both sides can do again and again: a layer's forward pass, a training step, a GEMM. Made by

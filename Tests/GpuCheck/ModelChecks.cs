@@ -3,6 +3,8 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 
+using Recur.Examples.Tasks;
+
 namespace Recur.GpuCheck;
 
 /// <summary>Composed models trained side by side on the device and on the CPU from the same seed, with the same data and the same
@@ -61,10 +63,10 @@ internal static class ModelChecks
         {
             task.Model.ZeroGrad();
             using var tape = new Tape(training: true, rng);
-            var loss = task.Loss(tape, step % task.BatchesPerEpoch, out _);
-            tape.Backward(loss);
+            var loss = task.Loss(tape, step % task.BatchesPerEpoch);
+            tape.Backward(loss.Objective);
             optimizer.Update();
-            losses.Add(loss.Item());
+            losses.Add(loss.Reported);
         }
         return losses;
     }

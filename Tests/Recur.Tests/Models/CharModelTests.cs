@@ -3,6 +3,8 @@ using System.IO;
 using System.Linq;
 using Xunit;
 
+using Recur.Examples.Tasks;
+
 namespace Recur.Tests;
 
 /// <summary>The character model end to end: its gradient, checkpoints, exact resume, and learning on real text.</summary>

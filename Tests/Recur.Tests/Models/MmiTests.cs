@@ -2,6 +2,8 @@ using System;
 using System.Linq;
 using Xunit;
 
+using Recur.Examples.Tasks;
+
 namespace Recur.Tests;
 
 /// <summary>MMI-antiLM reranking changes an n-best list's order only through its documented score, and the bigram language model it

@@ -1,6 +1,7 @@
 using System;
 using System.Linq;
 using Recur;
+using Recur.Examples.Tasks;
 using Recur.Cells;
 using Xunit;
 

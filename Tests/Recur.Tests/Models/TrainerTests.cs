@@ -32,11 +32,7 @@ public class TrainerTests
         public string LossUnit => "squared error";
         public void BeginEpoch(int epoch) => _order = Enumerable.Range(0, Count).OrderBy(i => (i * 7919 + epoch * 104729) % 1009).ToArray();
 
-        public Var<float> Loss(Tape tape, int batch, out int tokens)
-        {
-            tokens = Steps * Batch;
-            return Loss(tape, _order.Skip(batch * Batch).Take(Batch).ToArray());
-        }
+        public BatchLoss<float> Loss(Tape tape, int batch) => BatchLoss<float>.Of(Loss(tape, _order.Skip(batch * Batch).Take(Batch).ToArray()), Steps * Batch);
 
         private Var<float> Loss(Tape tape, int[] rows)
         {

@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 
-namespace Recur;
+namespace Recur.Examples.Tasks;
 
 /// <summary>A target-side bigram language model with interpolated Kneser–Ney smoothing (Chen and Goodman 1998, absolute discount D):
 /// p(w | v) = max(c(v w) − D, 0) / c(v) + D · N₁₊(v •) / c(v) · p_cont(w), with p_cont(w) = (N₁₊(• w) + 1) / (N₁₊(• •) + V) (add-one on

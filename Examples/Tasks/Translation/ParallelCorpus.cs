@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 
-namespace Recur;
+namespace Recur.Examples.Tasks;
 
 /// <summary>A sentence and its translation, as read from the corpus.</summary>
 /// <param name="Source">The sentence.</param>

@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 
-namespace Recur;
+namespace Recur.Examples.Tasks;
 
 /// <summary>Words by id: the special tokens (<see cref="Tokens"/>) first, then words by falling frequency. A word it does not hold
 /// reads as <c>&lt;unk&gt;</c>.</summary>

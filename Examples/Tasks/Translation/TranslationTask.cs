@@ -4,7 +4,7 @@ using System.Linq;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace Recur;
+namespace Recur.Examples.Tasks;
 
 /// <summary>What a translation checkpoint needs to rebuild its model and read its inputs.</summary>
 /// <param name="Kind">The format name (<see cref="Format"/>).</param>
@@ -90,7 +90,7 @@ public sealed class TranslationTask : ITrainingTask<float>
     }
 
     /// <inheritdoc/>
-    public Var<float> Loss(Tape tape, int batch, out int tokens)
+    public BatchLoss<float> Loss(Tape tape, int batch)
     {
         var b = _batches[batch];
         // A rank trains on its rows of the batch (every rank builds the same batches), and weighs its mean by its share of the batch's
@@ -102,14 +102,13 @@ public sealed class TranslationTask : ITrainingTask<float>
             b = b.Rows(start, end - start);
             weight = (double)b.Tokens * _shard.Count / all;
         }
-        tokens = b.Tokens;
         var inputs = b.TargetInputs;
         double truth = Sampling.TruthProbability((long)_epoch * BatchesPerEpoch + batch);
         if (truth < 1) inputs = MixInputs(b, truth, tape.Rng);
         var source = _model.Encode(tape, b.Source, b.SourceSteps, b.Batch, b.SourceLengths);
         var logits = _model.Decode(tape, source, inputs, b.TargetSteps, b.Batch);
         var loss = Losses.CrossEntropy(Ops.Reshape(logits, b.TargetSteps * b.Batch, logits.Features), b.TargetOutputs, ignoreIndex: -1, labelSmoothing: LabelSmoothing);
-        return weight == 1 ? loss : Losses.Sum((weight, loss));
+        return weight == 1 ? BatchLoss<float>.Of(loss, b.Tokens) : new BatchLoss<float>(Losses.Sum((weight, loss)), weight * loss.Item(), b.Tokens);
     }
 
     /// <summary>The target inputs with each true token after the start kept with probability <paramref name="truth"/>, else replaced by

@@ -5,7 +5,7 @@ using System.Linq;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace Recur;
+namespace Recur.Examples.Tasks;
 
 /// <summary>Loss terms a character model trains with besides cross-entropy, each on the stack's output (0: off): the
 /// norm-stabilizer β, DeCov's weight, activation (AR) and temporal activation (TAR) regularization.</summary>
@@ -83,13 +83,12 @@ public sealed class CharTask : ITrainingTask<float>, IDisposable
     public void BeginEpoch(int epoch) => Carry(null);
 
     /// <inheritdoc/>
-    public Var<float> Loss(Tape tape, int batch, out int tokens)
+    public BatchLoss<float> Loss(Tape tape, int batch)
     {
         var (x, y) = _train.Window(batch);
-        tokens = x.Length;
         var pass = Pass(tape, x, _train.Seq, _train.Batch);
         var loss = Losses.CrossEntropy(pass.Logits, y);
-        if (!Regularizers.Any) return loss;
+        if (!Regularizers.Any) return BatchLoss<float>.Of(loss, x.Length);
         // The regularizers' terms join the loss that is differentiated; the reported loss stays the cross-entropy (nats/char).
         var r = Regularizers;
         var terms = new List<(double, Var<float>)> { (1.0, loss) };
@@ -97,9 +96,7 @@ public sealed class CharTask : ITrainingTask<float>, IDisposable
         if (r.DeCov > 0) terms.Add((1.0, Recur.Regularizers.DeCov(pass.Hidden, r.DeCov)));
         if (r.Activation > 0) terms.Add((1.0, Recur.Regularizers.Activation(pass.Hidden, r.Activation)));
         if (r.Temporal > 0) terms.Add((1.0, Recur.Regularizers.Temporal(pass.Hidden, r.Temporal)));
-        var total = Losses.Sum(terms.ToArray());
-        total.HostValue = loss.Item();
-        return total;
+        return new BatchLoss<float>(Losses.Sum(terms.ToArray()), loss.Item(), x.Length);
     }
 
     /// <summary>A window from the carried state, which then advances to the window's final state.</summary>

@@ -2,7 +2,7 @@ using System;
 using System.IO;
 using System.Linq;
 
-namespace Recur;
+namespace Recur.Examples.Tasks;
 
 /// <summary>A text as character ids: the vocabulary (its distinct characters, sorted), and the training (first 90%) and
 /// validation (last 10%) splits, as in the char-rnn tutorials.</summary>
@@ -45,8 +45,7 @@ public sealed class CharData
     /// <summary>The id of character <paramref name="c"/>; an error naming it when the vocabulary lacks it.</summary>
     public int Id(char c) => Vocabulary.IndexOf(c) is var i and >= 0 ? i : throw new ArgumentException($"Character {Describe(c)} is not in the model's vocabulary.");
 
-    /// <summary>A character as messages print it: quoted, or as U+XXXX when it is a control or white-space character.</summary>
-    public static string Describe(char c) => char.IsControl(c) || char.IsWhiteSpace(c) ? $"U+{(int)c:X4}" : $"'{c}'";
+    private static string Describe(char c) => CharModel.Describe(c);
 }
 
 /// <summary>Windows over a split for truncated BPTT: the split is cut into <c>batch</c> contiguous streams, and window w holds

@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 
-namespace Recur;
+namespace Recur.Examples.Tasks;
 
 /// <summary>Sentences in, sentences out: tokenizes with <see cref="WordTokenizer"/>, reads unseen words as &lt;unk&gt;, decodes in
 /// batches of similar length (greedy, or beam search with optional MMI reranking of each n-best list), and detokenizes. An empty or

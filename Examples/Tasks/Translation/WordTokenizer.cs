@@ -3,7 +3,7 @@ using System.Linq;
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace Recur;
+namespace Recur.Examples.Tasks;
 
 /// <summary>Lower-cased words and punctuation marks: a word is a run of letters and digits, hyphens inside it included
 /// (<c>peut-être</c>, <c>est-ce</c>); every other mark is its own token, and so is an apostrophe (' ’ ‘ are one), which splits French

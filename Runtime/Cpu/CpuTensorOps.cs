@@ -224,61 +224,11 @@ internal sealed unsafe class CpuTensorOps<T> : TensorOps<T> where T : unmanaged,
 
     public override double MixtureNll(ArrayView<T> raw, int rows, int components, ArrayView<T> targets, ArrayView<T> weights, double scale, ArrayView<T> grad)
     {
-        var rs = S(raw); var ts = S(targets); var ws = S(weights); var gs = S(grad);
-        int m = components, width = 6 * m + 1;
         double total = 0;
-        var logN = new double[m];
         for (int r = 0; r < rows; r++)
-        {
-            var row = rs.Slice(r * width, width);
-            if (ws[r] == T.Zero)
-            {
-                if (!gs.IsEmpty) gs.Slice(r * width, width).Clear();
-                continue;
-            }
-            double x = double.CreateTruncating(ts[r * 3]), y = double.CreateTruncating(ts[r * 3 + 1]), eos = double.CreateTruncating(ts[r * 3 + 2]);
-            double maxLogit = double.NegativeInfinity;
-            for (int k = 0; k < m; k++) maxLogit = Math.Max(maxLogit, double.CreateTruncating(row[k]));
-            double piSum = 0;
-            for (int k = 0; k < m; k++) piSum += Math.Exp(double.CreateTruncating(row[k]) - maxLogit);
-            double logPiNorm = maxLogit + Math.Log(piSum), best = double.NegativeInfinity;
-            for (int k = 0; k < m; k++)
-            {
-                var (mx, my, lsx, lsy, rho) = Component(row, m, k);
-                double dx = (x - mx) / Math.Exp(lsx), dy = (y - my) / Math.Exp(lsy), c = 1 / (1 - rho * rho);
-                double z = dx * dx + dy * dy - 2 * rho * dx * dy;
-                logN[k] = double.CreateTruncating(row[k]) - logPiNorm - Math.Log(2 * Math.PI) - lsx - lsy + 0.5 * Math.Log(c) - 0.5 * c * z;
-                best = Math.Max(best, logN[k]);
-            }
-            double mix = 0;
-            for (int k = 0; k < m; k++) mix += Math.Exp(logN[k] - best);
-            double logMix = best + Math.Log(mix);
-            double e = 1 / (1 + Math.Exp(-double.CreateTruncating(row[6 * m])));
-            total += -logMix - (eos > 0.5 ? Math.Log(e) : Math.Log(1 - e));
-            if (gs.IsEmpty) continue;
-            var g = gs.Slice(r * width, width);
-            for (int k = 0; k < m; k++)
-            {
-                var (mx, my, lsx, lsy, rho) = Component(row, m, k);
-                double sx = Math.Exp(lsx), sy = Math.Exp(lsy), dx = (x - mx) / sx, dy = (y - my) / sy, c = 1 / (1 - rho * rho);
-                double z = dx * dx + dy * dy - 2 * rho * dx * dy;
-                double gamma = Math.Exp(logN[k] - logMix), pi = Math.Exp(double.CreateTruncating(row[k]) - logPiNorm);
-                g[k] = C(scale * (pi - gamma));
-                g[m + k] = C(-scale * gamma * c * (dx - rho * dy) / sx);
-                g[2 * m + k] = C(-scale * gamma * c * (dy - rho * dx) / sy);
-                g[3 * m + k] = C(-scale * gamma * (c * dx * (dx - rho * dy) - 1));
-                g[4 * m + k] = C(-scale * gamma * (c * dy * (dy - rho * dx) - 1));
-                g[5 * m + k] = C(-scale * gamma * (rho * c + c * dx * dy - rho * c * c * z) * (1 - rho * rho));
-            }
-            g[6 * m] = C(scale * (e - eos));
-        }
+            total += double.CreateTruncating(MixtureRow<T>.Nll(r, raw, components, targets, weights, C(scale), grad.Length > 0 ? grad : raw, grad.Length > 0 ? 1 : 0));
         return total;
     }
-
-    /// <summary>Component k of a mixture row: means, log deviations and the correlation (tanh of its raw value).</summary>
-    private static (double Mx, double My, double LogSx, double LogSy, double Rho) Component(Span<T> row, int m, int k) =>
-        (double.CreateTruncating(row[m + k]), double.CreateTruncating(row[2 * m + k]), double.CreateTruncating(row[3 * m + k]),
-         double.CreateTruncating(row[4 * m + k]), Math.Tanh(double.CreateTruncating(row[5 * m + k])));
 
     public override double SquaredDifference(ArrayView<T> a, ArrayView<T> b, ArrayView<T> diff)
     {

@@ -166,55 +166,10 @@ internal static class TensorKernels<T> where T : unmanaged, IFloatingPointIeee75
 
     public static void ScaleRowsAdd(Index1D i, ArrayView<T> x, ArrayView<T> scale, int cols, ArrayView<T> dx) => dx[i] += scale[i / cols] * x[i];
 
-    /// <summary>One thread per row: the mixture's negative log-likelihood into rowLoss and, with withGrad, scale·∂/∂raw (see
-    /// <see cref="TensorOps{T}.MixtureNll"/>). Two passes over the components: the log-densities' maximum, then the sums.</summary>
-    public static void MixtureNll(Index1D r, ArrayView<T> raw, int m, ArrayView<T> targets, ArrayView<T> weights, T scale, ArrayView<T> grad, int withGrad, ArrayView<T> rowLoss)
-    {
-        int width = 6 * m + 1, row = r * width;
-        if (weights[r] == T.Zero)
-        {
-            rowLoss[r] = T.Zero;
-            if (withGrad != 0) for (int c = 0; c < width; c++) grad[row + c] = T.Zero;
-            return;
-        }
-        T one = T.One, two = one + one, half = one / two, twoPi = two * T.Pi;
-        T x = targets[r * 3], y = targets[r * 3 + 1], eos = targets[r * 3 + 2];
-        T maxLogit = raw[row];
-        for (int k = 1; k < m; k++) maxLogit = T.Max(maxLogit, raw[row + k]);
-        T piSum = T.Zero;
-        for (int k = 0; k < m; k++) piSum += T.Exp(raw[row + k] - maxLogit);
-        T logPiNorm = maxLogit + T.Log(piSum), best = T.NegativeInfinity;
-        for (int k = 0; k < m; k++) best = T.Max(best, LogDensity(raw, row, m, k, x, y, logPiNorm, twoPi, half));
-        T mix = T.Zero;
-        for (int k = 0; k < m; k++) mix += T.Exp(LogDensity(raw, row, m, k, x, y, logPiNorm, twoPi, half) - best);
-        T logMix = best + T.Log(mix);
-        T e = one / (one + T.Exp(-raw[row + 6 * m]));
-        rowLoss[r] = -logMix - (eos > half ? T.Log(e) : T.Log(one - e));
-        if (withGrad == 0) return;
-        for (int k = 0; k < m; k++)
-        {
-            T mx = raw[row + m + k], my = raw[row + 2 * m + k], sx = T.Exp(raw[row + 3 * m + k]), sy = T.Exp(raw[row + 4 * m + k]), rho = T.Tanh(raw[row + 5 * m + k]);
-            T dx = (x - mx) / sx, dy = (y - my) / sy, c = one / (one - rho * rho), z = dx * dx + dy * dy - two * rho * dx * dy;
-            T gamma = T.Exp(LogDensity(raw, row, m, k, x, y, logPiNorm, twoPi, half) - logMix), pi = T.Exp(raw[row + k] - logPiNorm);
-            grad[row + k] = scale * (pi - gamma);
-            grad[row + m + k] = -scale * gamma * c * (dx - rho * dy) / sx;
-            grad[row + 2 * m + k] = -scale * gamma * c * (dy - rho * dx) / sy;
-            grad[row + 3 * m + k] = -scale * gamma * (c * dx * (dx - rho * dy) - one);
-            grad[row + 4 * m + k] = -scale * gamma * (c * dy * (dy - rho * dx) - one);
-            grad[row + 5 * m + k] = -scale * gamma * (rho * c + c * dx * dy - rho * c * c * z) * (one - rho * rho);
-        }
-        grad[row + 6 * m] = scale * (e - eos);
-    }
-
-    /// <summary>log(π_k · N(x, y | μ_k, σ_k, ρ_k)).</summary>
-    private static T LogDensity(ArrayView<T> raw, int row, int m, int k, T x, T y, T logPiNorm, T twoPi, T half)
-    {
-        T one = T.One;
-        T lsx = raw[row + 3 * m + k], lsy = raw[row + 4 * m + k], rho = T.Tanh(raw[row + 5 * m + k]);
-        T dx = (x - raw[row + m + k]) / T.Exp(lsx), dy = (y - raw[row + 2 * m + k]) / T.Exp(lsy), c = one / (one - rho * rho);
-        T z = dx * dx + dy * dy - (one + one) * rho * dx * dy;
-        return raw[row + k] - logPiNorm - T.Log(twoPi) - lsx - lsy + half * T.Log(c) - half * c * z;
-    }
+    /// <summary>One thread per row: the mixture's negative log-likelihood into rowLoss and, with withGrad, scale·∂/∂raw
+    /// (<see cref="MixtureRow{T}.Nll"/>).</summary>
+    public static void MixtureNll(Index1D r, ArrayView<T> raw, int m, ArrayView<T> targets, ArrayView<T> weights, T scale, ArrayView<T> grad, int withGrad, ArrayView<T> rowLoss) =>
+        rowLoss[r] = MixtureRow<T>.Nll(r, raw, m, targets, weights, scale, grad, withGrad);
 
     public static void Subtract(Index1D i, ArrayView<T> a, ArrayView<T> b, ArrayView<T> y) => y[i] = a[i] - b[i];
 

@@ -40,44 +40,9 @@ public static class Losses
         return loss;
     }
 
-    /// <summary>The mean negative log-likelihood of pen offsets (dx, dy) and end-of-stroke flags under a bivariate Gaussian mixture
-    /// (Graves 2013, §4.1): <paramref name="raw"/> [.., 6·M + 1] is what a <see cref="MixtureDensity{T}"/> head gives, per row
-    /// [π logits, μx, μy, log σx, log σy, ρ before tanh, end-of-stroke logit]; <paramref name="targets"/> holds (dx, dy, eos ∈ {0, 1})
-    /// per row. Rows whose <paramref name="mask"/> is false (padding) are not counted.</summary>
-    public static Var<T> BivariateMixture<T>(Var<T> raw, int components, double[] targets, bool[]? mask = null) where T : unmanaged
-    {
-        int rows = raw.Rows;
-        if (components < 1 || raw.Features != 6 * components + 1)
-            throw new ArgumentException($"A mixture of {components} bivariate Gaussians with an end-of-stroke probability reads {6 * components + 1} values per row, but the input is {raw.Value.ShapeText}.", nameof(raw));
-        if (targets.Length != 3 * rows) throw new ArgumentException($"{targets.Length} target values were given for {rows} rows of (dx, dy, eos).", nameof(targets));
-        if (mask is not null && mask.Length != rows) throw new ArgumentException($"{mask.Length} mask entries were given for {rows} rows.", nameof(mask));
-        for (int r = 0; r < rows; r++)
-        {
-            if (targets[3 * r + 2] is not (0 or 1)) throw new ArgumentOutOfRangeException(nameof(targets), $"The end-of-stroke flag of row {r} is {targets[3 * r + 2]}; it must be 0 or 1.");
-            if (!double.IsFinite(targets[3 * r]) || !double.IsFinite(targets[3 * r + 1])) throw new ArgumentOutOfRangeException(nameof(targets), $"The offset of row {r} is not a finite number.");
-        }
-        int count = mask?.Count(m => m) ?? rows;
-        var tape = raw.Tape;
-        var device = raw.Device;
-        var t = Tensor<T>.Rent(device, false, rows, 3);
-        t.CopyFrom(targets.Select(Scalar<T>.From).ToArray());
-        tape.Hold(t);
-        var w = Tensor<T>.Rent(device, false, rows);
-        w.CopyFrom(Enumerable.Range(0, rows).Select(r => mask is null || mask[r] ? Scalar<T>.One : Scalar<T>.Zero).ToArray());
-        tape.Hold(w);
-        var ops = device.Ops<T>();
-        bool grad = raw.RequiresGrad && count > 0;
-        var saved = grad ? new Saved<T>(Tensor<T>.Rent(device, false, raw.Shape)) : null;
-        double sum = ops.MixtureNll(raw.View, rows, components, t.View, w.View, count > 0 ? 1.0 / count : 0, saved?.Value.View ?? default);
-        var loss = HostScalar<T>(tape, device, count > 0 ? sum / count : 0, grad);
-        if (!grad) return loss;
-        tape.Record(() => AdoptScaled(ops, saved!.Take(), loss, raw), new ITracked[] { loss }, saved!);
-        return loss;
-    }
-
     /// <summary>A gradient computed forward for a loss gradient of 1, scaled by the actual one (a device scalar, no sync) and handed to
     /// <paramref name="into"/> (taken over when it has no gradient yet).</summary>
-    private static void AdoptScaled<T>(TensorOps<T> ops, Tensor<T> g, Var<T> loss, Var<T> into) where T : unmanaged
+    internal static void AdoptScaled<T>(TensorOps<T> ops, Tensor<T> g, Var<T> loss, Var<T> into) where T : unmanaged
     {
         if (into.Grad is null)
         {
@@ -144,7 +109,7 @@ public static class Losses
         return r;
     }
 
-    private static Var<T> HostScalar<T>(Tape tape, Device device, double value, bool requiresGrad) where T : unmanaged
+    internal static Var<T> HostScalar<T>(Tape tape, Device device, double value, bool requiresGrad) where T : unmanaged
     {
         var t = Tensor<T>.Rent(device, false, 1);
         t.CopyFrom(new[] { Scalar<T>.From(value) });

@@ -6,7 +6,7 @@ using Xunit;
 namespace Recur.Tests;
 
 /// <summary>The mixture-density head: its negative log-likelihood against the closed form and finite differences (double, both CPU
-/// backends), sampling with a temperature, and a model that learns synthetic pen strokes better than a single Gaussian can.</summary>
+/// backends), the two CPU backends alike in float, sampling with a temperature, and a model that learns synthetic pen strokes better than a single Gaussian can.</summary>
 public class MixtureDensityTests
 {
     public static TheoryData<string> Devices => new() { "cpu", "ilgpu-cpu" };
@@ -20,7 +20,29 @@ public class MixtureDensityTests
         var rng = new Random(2);
         var targets = Enumerable.Range(0, rows).SelectMany(r => new[] { rng.NextDouble() - 0.5, rng.NextDouble() - 0.5, r % 2 }).ToArray();
         var mask = new[] { true, true, false, true, true };
-        TapeCheck.Check(null, new[] { raw }, (t, v) => Losses.BivariateMixture(v[0], m, targets, mask));
+        TapeCheck.Check(null, new[] { raw }, (t, v) => MixtureDensity<double>.NegativeLogLikelihood(v[0], m, targets, mask));
+    }
+
+    [Fact]
+    public void Both_CPU_backends_run_the_one_row_function_alike_in_float()
+    {
+        const int m = 4, rows = 6;
+        var rng = new Random(5);
+        var raw = Enumerable.Range(0, rows * (6 * m + 1)).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray();
+        var targets = Enumerable.Range(0, rows).SelectMany(r => new[] { rng.NextDouble() - 0.5, rng.NextDouble() - 0.5, r % 2 }).ToArray();
+        (double Loss, float[] Grad) Run(Device d)
+        {
+            using var value = Tensor<float>.Rent(d, false, rows, 6 * m + 1);
+            value.CopyFrom(raw);
+            using var tape = new Tape(training: true);
+            var x = tape.Input(value, requiresGrad: true);
+            var loss = MixtureDensity<float>.NegativeLogLikelihood(x, m, targets);
+            tape.Backward(loss);
+            return (loss.Item(), x.Grad!.ToArray());
+        }
+        var (cpu, ilgpu) = (Run(TestDevices.Cpu), Run(TestDevices.IlgpuCpu));
+        Assert.Equal(cpu.Loss, ilgpu.Loss, 5);
+        for (int i = 0; i < cpu.Grad.Length; i++) Assert.Equal(cpu.Grad[i], ilgpu.Grad[i], 5);
     }
 
     [Fact]
@@ -30,12 +52,12 @@ public class MixtureDensityTests
         double mx = 0.3, my = -0.2, sx = 0.5, sy = 2, rho = 0.6, e = 0.25, x = 0.1, y = 1.3;
         var raw = new[] { 0.7, mx, my, Math.Log(sx), Math.Log(sy), Math.Atanh(rho), Math.Log(e / (1 - e)) };
         using var tape = new Tape();
-        double nll = Losses.BivariateMixture(tape.Input(d, raw, 1, 7), 1, new[] { x, y, 1.0 }).Item();
+        double nll = MixtureDensity<double>.NegativeLogLikelihood(tape.Input(d, raw, 1, 7), 1, new[] { x, y, 1.0 }).Item();
         double dx = (x - mx) / sx, dy = (y - my) / sy, z = dx * dx + dy * dy - 2 * rho * dx * dy;
         double density = Math.Exp(-z / (2 * (1 - rho * rho))) / (2 * Math.PI * sx * sy * Math.Sqrt(1 - rho * rho));
         Assert.Equal(-Math.Log(density) - Math.Log(e), nll, 10);
-        Assert.Contains("19 values per row", Assert.Throws<ArgumentException>(() => Losses.BivariateMixture(tape.Input(d, raw, 1, 7), 3, new[] { x, y, 1.0 })).Message);
-        Assert.Contains("must be 0 or 1", Assert.Throws<ArgumentOutOfRangeException>(() => Losses.BivariateMixture(tape.Input(d, raw, 1, 7), 1, new[] { x, y, 0.5 })).Message);
+        Assert.Contains("19 values per row", Assert.Throws<ArgumentException>(() => MixtureDensity<double>.NegativeLogLikelihood(tape.Input(d, raw, 1, 7), 3, new[] { x, y, 1.0 })).Message);
+        Assert.Contains("must be 0 or 1", Assert.Throws<ArgumentOutOfRangeException>(() => MixtureDensity<double>.NegativeLogLikelihood(tape.Input(d, raw, 1, 7), 1, new[] { x, y, 0.5 })).Message);
     }
 
     [Fact]

@@ -1,10 +1,11 @@
 using System;
+using System.Linq;
 
 namespace Recur;
 
 /// <summary>A mixture-density head (Bishop 1994; Graves 2013, the handwriting model): a dense layer that gives, per row, a mixture of
 /// <see cref="Components"/> bivariate Gaussians over the next pen offset and an end-of-stroke probability: [π logits, μx, μy, log σx,
-/// log σy, ρ before tanh, end-of-stroke logit]. Train it with <see cref="Losses.BivariateMixture{T}"/>; draw from it with
+/// log σy, ρ before tanh, end-of-stroke logit]. Train it with <see cref="Loss"/>; draw from it with
 /// <see cref="Sample"/>.</summary>
 public sealed class MixtureDensity<T> : Part, ILayer<T> where T : unmanaged
 {
@@ -25,7 +26,42 @@ public sealed class MixtureDensity<T> : Part, ILayer<T> where T : unmanaged
     public Var<T> Forward(Var<T> x) => _dense.Forward(x);
 
     /// <summary>The mean negative log-likelihood of <paramref name="targets"/> (dx, dy, eos per row) under the mixture of <paramref name="raw"/>.</summary>
-    public Var<T> Loss(Var<T> raw, double[] targets, bool[]? mask = null) => Losses.BivariateMixture(raw, Components, targets, mask);
+    public Var<T> Loss(Var<T> raw, double[] targets, bool[]? mask = null) => NegativeLogLikelihood(raw, Components, targets, mask);
+
+    /// <summary>The mean negative log-likelihood of pen offsets (dx, dy) and end-of-stroke flags under a bivariate Gaussian mixture
+    /// (Graves 2013, §4.1): <paramref name="raw"/> [.., 6·M + 1] is what this head gives, per row
+    /// [π logits, μx, μy, log σx, log σy, ρ before tanh, end-of-stroke logit]; <paramref name="targets"/> holds (dx, dy, eos ∈ {0, 1})
+    /// per row. Rows whose <paramref name="mask"/> is false (padding) are not counted.</summary>
+    public static Var<T> NegativeLogLikelihood(Var<T> raw, int components, double[] targets, bool[]? mask = null)
+    {
+        int rows = raw.Rows;
+        if (components < 1 || raw.Features != 6 * components + 1)
+            throw new ArgumentException($"A mixture of {components} bivariate Gaussians with an end-of-stroke probability reads {6 * components + 1} values per row, but the input is {raw.Value.ShapeText}.", nameof(raw));
+        if (targets.Length != 3 * rows) throw new ArgumentException($"{targets.Length} target values were given for {rows} rows of (dx, dy, eos).", nameof(targets));
+        if (mask is not null && mask.Length != rows) throw new ArgumentException($"{mask.Length} mask entries were given for {rows} rows.", nameof(mask));
+        for (int r = 0; r < rows; r++)
+        {
+            if (targets[3 * r + 2] is not (0 or 1)) throw new ArgumentOutOfRangeException(nameof(targets), $"The end-of-stroke flag of row {r} is {targets[3 * r + 2]}; it must be 0 or 1.");
+            if (!double.IsFinite(targets[3 * r]) || !double.IsFinite(targets[3 * r + 1])) throw new ArgumentOutOfRangeException(nameof(targets), $"The offset of row {r} is not a finite number.");
+        }
+        int count = mask?.Count(m => m) ?? rows;
+        var tape = raw.Tape;
+        var device = raw.Device;
+        var t = Tensor<T>.Rent(device, false, rows, 3);
+        t.CopyFrom(targets.Select(Scalar<T>.From).ToArray());
+        tape.Hold(t);
+        var w = Tensor<T>.Rent(device, false, rows);
+        w.CopyFrom(Enumerable.Range(0, rows).Select(r => mask is null || mask[r] ? Scalar<T>.One : Scalar<T>.Zero).ToArray());
+        tape.Hold(w);
+        var ops = device.Ops<T>();
+        bool grad = raw.RequiresGrad && count > 0;
+        var saved = grad ? new Saved<T>(Tensor<T>.Rent(device, false, raw.Shape)) : null;
+        double sum = ops.MixtureNll(raw.View, rows, components, t.View, w.View, count > 0 ? 1.0 / count : 0, saved?.Value.View ?? default);
+        var loss = Losses.HostScalar<T>(tape, device, count > 0 ? sum / count : 0, grad);
+        if (!grad) return loss;
+        tape.Record(() => Losses.AdoptScaled(ops, saved!.Take(), loss, raw), new ITracked[] { loss }, saved!);
+        return loss;
+    }
 
     /// <summary>Draws (dx, dy, end of stroke) from one row of raw parameters. The temperature τ sharpens (τ &lt; 1) or flattens the
     /// choice of component (π ∝ π^(1/τ)) and scales the deviations by √τ, as in Graves 2013 and Ha's HyperNetworks demo.</summary>

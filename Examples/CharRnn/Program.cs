@@ -40,22 +40,8 @@ public static class Program
             checkpoint = Checkpoint.Open(dir);
             var saved = checkpoint.Training ?? throw new InvalidDataException($"'{dir}' holds no training state (weights only, or written by an earlier Recur); it can be sampled (--generate), not resumed.");
             var task = checkpoint.ReadTask<CharTaskDescription>();
-            // Unless given again, the run continues with the checkpoint's own settings.
-            var s = saved.Settings;
-            o = o with
-            {
-                Seq = o.Given("--seq") ? o.Seq : task.Seq,
-                Batch = o.Given("--batch") ? o.Batch : task.Batch,
-                Lr = o.Given("--lr") ? o.Lr : s.LearningRate,
-                Clip = o.Given("--clip") ? o.Clip : s.Clip,
-                Optimizer = s.Optimizer,
-                WeightDecay = o.Given("--weight-decay") ? o.WeightDecay : s.WeightDecay,
-                // A cosine given again decays over the whole run: the steps done and the steps to come.
-                Schedule = o.Given("--schedule") || o.Given("--warmup")
-                    ? o.Schedule.Kind == "cosine" ? o.Schedule with { DecaySteps = saved.Step + o.Steps!.Value } : o.Schedule
-                    : s.Schedule,
-                Seed = o.Given("--seed") ? o.Seed : s.Seed,
-            };
+            // Unless given again, the run continues with the checkpoint's own settings: the task's here, the trainer's in Trainer.Resume.
+            o = o with { Seq = o.Given("--seq") ? o.Seq : task.Seq, Batch = o.Given("--batch") ? o.Batch : task.Batch };
             config = task.Model;
             // Hyperparameters given again replace the checkpoint's (a clip, say); the weights stay the checkpoint's. So do the
             // regularizers and zoneout or weight-drop; the structure (cell, sizes, interconnects) is the checkpoint's.
@@ -82,8 +68,6 @@ public static class Program
         using var model = new CharModel(device, config, o.Seed);
         checkpoint?.LoadModel(model);
         using var charTask = new CharTask(model, data, o.Seq, o.Batch, o.Regularizers, parallel?.Shard);
-        using var optimizer = Optimizer<float>.Create(o.Optimizer, model, o.Lr, o.WeightDecay);
-        optimizer.ClipNorm = o.Clip;
         var options = new TrainerOptions
         {
             Steps = o.Steps,
@@ -96,13 +80,20 @@ public static class Program
             Title = $"{config.Cell} {config.Layers}×{config.Hidden} on {data.Train.Length + data.Validation.Length:N0} characters",
         };
         bool live = !Console.IsOutputRedirected;
-        var trainer = new Trainer<float>(charTask, optimizer, options, line => Console.Write(live ? line : line + "\n"), live, o.Schedule, o.Seed);
-        if (checkpoint is not null) trainer.Resume(checkpoint);
+        Action<string> log = line => Console.Write(live ? line : line + "\n");
+        using var trainer = checkpoint is null
+            ? Trainer<float>.Start(charTask, new TrainingSettings(o.Optimizer, o.Lr, o.WeightDecay, o.Clip, o.Schedule, o.Seed), options, log, live)
+            : Trainer<float>.Resume(charTask, checkpoint, new TrainingOverrides(
+                LearningRate: o.Given("--lr") ? o.Lr : null, WeightDecay: o.Given("--weight-decay") ? o.WeightDecay : null,
+                Clip: o.Given("--clip") ? o.Clip : null, Schedule: o.Given("--schedule") || o.Given("--warmup") ? o.Schedule : null,
+                Seed: o.Given("--seed") ? o.Seed : null), options, log, live);
+        var settings = trainer.State.Settings;
+        o = o with { Seed = settings.Seed };
         Console.WriteLine($"Training {config.Cell}{(string.IsNullOrEmpty(config.Hypers) ? "" : $" ({config.Hypers})")}: {config.Layers} layer(s) of {config.Hidden}, embedding {config.Embed}, dropout {config.Dropout}" +
                           $"{(config.Interconnect is { Length: > 0 } ic ? $", interconnect {Interconnect.Parse(ic)}" : "")}{(config.Zoneout > 0 ? $", zoneout {config.Zoneout}" : "")}{(config.WeightDrop > 0 ? $", weight-drop {config.WeightDrop}" : "")}" +
                           $"{(o.Regularizers.Any ? $", regularizers: {o.Regularizers}" : "")}, {model.ParameterCount:N0} parameters on {device.Name}; GEMM: {device.GemmName<float>()}.");
         Console.WriteLine($"Data: {dataPath}, {data.Train.Length:N0} training and {data.Validation.Length:N0} validation characters, vocabulary {data.Vocabulary.Length}; " +
-                          $"batches of {o.Batch} streams × {o.Seq} characters; {optimizer.Name}, lr {o.Lr} ({o.Schedule.Kind}{(o.Schedule.Warmup > 0 ? $", {o.Schedule.Warmup} warm-up steps" : "")}); " +
+                          $"batches of {o.Batch} streams × {o.Seq} characters; {trainer.Optimizer.Name}, lr {settings.LearningRate} ({settings.Schedule.Kind}{(settings.Schedule.Warmup > 0 ? $", {settings.Schedule.Warmup} warm-up steps" : "")}); " +
                           $"budget {(options.Steps is { } st ? $"{st} steps" : $"{options.Minutes} minutes")}.");
         if (parallel is not null)
             Console.WriteLine($"Data-parallel over {parallel.Size} ranks ({parallel.Engine}), {o.Batch / parallel.Size} streams and {device.Threads} thread(s) each.");

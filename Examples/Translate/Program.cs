@@ -59,9 +59,6 @@ public static class Program
                 Batch = o.Given("--batch") ? o.Batch : saved.Batch,
                 LabelSmoothing = o.Given("--label-smoothing") ? o.LabelSmoothing : saved.LabelSmoothing,
                 Sampling = o.Given("--scheduled-sampling") ? o.Sampling : saved.Sampling,
-                Lr = o.Given("--lr") ? o.Lr : state.Settings.LearningRate,
-                Clip = o.Given("--clip") ? o.Clip : state.Settings.Clip,
-                Seed = o.Given("--seed") ? o.Seed : state.Settings.Seed,
             };
             Console.WriteLine($"Resuming {dir} at step {state.Step}.");
         }
@@ -74,7 +71,6 @@ public static class Program
         using var model = new Seq2Seq<float>(device, config, o.Seed);
         checkpoint?.LoadModel(model);
         var task = new TranslationTask(model, data, o.Batch, o.LabelSmoothing, o.Sampling, parallel?.Shard);
-        using var optimizer = new Adam<float>(model, o.Lr) { ClipNorm = o.Clip };
         var options = new TrainerOptions
         {
             Steps = o.Steps,
@@ -86,14 +82,18 @@ public static class Program
             Title = $"{config.Cell} {config.Attention} seq2seq on {data.Train.Count:N0} English→French pairs",
         };
         bool live = !Console.IsOutputRedirected;
-        var trainer = new Trainer<float>(task, optimizer, options, line => Console.Write(live ? line : line + "\n"), live, Schedule.Constant(), o.Seed);
-        if (checkpoint is not null) trainer.Resume(checkpoint);
+        Action<string> log = line => Console.Write(live ? line : line + "\n");
+        // Unless given again, a resumed run keeps the checkpoint's learning rate, clip and seed (the trainer merges them).
+        using var trainer = checkpoint is null
+            ? Trainer<float>.Start(task, new TrainingSettings("adam", o.Lr, 0, o.Clip, Schedule.Constant(), o.Seed), options, log, live)
+            : Trainer<float>.Resume(task, checkpoint, new TrainingOverrides(LearningRate: o.Given("--lr") ? o.Lr : null,
+                Clip: o.Given("--clip") ? o.Clip : null, Seed: o.Given("--seed") ? o.Seed : null), options, log, live);
         Console.WriteLine($"Training {(config.Bidirectional ? "a bidirectional" : "an")} {config.Cell} encoder ({config.Layers}×{config.EncoderHidden}{(config.Bidirectional ? " per direction" : "")}) " +
                           $"and a {config.Cell} decoder with {config.Attention} attention ({config.Layers}×{config.DecoderHidden}), embeddings {config.Embed}, dropout {config.Dropout}" +
                           $"{(config.StateAveraging > 0 ? $", state averaging {config.StateAveraging}" : "")}: {model.ParameterCount:N0} parameters on {device.Name}; GEMM: {device.GemmName<float>()}.");
         Console.WriteLine($"Data: {dataPath} (Tatoeba contributors, CC-BY 2.0 France): {data.Train.Count:N0} training and {data.ValidationPairs.Count:N0} validation pairs " +
                           $"({data.ValidationReferences().Count:N0} distinct English sentences, never seen in training); vocabularies {data.SourceVocabulary.Count:N0} English and " +
-                          $"{data.TargetVocabulary.Count:N0} French words; batches of {task.Batch} pairs bucketed by length, {task.BatchesPerEpoch} per epoch; Adam, lr {o.Lr}, " +
+                          $"{data.TargetVocabulary.Count:N0} French words; batches of {task.Batch} pairs bucketed by length, {task.BatchesPerEpoch} per epoch; Adam, lr {trainer.State.Settings.LearningRate}, " +
                           $"label smoothing {task.LabelSmoothing}{(task.Sampling.Decay != SamplingDecay.None ? $", scheduled sampling {task.Sampling.Decay}" : "")}; " +
                           $"budget {(options.Steps is { } st ? $"{st} steps" : $"{options.Minutes} minutes")}.");
         var result = trainer.Run();

@@ -47,7 +47,7 @@ public sealed record TrainingResult(int Step, double ValidationLoss, bool Interr
 /// with the schedule's learning rate. Shows progress on one live line on a terminal, or as plain log lines otherwise
 /// (<c>step 120 epoch 1 train loss 2.134 val loss 2.201 tokens/s 31234 lr 2.0e-03 left 1:23</c>); writes the loss curve and atomic
 /// checkpoints (every few minutes, on Ctrl-C/SIGTERM after finishing the step, and at the end), from which a run resumes exactly.</summary>
-public sealed class Trainer<T> where T : unmanaged
+public sealed class Trainer<T> : IDisposable where T : unmanaged
 {
     private readonly ITrainingTask<T> _task;
     private readonly Optimizer<T> _optimizer;
@@ -85,10 +85,48 @@ public sealed class Trainer<T> where T : unmanaged
     /// <summary>The optimizer the trainer steps.</summary>
     public Optimizer<T> Optimizer => _optimizer;
 
+    /// <summary>A trainer for a new run of <paramref name="task"/> under <paramref name="settings"/>: it makes the optimizer they name and
+    /// owns it (dispose the trainer when done).</summary>
+    public static Trainer<T> Start(ITrainingTask<T> task, TrainingSettings settings, TrainerOptions options, Action<string> log, bool live = false) =>
+        Make(task, settings, options, log, live, trainer => { });
+
+    /// <summary>A trainer that continues <paramref name="checkpoint"/>'s run of <paramref name="task"/> (whose model holds the checkpoint's
+    /// weights already): the checkpoint's optimizer and settings, each one in <paramref name="given"/> replacing the saved one (see
+    /// <see cref="TrainingOverrides.Over"/>), then its position, generator, optimizer state and what the task carried
+    /// (<see cref="Resume(CheckpointReader)"/>). The trainer makes the optimizer and owns it: dispose the trainer when done.</summary>
+    public static Trainer<T> Resume(ITrainingTask<T> task, CheckpointReader checkpoint, TrainingOverrides given, TrainerOptions options, Action<string> log, bool live = false) =>
+        Make(task, given.Over(Saved(checkpoint), options.Steps), options, log, live, trainer => trainer.Resume(checkpoint));
+
+    private static Trainer<T> Make(ITrainingTask<T> task, TrainingSettings settings, TrainerOptions options, Action<string> log, bool live, Action<Trainer<T>> then)
+    {
+        var optimizer = Optimizer<T>.Create(settings.Optimizer, task.Model, settings.LearningRate, settings.WeightDecay);
+        optimizer.ClipNorm = settings.Clip;
+        try
+        {
+            var trainer = new Trainer<T>(task, optimizer, options, log, live, settings.Schedule, settings.Seed) { _ownedOptimizer = optimizer };
+            then(trainer);
+            return trainer;
+        }
+        catch
+        {
+            optimizer.Dispose();
+            throw;
+        }
+    }
+
+    private Optimizer<T>? _ownedOptimizer;
+
+    /// <summary>Frees the optimizer the trainer made (<see cref="Start"/>, <see cref="Resume(ITrainingTask{T}, CheckpointReader, TrainingOverrides, TrainerOptions, Action{string}, bool)"/>);
+    /// one given to the constructor stays the caller's.</summary>
+    public void Dispose() => _ownedOptimizer?.Dispose();
+
+    private static TrainingState Saved(CheckpointReader checkpoint) => checkpoint.Training
+        ?? throw new InvalidDataException($"'{checkpoint.Dir}' holds no training state (weights only, or written by an earlier Recur); it can be sampled, not resumed.");
+
     /// <summary>Continues from a checkpoint: its position, generator, optimizer state and what the task carried.</summary>
     public void Resume(CheckpointReader checkpoint)
     {
-        var saved = checkpoint.Training ?? throw new InvalidDataException($"'{checkpoint.Dir}' holds no training state (weights only, or written by an earlier Recur); it can be sampled, not resumed.");
+        var saved = Saved(checkpoint);
         IReadOnlyDictionary<string, SafeTensors.Entry> tensors = checkpoint.TrainingTensors();
         _optimizer.Step = saved.Step;
         _optimizer.LoadState(tensors, Checkpoint.TrainingFile);

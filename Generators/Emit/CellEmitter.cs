@@ -64,7 +64,7 @@ internal static class CellEmitter
         w.Line($"    Name: {Str(g.ClassName)},");
         w.Line($"    Dims: new[] {{ {string.Join(", ", g.Dims.Select(Str))} }},");
         w.Line($"    Inputs: new global::Recur.PortSpec[] {{ {string.Join(", ", g.Inputs.Select(p => $"new({Str(p.Name)}, {Dim(p.Dim)}, false)"))} }},");
-        w.Line($"    States: new global::Recur.PortSpec[] {{ {string.Join(", ", g.States.Select(p => $"new({Str(p.Name)}, {Dim(p.Dim)}, {(p.IsOutput ? "true" : "false")})"))} }},");
+        w.Line($"    States: new global::Recur.PortSpec[] {{ {string.Join(", ", g.States.Select(p => $"new({Str(p.Name)}, {Dim(p.Dim)}, {(p.IsOutput ? "true" : "false")}{(p.IsWeights ? ", IsWeights: true" : "")})"))} }},");
         w.Line($"    Hypers: new global::Recur.HyperSpec[] {{ {string.Join(", ", g.Hypers.Select(h => $"new({Str(h.Name)}, {Num(h.Default)})"))} }},");
         w.Line("    Params: new global::Recur.ParamSpec[]");
         w.Line("    {");

@@ -62,7 +62,9 @@ internal sealed record LinearInfo(int Weight, int Operand, string OutDim);
 /// <summary>A dropout mask: its dimension and its rate, a [Hyper] (<see cref="Hyper"/> ≥ 0) or the number <see cref="Rate"/>.</summary>
 internal sealed record MaskInfo(string Dim, int Hyper, double Rate);
 
-internal sealed record PortInfo(string Name, string Dim, bool IsOutput);
+/// <summary>An input or state. <see cref="IsWeights"/>: a state over a memory's positions whose next value is a softmax (attention
+/// weights: what decoding reads for coverage), known from the equations.</summary>
+internal sealed record PortInfo(string Name, string Dim, bool IsOutput, bool IsWeights = false);
 
 /// <summary>A [Memory]: its positions <see cref="SeqDim"/> (a length per batch row) and its features <see cref="Dim"/>.</summary>
 internal sealed record MemoryInfo(string Name, string SeqDim, string Dim);

@@ -51,7 +51,9 @@ public sealed record CellSpec(
 /// <param name="Name">The property's name in the cell.</param>
 /// <param name="Dim">Its dimension, an index into <see cref="CellSpec.Dims"/>.</param>
 /// <param name="IsOutput">Whether it is the state marked <c>[Output]</c>.</param>
-public sealed record PortSpec(string Name, int Dim, bool IsOutput);
+/// <param name="IsWeights">Whether it is a state over a memory's positions whose next value is a softmax: attention weights (the
+/// generator knows it from the equations; decoding reads it for the coverage penalty).</param>
+public sealed record PortSpec(string Name, int Dim, bool IsOutput, bool IsWeights = false);
 
 /// <summary>A hyperparameter and its default value.</summary>
 /// <param name="Name">The property's name in the cell.</param>

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 
 namespace Recur;
@@ -39,14 +40,27 @@ public static class Sampler
     }
 
     /// <summary>Samples an index from logits under the options (deterministic for a given generator state).</summary>
-    public static int Pick(float[] logits, SamplingOptions o, Rng rng)
+    public static int Pick(float[] logits, SamplingOptions o, Rng rng) => Pick(logits, o, rng, new SamplerScratch(logits.Length));
+
+    /// <summary>The same, with the buffers of <paramref name="scratch"/> instead of new ones: generation calls it once a token
+    /// without allocating. Candidates are ranked by probability, ties by index.</summary>
+    public static int Pick(ReadOnlySpan<float> logits, SamplingOptions o, Rng rng, SamplerScratch scratch)
     {
-        if (o.Temperature <= 0) return Array.IndexOf(logits, logits.Max());
-        double max = logits.Max();
-        var p = logits.Select(l => Math.Exp((l - max) / o.Temperature)).ToArray();
-        var order = Enumerable.Range(0, p.Length).OrderByDescending(i => p[i]).ToArray();
-        double total = p.Sum();
-        int keep = o.TopK > 0 ? Math.Min(o.TopK, p.Length) : p.Length;
+        if (scratch.P.Length < logits.Length) throw new ArgumentException($"The scratch holds {scratch.P.Length} candidates, fewer than the {logits.Length} logits.", nameof(scratch));
+        int n = logits.Length;
+        if (o.Temperature <= 0) return System.Numerics.Tensors.TensorPrimitives.IndexOfMax(logits);
+        double max = double.NegativeInfinity;
+        foreach (var l in logits) max = Math.Max(max, l);
+        var p = scratch.P;
+        var order = scratch.Order;
+        double total = 0;
+        for (int i = 0; i < n; i++)
+        {
+            total += p[i] = Math.Exp((logits[i] - max) / o.Temperature);
+            order[i] = i;
+        }
+        Array.Sort(order, 0, n, scratch.ByProbability);
+        int keep = o.TopK > 0 ? Math.Min(o.TopK, n) : n;
         if (o.TopP < 1)
         {
             double cumulative = 0;
@@ -65,5 +79,28 @@ public static class Sampler
             if (u <= 0) return order[k];
         }
         return order[keep - 1];
+    }
+}
+
+/// <summary>The buffers <see cref="Sampler.Pick(ReadOnlySpan{float}, SamplingOptions, Rng, SamplerScratch)"/> works in, for
+/// vocabularies of up to <c>size</c> tokens.</summary>
+public sealed class SamplerScratch
+{
+    /// <summary>Buffers for vocabularies of up to <paramref name="size"/> tokens.</summary>
+    public SamplerScratch(int size)
+    {
+        P = new double[size];
+        Order = new int[size];
+        ByProbability = new Descending(P);
+    }
+
+    internal double[] P { get; }
+    internal int[] Order { get; }
+    internal IComparer<int> ByProbability { get; }
+
+    /// <summary>Higher probability first; the lower index first among equals (the order a stable sort gives).</summary>
+    private sealed class Descending(double[] p) : IComparer<int>
+    {
+        public int Compare(int a, int b) => p[a] != p[b] ? p[b].CompareTo(p[a]) : a.CompareTo(b);
     }
 }

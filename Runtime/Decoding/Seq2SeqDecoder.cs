@@ -1,8 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using ILGPU;
-using ILGPU.Runtime;
 
 namespace Recur;
 
@@ -47,8 +45,8 @@ public sealed record Hypothesis(int[] Tokens, double LogProbability, double Scor
 
 /// <summary>Decodes with a trained <see cref="Seq2Seq{T}"/>: greedy, sampling (temperature, top-k, top-p; set per call) and batched
 /// beam search. The encoder runs once per batch of sources; the decoder then runs step by step on <see cref="RnnStepper{T}"/>s with
-/// the generated cells' inference kernels, every buffer made before the first step. The attention weights (the first decoder layer's
-/// state over the source's positions, <c>A</c> in the shipped cells) give the coverage.</summary>
+/// the generated cells' inference kernels, every buffer made before the first step (<see cref="Seq2Seq{T}.Start"/>); the decoder only
+/// searches. The attention weights (<see cref="Seq2Seq{T}.AttentionState"/>) give the coverage.</summary>
 public sealed class Seq2SeqDecoder<T> where T : unmanaged
 {
     private readonly Seq2Seq<T> _model;
@@ -66,7 +64,7 @@ public sealed class Seq2SeqDecoder<T> where T : unmanaged
     public List<int[]> Sample(IReadOnlyList<int[]> sources, SamplingOptions options, Rng rng, int? maxLength = null)
     {
         options.Validate();
-        using var run = new Run(_model, sources, 1, attention: false);
+        using var run = _model.Start(sources, 1, attention: false);
         var outputs = sources.Select(_ => new List<int>()).ToArray();
         var done = new bool[sources.Count];
         var tokens = Enumerable.Repeat(Tokens.Start, sources.Count).ToArray();
@@ -103,7 +101,7 @@ public sealed class Seq2SeqDecoder<T> where T : unmanaged
     {
         options.Validate();
         int k = options.Width, n = sources.Count, vocab = _model.Config.TargetVocab;
-        using var run = new Run(_model, sources, k, attention: true);
+        using var run = _model.Start(sources, k, attention: true);
         int rows = n * k;
         var score = new double[rows];
         var history = Enumerable.Range(0, rows).Select(_ => Array.Empty<int>()).ToArray();
@@ -201,7 +199,7 @@ public sealed class Seq2SeqDecoder<T> where T : unmanaged
                 total += logp[outputs[t]];
             }
             var coverage = new double[source.Length];
-            int a = AttentionState(_model);
+            int a = _model.AttentionState;
             if (a >= 0)
             {
                 var weights = decoded.States![a].Value.ToArray();
@@ -211,14 +209,6 @@ public sealed class Seq2SeqDecoder<T> where T : unmanaged
             result.Add((total, a >= 0 ? coverage : Array.Empty<double>()));
         }
         return result;
-    }
-
-    /// <summary>The decoder stack's state index of the first layer's attention weights (its state over the source's positions), or -1.</summary>
-    internal static int AttentionState(Seq2Seq<T> model)
-    {
-        var spec = model.DecoderLayers[0].Spec;
-        return Array.FindIndex(spec.States, s => spec.IsSeqDim(s.Dim) && s.Name == "A") is var i and >= 0 ? i
-            : Array.FindIndex(spec.States, s => spec.IsSeqDim(s.Dim));
     }
 
     private static int[] Append(int[] tokens, int token)
@@ -262,114 +252,5 @@ public sealed class Seq2SeqDecoder<T> where T : unmanaged
         for (int i = 0; i < logits.Length; i++) sum += Math.Exp(Scalar<T>.ToDouble(logits[i]) - max);
         double log = max + Math.Log(sum);
         for (int i = 0; i < logits.Length; i++) into[i] = Scalar<T>.ToDouble(logits[i]) - log;
-    }
-
-    /// <summary>One decoding run: the sources encoded once, each row repeated <c>copies</c> times (beam hypotheses), a stepper per
-    /// decoder layer, and the buffers of a step (token ids, embeddings, logits on the device and on the host).</summary>
-    private sealed class Run : IDisposable
-    {
-        private readonly Seq2Seq<T> _model;
-        private readonly RnnStepper<T>[] _steppers;
-        private readonly MemoryBuffer1D<int, Stride1D.Dense> _ids;
-        private readonly Tensor<T> _embedded, _logits;
-        private readonly T[] _host, _attentionHost;
-        private readonly int _attention;
-        private readonly List<IDisposable> _owned = new();
-
-        /// <param name="attention">Whether each step copies the attention weights to the host (beam search's coverage).</param>
-        public Run(Seq2Seq<T> model, IReadOnlyList<int[]> sources, int copies, bool attention)
-        {
-            if (sources.Count == 0) throw new ArgumentException("Give at least one source sentence.", nameof(sources));
-            for (int i = 0; i < sources.Count; i++)
-            {
-                if (sources[i].Length == 0) throw new ArgumentException($"Source {i} is empty; a sentence to translate has at least one token.", nameof(sources));
-                foreach (var id in sources[i])
-                    if ((uint)id >= (uint)model.Config.SourceVocab) throw new ArgumentOutOfRangeException(nameof(sources), $"Source {i} holds id {id}, outside the source vocabulary of {model.Config.SourceVocab}.");
-            }
-            _model = model;
-            var device = model.Device!;
-            int n = sources.Count, rows = n * copies, steps = sources.Max(s => s.Length);
-            SourceSteps = steps;
-            var ids = new int[steps * n];
-            for (int r = 0; r < n; r++)
-                for (int t = 0; t < sources[r].Length; t++) ids[t * n + r] = sources[r][t];
-            var lengths = sources.Select(s => s.Length).ToArray();
-            var ops = device.Ops<T>();
-            using var tape = new Tape(training: false);
-            var encoded = model.Encode(tape, ids, steps, n, lengths);
-            // Every source row repeated for its hypotheses: memories, lengths and initial states.
-            var repeat = Enumerable.Range(0, rows).Select(r => r / copies).ToArray();
-            _ids = device.Allocate<int>(rows);
-            _ids.View.CopyFromCPU(repeat);
-            Tensor<T> Repeat(Tensor<T> x)
-            {
-                int width = (int)(x.Length / n);
-                var y = Tensor<T>.Rent(device, false, new[] { rows }.Concat(x.Shape.Skip(1)).ToArray());
-                ops.Gather(x.View, width, _ids.View, rows, y.View);
-                _owned.Add(y);
-                return y;
-            }
-            var memory = Repeat(encoded.Memory.Value);
-            var memoryLengths = repeat.Select(r => lengths[r]).ToArray();
-            var layers = model.DecoderLayers;
-            _steppers = new RnnStepper<T>[layers.Count];
-            int at = 0;
-            for (int k = 0; k < layers.Count; k++)
-            {
-                var states = encoded.DecoderState.Skip(at).Take(layers[k].StateCount).Select(s => Repeat(s.Value)).ToArray();
-                at += layers[k].StateCount;
-                bool attends = layers[k].Spec.Memories is { Length: > 0 };
-                _steppers[k] = layers[k].Start(rows, states, attends ? new[] { memory } : null, attends ? new[] { memoryLengths } : null);
-                _owned.Add(_steppers[k]);
-            }
-            _embedded = Tensor<T>.Rent(device, false, rows, model.Config.Embed);
-            _logits = Tensor<T>.Rent(device, false, rows, model.Config.TargetVocab);
-            _owned.Add(_embedded);
-            _owned.Add(_logits);
-            _host = new T[rows * model.Config.TargetVocab];
-            _attention = attention ? AttentionState(model) : -1;
-            _attentionHost = _attention >= 0 ? new T[rows * steps] : Array.Empty<T>();
-            Rows = rows;
-        }
-
-        public int Rows { get; }
-        public int SourceSteps { get; }
-
-        /// <summary>The last step's logits [rows, V] on the host (a buffer reused by every step).</summary>
-        public ReadOnlySpan<T> Logits => _host;
-
-        /// <summary>The last step's attention weights [rows, S] on the host, or null when the decoder reports none.</summary>
-        public T[]? Attention => _attention >= 0 ? _attentionHost : null;
-
-        public void Step(int[] tokens)
-        {
-            var device = _model.Device!;
-            var ops = device.Ops<T>();
-            _ids.View.CopyFromCPU(tokens);
-            ops.Gather(_model.TargetEmbedding.Weight.Value, _model.Config.Embed, _ids.View, Rows, _embedded.View);
-            var x = _embedded;
-            foreach (var stepper in _steppers)
-            {
-                stepper.Step(x);
-                x = stepper.Output;
-            }
-            var output = _model.Output;
-            int hidden = x.Shape[1], vocab = _model.Config.TargetVocab;
-            device.Gemm<T>().Run(false, true, Rows, vocab, hidden, Scalar<T>.One, x.View, hidden, output.Weight.Value, hidden, Scalar<T>.Zero, _logits.View, vocab);
-            if (output.Bias is { } bias) ops.AddRowVector(_logits.View, Rows, vocab, bias.Value);
-            _logits.View.CopyToCPU(_host);
-            if (_attention >= 0) _steppers[0].State(_attention).View.CopyToCPU(_attentionHost);
-        }
-
-        public void Reorder(int[] rows)
-        {
-            foreach (var s in _steppers) s.Reorder(rows);
-        }
-
-        public void Dispose()
-        {
-            foreach (var o in _owned) o.Dispose();
-            _ids.Dispose();
-        }
     }
 }

@@ -57,4 +57,18 @@ public sealed class Dense<T> : Part, ILayer<T> where T : unmanaged
         var tape = x.Tape;
         return Ops.Linear(x, tape.Parameter(_weight), _b is null ? null : tape.Parameter(_b), Activation);
     }
+
+    /// <summary>The same in inference, off the tape, into a buffer the caller made: <paramref name="y"/> [rows, Outputs] =
+    /// activation(<paramref name="x"/> [rows, Inputs] · Wᵀ + b). Steppers run it once per step without allocating.</summary>
+    internal void Apply(Tensor<T> x, Tensor<T> y)
+    {
+        int rows = x.Shape[0], inputs = Weight.Shape[1];
+        if (x.Length != (long)rows * inputs || y.Length != (long)rows * Outputs)
+            throw new ArgumentException($"This dense layer maps [{rows}, {inputs}] to [{rows}, {Outputs}], not {x.ShapeText} to {y.ShapeText}.", nameof(x));
+        var device = Device!;
+        device.Gemm<T>().Run(false, true, rows, Outputs, inputs, Scalar<T>.One, x.View, inputs, Weight.Value, inputs, Scalar<T>.Zero, y.View, Outputs);
+        var ops = device.Ops<T>();
+        if (_b is { } bias) ops.AddRowVector(y.View, rows, Outputs, bias.Value);
+        if (Activation != Activation.Identity) ops.Activate(Activation, y.View, y.View);
+    }
 }

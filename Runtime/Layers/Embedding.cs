@@ -37,4 +37,8 @@ public sealed class Embedding<T> : Part where T : unmanaged
     /// <summary>The vectors of <paramref name="ids"/>, laid out as <paramref name="shape"/> (default: one axis) plus the features.</summary>
     public Var<T> Forward(Tape tape, int[] ids, params int[] shape) =>
         Ops.Embed(tape.Parameter(_weight), ids, shape.Length == 0 ? new[] { ids.Length } : shape, PaddingIndex);
+
+    /// <summary>The same in inference, off the tape: the vectors of <paramref name="rows"/> ids already on the device into
+    /// <paramref name="y"/> [rows, Features] (steppers run it once per step without allocating).</summary>
+    internal void Gather(ILGPU.ArrayView<int> ids, int rows, Tensor<T> y) => Device!.Ops<T>().Gather(_weight.Value, Features, ids, rows, y.View);
 }

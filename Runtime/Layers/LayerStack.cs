@@ -11,7 +11,7 @@ namespace Recur;
 /// layer below at every step (zeros under the first layer: the bottom edge of a Grid LSTM). The state is every layer's, in order; the layers'
 /// parameters are named by position (<c>0.i.X.weight</c>, <c>1.…</c>). (LayerStack, not Stack: that name would collide with
 /// System.Collections.Generic.Stack in every project with implicit usings.)</summary>
-public sealed class LayerStack<T> : Part, IRecurrent<T> where T : unmanaged
+public sealed partial class LayerStack<T> : Part, IRecurrent<T> where T : unmanaged
 {
     private readonly IRecurrent<T>[] _layers;
 

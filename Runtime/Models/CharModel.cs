@@ -127,9 +127,29 @@ public sealed class CharModel : Part
     /// BPTT the model almost never sees the zero state in training, and from it a prompt's first characters would be read poorly.</summary>
     public string Generate(string vocabulary, string prompt, int length, SamplingOptions options, Rng rng)
     {
-        var (text, _) = Run(vocabulary, prompt, length, options, rng);
-        return text;
+        var ids = PromptIds(vocabulary, prompt, options);
+        var sb = new StringBuilder(prompt, prompt.Length + length);
+        using var stepper = Start();
+        var scratch = new SamplerScratch(Config.Vocab);
+        var token = new int[1];
+        foreach (var id in ids)
+        {
+            token[0] = id;
+            stepper.Step(token);
+        }
+        for (int n = 0; n < length; n++)
+        {
+            int id = Sampler.Pick(stepper.Logits, options, rng, scratch);
+            sb.Append(vocabulary[id]);
+            token[0] = id;
+            if (n + 1 < length) stepper.Step(token);
+        }
+        return sb.ToString();
     }
+
+    /// <summary>Starts running the model one character per row at a time in inference (<see cref="CharStepper"/>): every buffer is
+    /// made here, each step after allocates nothing.</summary>
+    public CharStepper Start(int rows = 1) => new(this, rows);
 
     /// <summary>Generates as <see cref="Generate(string, string, int, SamplingOptions, Rng)"/> does while recording equation
     /// <paramref name="equation"/> of layer <paramref name="layer"/>: returns the text and, for every character the model read (the
@@ -142,7 +162,7 @@ public sealed class CharModel : Part
         rnn.Record(equation);
         try
         {
-            var (text, primer) = Run(vocabulary, prompt, length, options, rng);
+            var (text, primer) = RunRecorded(vocabulary, prompt, length, options, rng);
             // The unshown newline the generation starts from was read too; drop its row.
             return (text, rnn.Recorded[equation].Skip(primer).ToList());
         }
@@ -155,7 +175,8 @@ public sealed class CharModel : Part
     /// <summary>A character as messages print it: quoted, or as U+XXXX when it is a control or white-space character.</summary>
     public static string Describe(char c) => char.IsControl(c) || char.IsWhiteSpace(c) ? $"U+{(int)c:X4}" : $"'{c}'";
 
-    private (string Text, int Primer) Run(string vocabulary, string prompt, int length, SamplingOptions options, Rng rng)
+    /// <summary>The ids the model reads before it writes: an unshown newline (when the vocabulary has one), then the prompt.</summary>
+    private int[] PromptIds(string vocabulary, string prompt, SamplingOptions options)
     {
         options.Validate();
         if (vocabulary.Length != Config.Vocab) throw new ArgumentException($"The vocabulary has {vocabulary.Length} characters but the model {Config.Vocab}.", nameof(vocabulary));
@@ -163,7 +184,17 @@ public sealed class CharModel : Part
         var ids = (primer + prompt).Select(c => vocabulary.IndexOf(c) is var i and >= 0 ? i
             : throw new ArgumentException($"The prompt's character {Describe(c)} is not in the model's vocabulary.")).ToArray();
         if (ids.Length == 0) throw new ArgumentException("Give a prompt: the vocabulary has no newline to start from.");
+        return ids;
+    }
+
+    /// <summary>Generation with the layer recording: the recording runs the probed kernels of full inference passes, which a stepper
+    /// does not run, so each character is a pass over the tape (the prompt in one).</summary>
+    private (string Text, int Primer) RunRecorded(string vocabulary, string prompt, int length, SamplingOptions options, Rng rng)
+    {
+        var ids = PromptIds(vocabulary, prompt, options);
+        int primer = ids.Length - prompt.Length;
         var sb = new StringBuilder(prompt);
+        var scratch = new SamplerScratch(Config.Vocab);
         Tensor<float>[]? state = null;
         try
         {
@@ -179,7 +210,7 @@ public sealed class CharModel : Part
                     if (state is not null) foreach (var s in state) s.Dispose();
                     state = next;
                 }
-                int id = Sampler.Pick(logits, options, rng);
+                int id = Sampler.Pick(logits, options, rng, scratch);
                 sb.Append(vocabulary[id]);
                 ids = new[] { id };
             }
@@ -188,6 +219,47 @@ public sealed class CharModel : Part
         {
             if (state is not null) foreach (var s in state) s.Dispose();
         }
-        return (sb.ToString(), primer.Length);
+        return (sb.ToString(), primer);
+    }
+}
+
+/// <summary>A <see cref="CharModel"/> run one character per row at a time in inference (<see cref="CharModel.Start"/>): the embedding,
+/// the stack's steppers and the output layer on buffers made when it starts.</summary>
+public sealed class CharStepper : ITokenStepper<float>
+{
+    private readonly TokenEnds<float> _ends;
+    private readonly StackStepper<float> _stack;
+
+    internal CharStepper(CharModel model, int rows)
+    {
+        _ends = new TokenEnds<float>(model.Embedding, model.Output, rows);
+        try { _stack = model.Layers.Start(rows); }
+        catch { _ends.Dispose(); throw; }
+    }
+
+    /// <inheritdoc/>
+    public int Rows => _ends.Rows;
+    /// <inheritdoc/>
+    public int Vocabulary => _ends.Vocabulary;
+    /// <inheritdoc/>
+    public ReadOnlySpan<float> Logits => _ends.Logits;
+    /// <summary>The stack's steppers: every layer's states after the last step.</summary>
+    public StackStepper<float> Stack => _stack;
+
+    /// <inheritdoc/>
+    public void Step(int[] tokens)
+    {
+        _stack.Step(_ends.Embed(tokens));
+        _ends.Project(_stack.Output());
+    }
+
+    /// <inheritdoc/>
+    public void Reorder(int[] rows) => _stack.Reorder(rows);
+
+    /// <summary>Frees the stepper's buffers.</summary>
+    public void Dispose()
+    {
+        _stack.Dispose();
+        _ends.Dispose();
     }
 }

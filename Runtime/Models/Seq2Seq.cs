@@ -70,7 +70,7 @@ public sealed record EncodedSource<T>(Var<T> Memory, int[] Lengths, IReadOnlyLis
 /// decoder layer of the same depth, through a learned tanh bridge where the sizes differ. Dropout is on embeddings, between layers and
 /// before the projection. Parameters: <c>source.weight</c>, <c>encoder.0.forward.…</c>, <c>bridge.0.H.weight</c>, <c>target.weight</c>,
 /// <c>decoder.0.…</c>, <c>output.weight</c>.</summary>
-public sealed class Seq2Seq<T> : Part where T : unmanaged
+public sealed partial class Seq2Seq<T> : Part where T : unmanaged
 {
     private readonly Dictionary<(int Layer, string State), Dense<T>> _bridges = new();
     private readonly RnnLayer<T>[] _decoderLayers;

@@ -9,6 +9,9 @@ namespace Recur.Generators.Check;
 // Normalisation: Softmax and LayerNorm, lowered to primitives the differentiator and scheduler already know.
 internal sealed partial class CellChecker
 {
+    // The nodes that are softmaxes: a state over a memory's positions updated to one holds attention weights.
+    private readonly HashSet<int> _softmaxes = new();
+
     /// <summary>Softmax over the vector's dimension, shifted by the row maximum so e^x never overflows.
     /// The shift cancels in the result, so it needs no derivative and RowMax is given none.</summary>
     private int Softmax(CallExpr call)
@@ -16,7 +19,9 @@ internal sealed partial class CellChecker
         int x = VecArg(call, "x");
         if (x < 0) return -1;
         int e = _g.Unary(Op.Exp, _g.Binary(Op.Sub, x, _g.RowMax(x)));
-        return _g.Binary(Op.Div, e, _g.RowSum(e, _g[x].Dim));
+        int y = _g.Binary(Op.Div, e, _g.RowSum(e, _g[x].Dim));
+        _softmaxes.Add(y);
+        return y;
     }
 
     /// <summary>Layer normalization lowered to primitives, so the differentiator and scheduler need no special case:

@@ -50,8 +50,17 @@ public sealed class RnnStepper<T> : IDisposable where T : unmanaged
     public Tensor<T> State(string name) => _states[Array.FindIndex(_layer.Spec.States, st => st.Name == name) is var s and >= 0 ? s
         : throw new ArgumentException($"{_layer.Spec.Name} has no state '{name}'; it has: {string.Join(", ", _layer.Spec.States.Select(st => st.Name))}.", nameof(name))];
 
+    /// <summary>The width of the cell's input <paramref name="k"/>: what a step reads per row.</summary>
+    public int InputWidth(int k) => _layer.Sizes[_layer.Spec.Inputs[k].Dim];
+
     /// <summary>Runs one step on <paramref name="input"/> [B, In] (a cell with several inputs: <see cref="Step(IReadOnlyList{Tensor{T}})"/>).</summary>
-    public void Step(Tensor<T> input) => Step(new[] { input });
+    public void Step(Tensor<T> input)
+    {
+        _single[0] = input;
+        Step(_single);
+    }
+
+    private readonly Tensor<T>[] _single = new Tensor<T>[1];
 
     /// <summary>Runs one step on <paramref name="inputs"/>, one [B, d] tensor per input of the cell; the states and <see cref="Output"/> then hold the step's result.</summary>
     public void Step(IReadOnlyList<Tensor<T>> inputs)

@@ -216,6 +216,64 @@ public class CharModelInferenceTests
         for (int i = 0; i < once.Length; i++) Assert.Equal(stepwise[i], once[i], 4);
     }
 
+    [Theory]
+    [InlineData("Lstm", "none")]
+    [InlineData("Lstm", "inputs,states,skip:1")]
+    [InlineData("Lstm", "states:C,residual")]
+    [InlineData("Gru", "dense")]
+    [InlineData("ProjectedPeepholeLstm", "inputs,skip:2")]
+    public void The_stepper_gives_the_full_pass_logits_with_every_interconnect(string cell, string interconnect)
+    {
+        var d = TestDevices.Cpu;
+        const int rows = 2, steps = 5, vocab = 9;
+        using var model = new CharModel(d, new CharModelConfig(cell, vocab, 6, 12, 3, 0f, Interconnect: interconnect), seed: 3);
+        var rng = new Random(4);
+        var ids = Enumerable.Range(0, steps * rows).Select(_ => rng.Next(vocab)).ToArray();
+        float[] full;
+        using (var tape = new Tape()) full = model.Forward(tape, ids, steps, rows).Output.ToArray();
+        using var stepper = model.Start(rows);
+        var token = new int[rows];
+        for (int t = 0; t < steps; t++)
+        {
+            Array.Copy(ids, t * rows, token, 0, rows);
+            stepper.Step(token);
+            var logits = stepper.Logits;
+            for (int i = 0; i < rows * vocab; i++) Assert.Equal(full[t * rows * vocab + i], logits[i], 4);
+        }
+    }
+
+    [Fact]
+    public void Generating_through_the_stepper_allocates_next_to_nothing_per_character()
+    {
+        using var model = new CharModel(TestDevices.Cpu, new CharModelConfig("Lstm", 5, 4, 16, 2, 0f, Interconnect: "skip:1"), seed: 3);
+        var options = new SamplingOptions(0.8, TopK: 3);
+        string equation = ((RnnLayer<float>)model.Layers.Layers[1]).Equations[0];
+        long PerCharacter(Func<int, string> generate)
+        {
+            generate(10); // warm: kernels loaded, pools filled
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            generate(10);
+            long few = GC.GetAllocatedBytesForCurrentThread() - before;
+            before = GC.GetAllocatedBytesForCurrentThread();
+            generate(210);
+            return (GC.GetAllocatedBytesForCurrentThread() - before - few) / 200;
+        }
+        long stepper = PerCharacter(n => model.Generate("\nabcd", "ab", n, options, new Rng(1)));
+        long tape = PerCharacter(n => model.GenerateRecording("\nabcd", "ab", n, options, new Rng(1), 1, equation).Text);
+        // What remains are ILGPU's host copies and the CPU workers' hand-offs (tens of bytes each); a tape pass is kilobytes.
+        Assert.True(stepper <= 1024, $"generation allocated {stepper} bytes a character on the generating thread");
+        Assert.True(stepper * 10 < tape, $"the stepper ({stepper} B a character) should allocate a tenth of a tape pass per character ({tape} B)");
+    }
+
+    [Fact]
+    public void The_stepper_generates_what_a_tape_pass_per_character_generates()
+    {
+        using var model = new CharModel(TestDevices.Cpu, new CharModelConfig("Gru", 5, 4, 16, 2, 0f, Interconnect: "inputs"), seed: 3);
+        string equation = ((RnnLayer<float>)model.Layers.Layers[0]).Equations[0];
+        var options = new SamplingOptions(0.9, TopP: 0.9);
+        Assert.Equal(model.GenerateRecording("\nabcd", "ab", 40, options, new Rng(7), 0, equation).Text, model.Generate("\nabcd", "ab", 40, options, new Rng(7)));
+    }
+
     [Fact]
     public void Generation_continues_the_prompt_and_is_deterministic_for_a_seed()
     {

@@ -272,4 +272,19 @@ public class Seq2SeqTests
         public bool Equals(double a, double b) => Math.Abs(a - b) <= tolerance * Math.Max(1, Math.Abs(a));
         public int GetHashCode(double x) => 0;
     }
+
+    [Theory]
+    [InlineData("bahdanau")]
+    [InlineData("luong-dot")]
+    [InlineData("luong-general")]
+    [InlineData("luong-concat")]
+    [InlineData("coverage")]
+    public void The_attention_weights_are_the_state_the_equations_make_a_softmax_over_the_source(string attention)
+    {
+        using var model = new Seq2Seq<float>(TestDevices.Cpu, new Seq2SeqConfig(12, 12, Attention: attention, Embed: 4, EncoderHidden: 4, DecoderHidden: 8), seed: 1);
+        int a = model.AttentionState;
+        Assert.True(a >= 0, "no state was found to hold the attention weights");
+        Assert.Equal("A", model.DecoderLayers[0].Spec.States[a].Name); // the shipped cells call them A; Cov, their running sum, is not a softmax
+        Assert.Single(model.DecoderLayers[0].Spec.States, s => s.IsWeights);
+    }
 }

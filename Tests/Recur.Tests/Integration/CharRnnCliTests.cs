@@ -141,13 +141,15 @@ public class CharRnnRegularizerCliTests
     private static double[] Losses(string output) => System.Text.RegularExpressions.Regex.Matches(output, "step \\d+ epoch \\d+ train loss ([0-9.]+)")
         .Select(m => double.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
 
-    [SkippableTheory]
+    [Theory]
     [InlineData("--interconnect", "inputs,states,skip:1")]
     [InlineData("--interconnect", "residual,dense")]
     [InlineData("--zoneout", "0.1")]
     [InlineData("--weight-drop", "0.3")]
     [InlineData("--norm-stabilizer", "1")]
-    [InlineData("--decov", "0.01")]
+    // DeCov at 0.01 is applied (CharTaskTests) but, on 32 units with their small covariances, moves 100 steps' losses by less than
+    // the printed 3 decimals; at 1 it shows.
+    [InlineData("--decov", "1")]
     [InlineData("--ar", "1", "--tar", "1")]
     [InlineData("--interconnect", "inputs,states,skip:1,residual,dense", "--zoneout", "0.1", "--weight-drop", "0.2", "--norm-stabilizer", "0.5", "--decov", "0.01", "--ar", "0.5", "--tar", "0.5")]
     public void An_option_trains_100_steps_with_a_falling_loss(params string[] option)
@@ -158,8 +160,6 @@ public class CharRnnRegularizerCliTests
         var losses = Losses(output);
         Assert.True(losses.Length >= 5 && losses[^1] < losses[0] - 0.2, $"train losses every 20 steps: {string.Join(", ", losses)}:\n{output}");
         // An option that is parsed and never applied would train exactly as the plain run does.
-        Skip.If(option.SequenceEqual(new[] { "--decov", "0.01" }),
-            "found 2026-12-07: --decov 0.01 alone trains exactly as the plain run (same losses to 3 decimals); open in issue 22");
         Assert.NotEqual(Plain.Value, losses);
         // A resumed run keeps the structure and regularizers the checkpoint was trained with.
         var resumed = CharRnnCliTests.Run("--resume", dir, "--steps", "2", "--length", "5");

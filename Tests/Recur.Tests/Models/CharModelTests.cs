@@ -189,6 +189,30 @@ public class CharModelTests
     }
 }
 
+public class CharTaskTests
+{
+    [Fact]
+    public void The_regularizers_join_the_objective_and_the_reported_loss_stays_the_cross_entropy()
+    {
+        var text = string.Concat(Enumerable.Repeat("the quick brown fox jumps over the lazy dog. ", 30));
+        var data = new CharData(text);
+        using var model = new CharModel(TestDevices.Cpu, new CharModelConfig("Lstm", data.Vocabulary.Length, 4, 12, 1, 0f), seed: 3);
+        (double Objective, double Reported) First(CharRegularizers r)
+        {
+            using var task = new CharTask(model, data, seq: 10, batch: 4, r);
+            task.BeginEpoch(0);
+            using var tape = new Tape(training: true);
+            var loss = task.Loss(tape, 0);
+            return (loss.Objective.Item(), loss.Reported);
+        }
+        var plain = First(new CharRegularizers());
+        var decov = First(new CharRegularizers(DeCov: 0.01));
+        Assert.Equal(plain.Objective, plain.Reported, 5);
+        Assert.Equal(plain.Reported, decov.Reported, 5);
+        Assert.True(decov.Objective > decov.Reported, $"DeCov 0.01 should add to the objective: {decov.Objective} vs {decov.Reported}");
+    }
+}
+
 public class CharModelInferenceTests
 {
     [Theory]

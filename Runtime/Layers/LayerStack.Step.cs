@@ -48,16 +48,7 @@ public sealed partial class LayerStack<T>
         if (Interconnect.Inputs) parts.Add(() => s.Input);
         if (Interconnect.States)
         {
-            var cell = ((RnnLayer<T>)_layers[k - 1]).Spec;
-            var names = Interconnect.StateNames;
-            foreach (var name in names)
-                if (Array.FindIndex(cell.States, st => st.Name == name) < 0)
-                    throw new ArgumentException($"The interconnect reads state {name} of layer {k - 1}, but its cell {cell.Name} has states {string.Join(", ", cell.States.Select(st => st.Name))}.");
-            for (int st = 0; st < cell.States.Length; st++)
-            {
-                int state = st;
-                if (names.Count > 0 ? names.Contains(cell.States[st].Name) : st != cell.OutputState) parts.Add(() => s.Layer(k - 1).State(state));
-            }
+            foreach (var state in StatesReadFromBelow(k)) parts.Add(() => s.Layer(k - 1).State(state));
         }
         if (Interconnect.Skip > 0)
         {

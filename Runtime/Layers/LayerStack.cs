@@ -107,13 +107,7 @@ public sealed partial class LayerStack<T> : Part, IRecurrent<T> where T : unmana
         if (Interconnect.Inputs) yield return input;
         if (Interconnect.States)
         {
-            var cell = ((RnnLayer<T>)_layers[k - 1]).Spec;
-            var names = Interconnect.StateNames;
-            foreach (var name in names)
-                if (Array.FindIndex(cell.States, st => st.Name == name) < 0)
-                    throw new ArgumentException($"The interconnect reads state {name} of layer {k - 1}, but its cell {cell.Name} has states {string.Join(", ", cell.States.Select(st => st.Name))}.");
-            for (int s = 0; s < cell.States.Length; s++)
-                if (names.Count > 0 ? names.Contains(cell.States[s].Name) : s != cell.OutputState) yield return below!.States![s];
+            foreach (var s in StatesReadFromBelow(k)) yield return below!.States![s];
         }
         if (Interconnect.Skip > 0)
         {
@@ -121,6 +115,17 @@ public sealed partial class LayerStack<T> : Part, IRecurrent<T> where T : unmana
             if (j >= 0) yield return outputs[j];
             else if (j == -1) yield return input;
         }
+    }
+
+    /// <summary>The states of layer k − 1 that the states interconnect hands layer k (those named, or all but the output).</summary>
+    private List<int> StatesReadFromBelow(int k)
+    {
+        var cell = ((RnnLayer<T>)_layers[k - 1]).Spec;
+        var names = Interconnect.StateNames;
+        foreach (var name in names)
+            if (Array.FindIndex(cell.States, st => st.Name == name) < 0)
+                throw new ArgumentException($"The interconnect reads state {name} of layer {k - 1}, but its cell {cell.Name} has states {string.Join(", ", cell.States.Select(st => st.Name))}.");
+        return Enumerable.Range(0, cell.States.Length).Where(s => names.Count > 0 ? names.Contains(cell.States[s].Name) : s != cell.OutputState).ToList();
     }
 
     /// <summary>The sequence of the layer below's state named like <paramref name="port"/>; zeros under the first layer.</summary>

@@ -2,6 +2,8 @@ using System;
 using System.Linq;
 using static Recur.Benchmarks.Models;
 
+using Recur.Examples.Tasks;
+
 namespace Recur.Benchmarks;
 
 /// <summary>Recur's side: every workload on one <see cref="Device.Cpu"/> with the process's thread count.</summary>

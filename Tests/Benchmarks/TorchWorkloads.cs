@@ -6,6 +6,8 @@ using TorchSharp.Modules;
 using static Recur.Benchmarks.Models;
 using static TorchSharp.torch;
 
+using Recur.Examples.Tasks;
+
 namespace Recur.Benchmarks;
 
 /// <summary>The peer: libtorch 2.10 through TorchSharp, the same workloads as <see cref="RecurWorkloads"/>. nn.LSTM, nn.GRU and nn.RNN

@@ -36,7 +36,7 @@ public sealed class StackStepper<T> : IDisposable where T : unmanaged
 
     /// <summary>The stack's output after the last step [B, H] (every layer's, side by side, with dense connections). A view: the next
     /// step overwrites it.</summary>
-    public Tensor<T> Output() => _dense ? _denseOutput! : _outputs[^1];
+    public Tensor<T> Output() => _denseOutput ?? _outputs[^1];
 
     /// <summary>Layer <paramref name="k"/>'s stepper (its states after the last step).</summary>
     public RnnStepper<T> Layer(int k) => _layers[k];

@@ -50,6 +50,8 @@ internal sealed record Settings
     public int Units { get; init; }
     public bool Distributed { get; init; }
     public int Threads { get; init; }
+    public int Curriculum { get; init; }
+    public bool LoadAhead { get; init; } = true;
     public int LogEvery { get; init; }
     public bool VerifyReplicas { get; init; }
     /// <summary>The options given on the command line (a resumed run takes the others from its checkpoint).</summary>
@@ -71,10 +73,7 @@ internal sealed class Options
     private readonly Option<double> _lr = Number("--lr", "learning rate", 2e-3, v => v > 0, "a positive number");
     private readonly Option<string> _optimizer = Choice("--optimizer", "optimizer", "adam", Optimizer<float>.Names);
     private readonly Option<double> _weightDecay = Number("--weight-decay", "weight decay (L2 for adam, sgd and rmsprop; decoupled for adamw)", 0, v => v >= 0, "a number ≥ 0");
-    private readonly Option<string> _schedule = Choice("--schedule", "learning-rate schedule (cosine decays over --steps)", "constant", Schedule.Kinds);
-    private readonly Option<int> _warmup = Whole("--warmup", "linear warm-up steps", 0, min: 0);
-    private readonly Option<int> _decayEvery = Whole("--decay-every", "steps between decays of the step schedule", 1000);
-    private readonly Option<double> _decayFactor = Number("--decay-factor", "factor of each decay of the step schedule", 0.5, v => v > 0 && v <= 1, "a number in (0, 1]");
+    private readonly ScheduleOptions _schedule = new();
     private readonly Option<double> _clip = Number("--clip", "global gradient-norm clip (0: off)", 5, v => v >= 0, "0 (off) or a positive number");
     private readonly Option<double?> _minutes = Minutes("training budget in minutes (default 3, unless --steps is given)");
     private readonly Option<int?> _steps = Steps();
@@ -112,6 +111,8 @@ internal sealed class Options
         Description = "data-parallel training over MPI: start the ranks with mpirun -np N; --batch is the global batch, each rank trains its share",
     };
     private readonly Option<int> _threads = Whole("--threads", "threads of the CPU device (0: the cores, divided among the ranks on this machine)", 0, min: 0);
+    private readonly Option<int> _curriculum = CurriculumSteps("segments of fewer characters than --seq, from a zero state");
+    private readonly Option<bool> _loadAhead = LoadAhead();
     private readonly Option<int> _logEvery = Whole("--log-every", "steps between progress lines (and points of the loss curve)", 20);
     private readonly Option<bool> _verifyReplicas = new("--verify-replicas")
     {
@@ -121,17 +122,15 @@ internal sealed class Options
     public Options()
     {
         Root = new RootCommand("Trains a character language model with Recur and samples from it.");
-        foreach (var o in new Option[] { _cell, _layers, _hidden, _embed, _dropout, _seq, _batch, _lr, _optimizer, _weightDecay, _schedule, _warmup,
-                     _decayEvery, _decayFactor, _clip, _minutes, _steps, _checkpointMinutes, _device, _data, _out, _resume, _generate, _prompt, _length,
+        foreach (var o in new Option[] { _cell, _layers, _hidden, _embed, _dropout, _seq, _batch, _lr, _optimizer, _weightDecay, _clip, _minutes, _steps, _checkpointMinutes, _device, _data, _out, _resume, _generate, _prompt, _length,
                      _temperature, _topK, _topP, _seed, _hyper, _interconnect, _zoneout, _weightDrop, _normStabilizer, _decov, _ar, _tar, _visualize, _equation, _units,
-                     _distributed, _threads, _logEvery, _verifyReplicas })
+                     _distributed, _threads, _logEvery, _verifyReplicas, _curriculum, _loadAhead })
             Root.Add(o);
+        _schedule.AddTo(Root, _steps);
         Root.Validators.Add(r =>
         {
             if (r.GetResult(_resume) is { Implicit: false } && r.GetResult(_generate) is { Implicit: false }) r.AddError("--resume and --generate do not go together.");
             if (r.GetValue(_distributed) && r.GetResult(_generate) is { Implicit: false }) r.AddError("--distributed trains; --generate samples on one process.");
-            if (r.GetValue(_schedule) == "cosine" && r.GetValue(_steps) is null)
-                r.AddError("--schedule cosine decays the learning rate over the run's steps; give --steps N.");
         });
     }
 
@@ -142,13 +141,7 @@ internal sealed class Options
         var given = Root.Options.Where(o => p.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToHashSet();
         var resume = p.GetValue(_resume);
         int? steps = p.GetValue(_steps);
-        string kind = p.GetValue(_schedule)!;
-        var schedule = kind switch
-        {
-            "step" => Schedule.Step(p.GetValue(_decayEvery), p.GetValue(_decayFactor), p.GetValue(_warmup)),
-            "cosine" => Schedule.Cosine(steps!.Value, 0, p.GetValue(_warmup)),
-            _ => Schedule.Constant(p.GetValue(_warmup)),
-        };
+        var schedule = _schedule.Read(p, steps);
         return new Settings
         {
             Cell = CellCatalog.Canonical(p.GetValue(_cell)!),
@@ -162,7 +155,7 @@ internal sealed class Options
             Interconnect = p.GetValue(_interconnect), Zoneout = p.GetValue(_zoneout), WeightDrop = p.GetValue(_weightDrop),
             Regularizers = new CharRegularizers(p.GetValue(_normStabilizer), p.GetValue(_decov), p.GetValue(_ar), p.GetValue(_tar)),
             Visualize = p.GetValue(_visualize), Equation = p.GetValue(_equation), Units = p.GetValue(_units),
-            Distributed = p.GetValue(_distributed), Threads = p.GetValue(_threads), LogEvery = p.GetValue(_logEvery),
+            Distributed = p.GetValue(_distributed), Curriculum = p.GetValue(_curriculum), LoadAhead = p.GetValue(_loadAhead), Threads = p.GetValue(_threads), LogEvery = p.GetValue(_logEvery),
             VerifyReplicas = p.GetValue(_verifyReplicas),
         };
     }

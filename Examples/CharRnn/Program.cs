@@ -77,16 +77,17 @@ public static class Program
             LogEvery = o.LogEvery,
             Parallel = parallel,
             VerifyReplicas = o.VerifyReplicas,
+            LoadAhead = o.LoadAhead,
             Title = $"{config.Cell} {config.Layers}×{config.Hidden} on {data.Train.Length + data.Validation.Length:N0} characters",
         };
         bool live = !Console.IsOutputRedirected;
         Action<string> log = line => Console.Write(live ? line : line + "\n");
         using var trainer = checkpoint is null
-            ? Trainer<float>.Start(charTask, new TrainingSettings(o.Optimizer, o.Lr, o.WeightDecay, o.Clip, o.Schedule, o.Seed), options, log, live)
+            ? Trainer<float>.Start(charTask, new TrainingSettings(o.Optimizer, o.Lr, o.WeightDecay, o.Clip, o.Schedule, o.Seed, CommandLine.Curriculum(o.Curriculum)), options, log, live)
             : Trainer<float>.Resume(charTask, checkpoint, new TrainingOverrides(
                 LearningRate: o.Given("--lr") ? o.Lr : null, WeightDecay: o.Given("--weight-decay") ? o.WeightDecay : null,
                 Clip: o.Given("--clip") ? o.Clip : null, Schedule: o.Given("--schedule") || o.Given("--warmup") ? o.Schedule : null,
-                Seed: o.Given("--seed") ? o.Seed : null), options, log, live);
+                Seed: o.Given("--seed") ? o.Seed : null, Curriculum: o.Given("--curriculum") ? CommandLine.Curriculum(o.Curriculum) : null), options, log, live);
         var settings = trainer.State.Settings;
         o = o with { Seed = settings.Seed };
         Console.WriteLine($"Training {config.Cell}{(string.IsNullOrEmpty(config.Hypers) ? "" : $" ({config.Hypers})")}: {config.Layers} layer(s) of {config.Hidden}, embedding {config.Embed}, dropout {config.Dropout}" +
@@ -94,7 +95,7 @@ public static class Program
                           $"{(o.Regularizers.Any ? $", regularizers: {o.Regularizers}" : "")}, {model.ParameterCount:N0} parameters on {device.Name}; GEMM: {device.GemmName<float>()}.");
         Console.WriteLine($"Data: {dataPath}, {data.Train.Length:N0} training and {data.Validation.Length:N0} validation characters, vocabulary {data.Vocabulary.Length}; " +
                           $"batches of {o.Batch} streams × {o.Seq} characters; {trainer.Optimizer.Name}, lr {settings.LearningRate} ({settings.Schedule.Kind}{(settings.Schedule.Warmup > 0 ? $", {settings.Schedule.Warmup} warm-up steps" : "")}); " +
-                          $"budget {(options.Steps is { } st ? $"{st} steps" : $"{options.Minutes} minutes")}.");
+                          $"{(settings.Curriculum is { } cur ? $"curriculum over {cur.Steps} steps; " : "")}budget {(options.Steps is { } st ? $"{st} steps" : $"{options.Minutes} minutes")}.");
         if (parallel is not null)
             Console.WriteLine($"Data-parallel over {parallel.Size} ranks ({parallel.Engine}), {o.Batch / parallel.Size} streams and {device.Threads} thread(s) each.");
         var result = trainer.Run();

@@ -75,6 +75,20 @@ internal static class CommandLine
         CustomParser = r => Parse<int?>(r, "--steps", "a whole number ≥ 1", (string text, out int? v) => (v = int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var s) && s >= 1 ? s : null) is not null),
     };
 
+    /// <summary><c>--curriculum N</c>: a competence-based curriculum over N updates (0: none), <paramref name="easy"/> saying what is easy.</summary>
+    public static Option<int> CurriculumSteps(string easy) =>
+        Whole("--curriculum", $"updates over which a curriculum widens from the easiest fifth of the data ({easy}) to all of it (0: none)", 0, min: 0);
+
+    /// <summary>The curriculum <c>--curriculum N</c> asks for (null for 0).</summary>
+    public static Curriculum? Curriculum(int steps) => steps > 0 ? new Curriculum(steps) : null;
+
+    /// <summary><c>--load-ahead</c>: prepare the next batch on another thread while the step trains (default true).</summary>
+    public static Option<bool> LoadAhead() => new("--load-ahead")
+    {
+        Description = "prepare the next batch on another thread while a step trains (default true; --load-ahead false prepares it in the step)",
+        DefaultValueFactory = _ => true,
+    };
+
     public delegate bool TryParse<T>(string text, out T value);
 
     /// <summary>The option's one value, or an error naming the option, what it takes and what it got.</summary>

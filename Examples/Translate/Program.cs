@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
@@ -30,7 +31,7 @@ public static class Program
         return CommandLine.Run(cli.Root, args, parsed =>
         {
             var o = cli.Read(parsed);
-            return o.TranslateFile is not null ? TranslateFile(o) : Train(o);
+            return o.TranslateFile is not null ? TranslateFile(o) : o.Score ? Score(o) : Train(o);
         });
     }
 
@@ -52,7 +53,7 @@ public static class Program
             checkpoint = Checkpoint.Open(dir);
             var state = checkpoint.Training ?? throw new InvalidDataException($"'{dir}' holds no training state; it can translate (--translate), not be resumed.");
             saved = TranslationDescription.Read(checkpoint);
-            data = new TranslationData(trainPairs, validationPairs, new Vocabulary(saved.SourceWords), new Vocabulary(saved.TargetWords));
+            data = Saved(saved, trainPairs, validationPairs);
             config = saved.Model;
             o = o with
             {
@@ -64,7 +65,8 @@ public static class Program
         }
         else
         {
-            data = new TranslationData(trainPairs, validationPairs);
+            data = new TranslationData(trainPairs, validationPairs, minCount: o.MinCount, sourceUnits: Units(trainPairs, p => p.Source, o.Bpe),
+                targetUnits: Units(trainPairs, p => p.Target, o.Bpe));
             config = new Seq2SeqConfig(data.SourceVocabulary.Count, data.TargetVocabulary.Count, CellCatalog.Canonical(o.Cell), o.Attention.ToLowerInvariant(),
                 o.Embed, o.EncoderHidden, o.Hidden, o.Layers, o.Bidirectional, o.Dropout, StateAveraging: o.StateAveraging);
         }
@@ -79,23 +81,26 @@ public static class Program
             CheckpointMinutes = o.CheckpointMinutes,
             ValidateEvery = 300,
             Parallel = parallel,
+            LoadAhead = o.LoadAhead,
             Title = $"{config.Cell} {config.Attention} seq2seq on {data.Train.Count:N0} English→French pairs",
         };
         bool live = !Console.IsOutputRedirected;
         Action<string> log = line => Console.Write(live ? line : line + "\n");
         // Unless given again, a resumed run keeps the checkpoint's learning rate, clip and seed (the trainer merges them).
         using var trainer = checkpoint is null
-            ? Trainer<float>.Start(task, new TrainingSettings("adam", o.Lr, 0, o.Clip, Schedule.Constant(), o.Seed), options, log, live)
+            ? Trainer<float>.Start(task, new TrainingSettings("adam", o.Lr, 0, o.Clip, o.Schedule, o.Seed, CommandLine.Curriculum(o.Curriculum)), options, log, live)
             : Trainer<float>.Resume(task, checkpoint, new TrainingOverrides(LearningRate: o.Given("--lr") ? o.Lr : null,
-                Clip: o.Given("--clip") ? o.Clip : null, Seed: o.Given("--seed") ? o.Seed : null), options, log, live);
+                Clip: o.Given("--clip") ? o.Clip : null, Seed: o.Given("--seed") ? o.Seed : null,
+                Schedule: o.Given("--schedule") || o.Given("--warmup") ? o.Schedule : null,
+                Curriculum: o.Given("--curriculum") ? CommandLine.Curriculum(o.Curriculum) : null), options, log, live);
         Console.WriteLine($"Training {(config.Bidirectional ? "a bidirectional" : "an")} {config.Cell} encoder ({config.Layers}×{config.EncoderHidden}{(config.Bidirectional ? " per direction" : "")}) " +
                           $"and a {config.Cell} decoder with {config.Attention} attention ({config.Layers}×{config.DecoderHidden}), embeddings {config.Embed}, dropout {config.Dropout}" +
                           $"{(config.StateAveraging > 0 ? $", state averaging {config.StateAveraging}" : "")}: {model.ParameterCount:N0} parameters on {device.Name}; GEMM: {device.GemmName<float>()}.");
         Console.WriteLine($"Data: {dataPath} (Tatoeba contributors, CC-BY 2.0 France): {data.Train.Count:N0} training and {data.ValidationPairs.Count:N0} validation pairs " +
                           $"({data.ValidationReferences().Count:N0} distinct English sentences, never seen in training); vocabularies {data.SourceVocabulary.Count:N0} English and " +
-                          $"{data.TargetVocabulary.Count:N0} French words; batches of {task.Batch} pairs bucketed by length, {task.BatchesPerEpoch} per epoch; Adam, lr {trainer.State.Settings.LearningRate}, " +
+                          $"{data.TargetVocabulary.Count:N0} French {(data.TargetUnits.Bpe is { } bpe ? $"subwords ({bpe.Merges.Count:N0} byte-pair merges)" : "words")}; batches of {task.Batch} pairs bucketed by length, {task.BatchesPerEpoch} per epoch; Adam, lr {trainer.State.Settings.LearningRate} ({trainer.State.Settings.Schedule.Kind}), " +
                           $"label smoothing {task.LabelSmoothing}{(task.Sampling.Decay != SamplingDecay.None ? $", scheduled sampling {task.Sampling.Decay}" : "")}; " +
-                          $"budget {(options.Steps is { } st ? $"{st} steps" : $"{options.Minutes} minutes")}.");
+                          $"{(trainer.State.Settings.Curriculum is { } cur ? $"curriculum over {cur.Steps} steps; " : "")}budget {(options.Steps is { } st ? $"{st} steps" : $"{options.Minutes} minutes")}.");
         var result = trainer.Run();
         if (result.Interrupted)
         {
@@ -107,7 +112,22 @@ public static class Program
                           $"Checkpoint and loss curve: {Path.GetFullPath(o.Out)}");
 
         if (parallel is { IsRoot: false }) return 0;
-        var translator = new Translator(model, data.SourceVocabulary, data.TargetVocabulary);
+        Score(new Translator(model, data.SourceVocabulary, data.TargetVocabulary, data.SourceUnits, data.TargetUnits), data, o, live);
+        return 0;
+    }
+
+    /// <summary>The units of one side (<paramref name="side"/>): byte-pair subwords learned from the training pairs with
+    /// <paramref name="merges"/> merges, or words for 0.</summary>
+    private static Segmenter Units(List<SentencePair> train, Func<SentencePair, string> side, int merges) =>
+        merges == 0 ? Segmenter.ByWords : Segmenter.BySubwords(BytePairEncoding.Learn(train.Select(p => WordTokenizer.Tokenize(side(p))), merges));
+
+    /// <summary>The corpus encoded as a checkpoint's model reads it: its vocabularies and units.</summary>
+    private static TranslationData Saved(TranslationDescription saved, List<SentencePair> train, List<SentencePair> validation) =>
+        new(train, validation, new Vocabulary(saved.SourceWords), new Vocabulary(saved.TargetWords), sourceUnits: saved.SourceUnits(), targetUnits: saved.TargetUnits());
+
+    /// <summary>Validation BLEU, greedy and with the beam, then the example sentences translated.</summary>
+    private static void Score(Translator translator, TranslationData data, Settings o, bool live)
+    {
         var references = data.ValidationReferences();
         if (o.BleuSentences > 0) references = references.Take(o.BleuSentences).ToList();
         foreach (var beam in new[] { null, new BeamOptions(Math.Max(o.Beam, 2), o.Alpha, o.Beta) })
@@ -120,7 +140,32 @@ public static class Program
         Console.WriteLine();
         var examples = translator.Translate(Examples, o.BeamOptions);
         for (int i = 0; i < Examples.Length; i++) Console.WriteLine($"  {Examples[i]}  →  {examples[i]}");
+    }
+
+    /// <summary>--score: the checkpoint in --out scored on the validation split of the corpus it was trained on.</summary>
+    private static int Score(Settings o)
+    {
+        var (model, description, device) = OpenCheckpoint(o);
+        using (device)
+        using (model)
+        {
+            var (train, validation) = ParallelCorpus.Split(ParallelCorpus.Load(o.Data ?? CommandLine.FindShippedData("eng-fra-30k.tsv")), o.ValidationFraction);
+            var data = Saved(description, train, validation);
+            Score(new Translator(model, data.SourceVocabulary, data.TargetVocabulary, data.SourceUnits, data.TargetUnits), data, o, !Console.IsOutputRedirected);
+        }
         return 0;
+    }
+
+    /// <summary>The model in --out, a clear error when there is none.</summary>
+    private static (Seq2Seq<float> Model, TranslationDescription Description, Device Device) OpenCheckpoint(Settings o)
+    {
+        if (!Directory.Exists(o.Out)) throw new DirectoryNotFoundException($"No checkpoint at '{Path.GetFullPath(o.Out)}'; train one first (dotnet run -c Release --project Examples/Translate) or give --out DIR.");
+        var checkpoint = Checkpoint.Open(o.Out);
+        var description = TranslationDescription.Read(checkpoint);
+        var device = Device.FromName(o.Device);
+        var model = new Seq2Seq<float>(device, description.Model, o.Seed);
+        checkpoint.LoadModel(model);
+        return (model, description, device);
     }
 
     private static string Search(BeamOptions? beam) => beam is null ? "greedy" : $"beam {beam.Width}, α {beam.Alpha}{(beam.Beta > 0 ? $", β {beam.Beta}" : "")}";
@@ -134,27 +179,25 @@ public static class Program
     private static int TranslateFile(Settings o)
     {
         if (!File.Exists(o.TranslateFile)) throw new FileNotFoundException($"No file to translate at '{Path.GetFullPath(o.TranslateFile!)}'.");
-        if (!Directory.Exists(o.Out)) throw new DirectoryNotFoundException($"No checkpoint at '{Path.GetFullPath(o.Out)}'; train one first (dotnet run -c Release --project Examples/Translate) or give --out DIR.");
-        var checkpoint = Checkpoint.Open(o.Out);
-        var description = TranslationDescription.Read(checkpoint);
-        using var device = Device.FromName(o.Device);
-        using var model = new Seq2Seq<float>(device, description.Model, o.Seed);
-        checkpoint.LoadModel(model);
+        var (model, description, device) = OpenCheckpoint(o);
+        using var _ = device;
+        using var __ = model;
         var source = new Vocabulary(description.SourceWords);
         var target = new Vocabulary(description.TargetWords);
+        var (sourceUnits, targetUnits) = (description.SourceUnits(), description.TargetUnits());
         var lines = File.ReadAllLines(o.TranslateFile!).Select(l => l.Split('\t')[0]).ToList();
         for (int i = 0; i < lines.Count; i++)
             if (WordTokenizer.Tokenize(lines[i]).Length == 0) Console.Error.WriteLine($"note: line {i + 1} of {o.TranslateFile} holds no words; its translation is an empty line.");
-        int unknown = lines.SelectMany(WordTokenizer.Tokenize).Count(w => !source.Contains(w));
-        if (unknown > 0) Console.Error.WriteLine($"note: {unknown} word(s) of the input are not in the model's English vocabulary; they read as <unk>.");
+        int unknown = lines.SelectMany(sourceUnits.Units).Count(w => !source.Contains(w));
+        if (unknown > 0) Console.Error.WriteLine($"note: {unknown} {(sourceUnits.Bpe is null ? "word" : "subword")}(s) of the input are not in the model's English vocabulary; they read as <unk>.");
         BigramLanguageModel? lm = null;
         if (o.Mmi > 0)
         {
             // MMI's language model: French bigrams of the training side of the corpus, in the checkpoint's vocabulary.
             var (train, _) = ParallelCorpus.Split(ParallelCorpus.Load(o.Data ?? CommandLine.FindShippedData("eng-fra-30k.tsv")), o.ValidationFraction);
-            lm = new BigramLanguageModel(train.Select(p => target.Encode(WordTokenizer.Tokenize(p.Target))), target.Count);
+            lm = new BigramLanguageModel(train.Select(p => target.Encode(targetUnits.Units(p.Target))), target.Count);
         }
-        var translator = new Translator(model, source, target) { Mmi = o.Mmi > 0 ? new MmiOptions(o.Mmi) : null, Lm = lm };
+        var translator = new Translator(model, source, target, sourceUnits, targetUnits) { Mmi = o.Mmi > 0 ? new MmiOptions(o.Mmi) : null, Lm = lm };
         var clock = Stopwatch.StartNew();
         bool live = !Console.IsErrorRedirected;
         var output = translator.Translate(lines, o.BeamOptions, n => { if (live) Console.Error.Write($"\r{n}/{lines.Count} lines"); });

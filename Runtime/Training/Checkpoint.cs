@@ -19,14 +19,15 @@ namespace Recur;
 /// <param name="WorldSize">The number of data-parallel ranks that trained (1: one process); a run resumes only with as many.</param>
 public sealed record TrainingState(TrainingSettings Settings, int Step, int Epoch, int Batch, ulong RngState, double SmoothedLoss, List<LossPoint> History, int WorldSize = 1);
 
-/// <summary>How a run trains: optimizer, base learning rate, weight decay, global-norm clip (0: none), schedule and seed.</summary>
+/// <summary>How a run trains: optimizer, base learning rate, weight decay, global-norm clip (0: none), schedule, seed and curriculum.</summary>
 /// <param name="Optimizer">The optimizer's name (<c>adam</c>, <c>rmsprop</c>, <c>sgd</c>).</param>
 /// <param name="LearningRate">The base learning rate.</param>
 /// <param name="WeightDecay">Weight decay (0: none), applied as the optimizer applies it.</param>
 /// <param name="Clip">The global gradient norm clipped to (0: no clipping).</param>
 /// <param name="Schedule">How the learning rate varies.</param>
 /// <param name="Seed">The seed of the run's random numbers.</param>
-public sealed record TrainingSettings(string Optimizer, double LearningRate, double WeightDecay, double Clip, Schedule Schedule, int Seed);
+/// <param name="Curriculum">The schedule over difficulty the batches follow (null: none).</param>
+public sealed record TrainingSettings(string Optimizer, double LearningRate, double WeightDecay, double Clip, Schedule Schedule, int Seed, Curriculum? Curriculum = null);
 
 /// <summary>One point of the loss curve: training loss (smoothed) and, where measured, validation loss.</summary>
 /// <param name="Step">The update count.</param>

@@ -35,13 +35,21 @@ public sealed record TrainerOptions
     /// <summary>With <see cref="Parallel"/>: after every update, check that all ranks hold bit-identical weights (a pass over the
     /// weights and one tiny all-reduce per step; for tests and debugging).</summary>
     public bool VerifyReplicas { get; init; }
+    /// <summary>Prepare each batch on another thread while the step before it trains (see <see cref="ITrainingTask{T}.Prepare"/>); off:
+    /// in the step, on the training thread. Either way the batches and the run are the same.</summary>
+    public bool LoadAhead { get; init; } = true;
 }
 
 /// <summary>How a run ended.</summary>
 /// <param name="Step">Updates done.</param>
 /// <param name="ValidationLoss">The last validation loss.</param>
 /// <param name="Interrupted">Whether the run was stopped (Ctrl-C) before its end; its progress is in the checkpoint.</param>
-public sealed record TrainingResult(int Step, double ValidationLoss, bool Interrupted);
+public sealed record TrainingResult(int Step, double ValidationLoss, bool Interrupted)
+{
+    /// <summary>How long the training thread waited for batches during this run (with <see cref="TrainerOptions.LoadAhead"/> off: the
+    /// time it spent preparing them).</summary>
+    public TimeSpan DataWait { get; init; }
+}
 
 /// <summary>One training loop for every task: zero the gradients, record the batch's loss on a tape, run it backward, clip and update
 /// with the schedule's learning rate. Shows progress on one live line on a terminal, or as plain log lines otherwise
@@ -52,6 +60,7 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged
     private readonly ITrainingTask<T> _task;
     private readonly Optimizer<T> _optimizer;
     private readonly Schedule _schedule;
+    private readonly Curriculum? _curriculum;
     private readonly TrainerOptions _o;
     private readonly Action<string> _log;
     private readonly bool _live;
@@ -60,7 +69,9 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged
 
     /// <summary>Trains <paramref name="task"/> with <paramref name="optimizer"/>, the learning rate following <paramref name="schedule"/> (null: constant), seeded by <paramref name="seed"/>.</summary>
     /// <param name="log">Where progress goes (with <paramref name="live"/>, lines start with \r to redraw themselves).</param>
-    public Trainer(ITrainingTask<T> task, Optimizer<T> optimizer, TrainerOptions options, Action<string> log, bool live = false, Schedule? schedule = null, int seed = 0)
+    /// <param name="curriculum">The schedule over difficulty the batches follow (null: all the data from the first update).</param>
+    public Trainer(ITrainingTask<T> task, Optimizer<T> optimizer, TrainerOptions options, Action<string> log, bool live = false, Schedule? schedule = null, int seed = 0,
+        Curriculum? curriculum = null)
     {
         _task = task;
         _optimizer = optimizer;
@@ -70,6 +81,8 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged
         _live = live;
         _schedule = schedule ?? Schedule.Constant();
         _schedule.Validate();
+        _curriculum = curriculum;
+        _curriculum?.Validate();
         if (options.Steps is null && options.Minutes is null) throw new ArgumentException("Give a budget: Steps or Minutes.");
         if (options.Steps is < 1) throw new ArgumentOutOfRangeException(nameof(options), $"Steps must be positive, not {options.Steps}.");
         if (!ReferenceEquals(optimizer.Model, task.Model)) throw new ArgumentException("The optimizer updates another model than the task's.", nameof(optimizer));
@@ -77,7 +90,7 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged
         // Each data-parallel rank draws its own dropout masks (rank 0 the same as one process would): the same stream on every
         // rank would give every shard the same masks.
         _rng = new Rng(((ulong)seed * 104729 + 11) ^ ((ulong)(options.Parallel?.Rank ?? 0) * 0x9E3779B97F4A7C15UL));
-        State = new TrainingState(new TrainingSettings(optimizer.Name, _baseLr, optimizer.WeightDecay, optimizer.ClipNorm, _schedule, seed), 0, 0, 0, _rng.State, double.NaN, new List<LossPoint>());
+        State = new TrainingState(new TrainingSettings(optimizer.Name, _baseLr, optimizer.WeightDecay, optimizer.ClipNorm, _schedule, seed, curriculum), 0, 0, 0, _rng.State, double.NaN, new List<LossPoint>());
     }
 
     /// <summary>The position of the training: step, epoch, batch, random state, smoothed loss and loss history.</summary>
@@ -103,7 +116,7 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged
         optimizer.ClipNorm = settings.Clip;
         try
         {
-            var trainer = new Trainer<T>(task, optimizer, options, log, live, settings.Schedule, settings.Seed) { _ownedOptimizer = optimizer };
+            var trainer = new Trainer<T>(task, optimizer, options, log, live, settings.Schedule, settings.Seed, settings.Curriculum) { _ownedOptimizer = optimizer };
             then(trainer);
             return trainer;
         }
@@ -175,6 +188,7 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged
         // Every rank starts from rank 0's weights (they are equal already when built from one seed or read from one checkpoint).
         parallel?.BroadcastParameters(_task.Model);
         bool interrupted = false, timeUp = budget <= 0;
+        using var loader = new BatchLoader<T>(_task, _o.LoadAhead);
         while (step < targetSteps && !timeUp)
         {
             if (batch >= _task.BatchesPerEpoch)
@@ -183,12 +197,14 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged
                 batch = 0;
                 _task.BeginEpoch(epoch);
             }
+            var next = batch + 1 < _task.BatchesPerEpoch ? Request(epoch, batch + 1, step + 1) : Request(epoch + 1, 0, step + 1);
+            var record = loader.Take(Request(epoch, batch, step), step + 1 < targetSteps ? next : null);
             _task.Model.ZeroGrad();
             double loss;
             int n;
             using (var tape = new Tape(training: true, _rng))
             {
-                var l = _task.Loss(tape, batch);
+                var l = record(tape);
                 (loss, n) = (l.Reported, l.Tokens);
                 tape.Backward(l.Objective);
             }
@@ -238,16 +254,19 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged
             // Stopping early: save where training stands, without spending time on the full validation.
             if (_o.CheckpointDir is { } stopDir) Save(stopDir);
             _log($"Stopped by {stop!.Signal} after step {step}{(_o.CheckpointDir is { } d0 ? $"; checkpoint saved in {Path.GetFullPath(d0)}" : "")}.{(_live ? "\n" : "")}");
-            return new TrainingResult(step, lastVal ?? double.NaN, Interrupted: true);
+            return new TrainingResult(step, lastVal ?? double.NaN, Interrupted: true) { DataWait = loader.Waited };
         }
         double final = _task.Validate(int.MaxValue);
         history.Add(new LossPoint(step, double.IsNaN(smoothed) ? final : smoothed, final));
         State = State with { History = history };
         // A live log writes lines as they come (the progress line redraws itself): this one ends its own.
-        _log($"step {step} epoch {epoch + 1} train loss {smoothed:F3} val loss {final:F3} tokens/s {tokens / Math.Max(1e-9, clock.Elapsed.TotalSeconds):F0} (final validation over the whole split){(_live ? "\n" : "")}");
+        _log($"step {step} epoch {epoch + 1} train loss {smoothed:F3} val loss {final:F3} tokens/s {tokens / Math.Max(1e-9, clock.Elapsed.TotalSeconds):F0} (final validation over the whole split); " +
+             $"waited {loader.Waited.TotalMilliseconds / Math.Max(1, step - startStep):F2} ms a step for data{(_o.LoadAhead ? " loaded ahead" : "")}{(_live ? "\n" : "")}");
         if (_o.CheckpointDir is { } d) Save(d);
-        return new TrainingResult(step, final, Interrupted: false);
+        return new TrainingResult(step, final, Interrupted: false) { DataWait = loader.Waited };
     }
+
+    private BatchRequest Request(int epoch, int batch, int step) => new(epoch, batch, _curriculum?.Competence(step) ?? 1);
 
     private bool DueForCheckpoint(int step, Stopwatch sinceSave) =>
         (_o.CheckpointEvery > 0 && step % _o.CheckpointEvery == 0) || (_o.CheckpointMinutes > 0 && sinceSave.Elapsed.TotalMinutes >= _o.CheckpointMinutes);

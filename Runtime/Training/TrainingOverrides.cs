@@ -7,7 +7,9 @@ namespace Recur;
 /// <param name="Clip">The global gradient norm clipped to (0: none).</param>
 /// <param name="Schedule">The learning-rate schedule.</param>
 /// <param name="Seed">The seed of the run's random numbers.</param>
-public sealed record TrainingOverrides(double? LearningRate = null, double? WeightDecay = null, double? Clip = null, Schedule? Schedule = null, int? Seed = null)
+/// <param name="Curriculum">The schedule over difficulty (its steps count from the run's first update, as the saved one's do).</param>
+public sealed record TrainingOverrides(double? LearningRate = null, double? WeightDecay = null, double? Clip = null, Schedule? Schedule = null, int? Seed = null,
+    Curriculum? Curriculum = null)
 {
     /// <summary>Nothing given again: the checkpoint's settings throughout.</summary>
     public static TrainingOverrides None { get; } = new();
@@ -19,6 +21,6 @@ public sealed record TrainingOverrides(double? LearningRate = null, double? Weig
         var s = saved.Settings;
         var schedule = Schedule is null ? s.Schedule
             : Schedule.Kind == "cosine" && moreSteps is { } more ? Schedule with { DecaySteps = saved.Step + more } : Schedule;
-        return new TrainingSettings(s.Optimizer, LearningRate ?? s.LearningRate, WeightDecay ?? s.WeightDecay, Clip ?? s.Clip, schedule, Seed ?? s.Seed);
+        return new TrainingSettings(s.Optimizer, LearningRate ?? s.LearningRate, WeightDecay ?? s.WeightDecay, Clip ?? s.Clip, schedule, Seed ?? s.Seed, Curriculum ?? s.Curriculum);
     }
 }

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Text.Json.Nodes;
 
@@ -13,6 +14,13 @@ public sealed record BatchLoss<T>(Var<T> Objective, double Reported, int Tokens)
     /// <summary>A loss that is reported as it is differentiated.</summary>
     public static BatchLoss<T> Of(Var<T> loss, int tokens) => new(loss, loss.Item(), tokens);
 }
+
+/// <summary>Which batch a trainer asks a task for.</summary>
+/// <param name="Epoch">The epoch the batch belongs to.</param>
+/// <param name="Batch">Its index within the epoch, below <see cref="ITrainingTask{T}.BatchesPerEpoch"/>.</param>
+/// <param name="Competence">The fraction of the data, easiest first, the batch may draw from (<see cref="Curriculum"/>; 1: all of it,
+/// as without a curriculum).</param>
+public sealed record BatchRequest(int Epoch, int Batch, double Competence = 1);
 
 /// <summary>What <see cref="Trainer{T}"/> trains: a model, its data as numbered batches, and whatever the model carries from one batch
 /// to the next. A character model, a translation model, a tagger: each is a task; the trainer is the same.</summary>
@@ -31,9 +39,13 @@ public interface ITrainingTask<T> where T : unmanaged
     /// reshuffle from the epoch number (so a resumed run sees the same order).</summary>
     void BeginEpoch(int epoch);
 
-    /// <summary>Records the training loss of batch <paramref name="batch"/> of the current epoch on <paramref name="tape"/>: the
-    /// objective to differentiate, the value to report and the targets it covers.</summary>
-    BatchLoss<T> Loss(Tape tape, int batch);
+    /// <summary>Makes the batch <paramref name="request"/> names ready — the host's work of reading, cutting, padding and encoding — and
+    /// returns how to record its training loss on a tape (the objective to differentiate, the value to report, the targets it covers).
+    /// The trainer calls it on a loader thread while the step before trains (<see cref="TrainerOptions.LoadAhead"/>), one call at a
+    /// time and in training order, possibly for the next epoch before <see cref="BeginEpoch"/> of it: what it returns must follow
+    /// from the request alone, and it must not touch the model, the device or anything the loss or <see cref="Validate"/> change.
+    /// The function it returns runs on the training thread.</summary>
+    Func<Tape, BatchLoss<T>> Prepare(BatchRequest request);
 
     /// <summary>The mean validation loss over at most <paramref name="maxBatches"/> batches (all for int.MaxValue), without dropout,
     /// leaving what training carries untouched.</summary>

@@ -63,7 +63,7 @@ internal static class ModelChecks
         {
             task.Model.ZeroGrad();
             using var tape = new Tape(training: true, rng);
-            var loss = task.Loss(tape, step % task.BatchesPerEpoch);
+            var loss = task.Prepare(new BatchRequest(0, step % task.BatchesPerEpoch))(tape);
             tape.Backward(loss.Objective);
             optimizer.Update();
             losses.Add(loss.Reported);

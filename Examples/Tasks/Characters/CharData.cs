@@ -76,12 +76,15 @@ internal sealed class StreamBatches
     /// <summary>Windows per epoch.</summary>
     public int Windows { get; }
 
-    /// <summary>Inputs and next-character targets of window <paramref name="w"/>, time-major [seq, batch].</summary>
-    public (int[] Inputs, int[] Targets) Window(int w)
+    /// <summary>Inputs and next-character targets of the first <paramref name="length"/> steps (default: all) of window
+    /// <paramref name="w"/>, time-major [length, batch].</summary>
+    public (int[] Inputs, int[] Targets) Window(int w, int? length = null)
     {
-        var x = new int[Seq * Batch];
-        var y = new int[Seq * Batch];
-        for (int t = 0; t < Seq; t++)
+        int steps = length ?? Seq;
+        if (steps < 1 || steps > Seq) throw new ArgumentOutOfRangeException(nameof(length), $"A window holds 1 to {Seq} steps, not {steps}.");
+        var x = new int[steps * Batch];
+        var y = new int[steps * Batch];
+        for (int t = 0; t < steps; t++)
             for (int b = 0; b < Batch; b++)
             {
                 int at = (_firstStream + b) * StreamLength + w * Seq + t;

@@ -82,11 +82,25 @@ public sealed class CharTask : ITrainingTask<float>, IDisposable
     /// <inheritdoc/>
     public void BeginEpoch(int epoch) => Carry(null);
 
-    /// <inheritdoc/>
-    public BatchLoss<float> Loss(Tape tape, int batch)
+    /// <summary>Window <see cref="BatchRequest.Batch"/> of the streams. Below full competence (a <see cref="Curriculum"/>), the
+    /// easier task of short contexts: the window's first max(8, competence·seq) characters, from a zero state, carrying nothing on
+    /// (the next window does not continue it); at full competence, the whole window from the state the last one left.</summary>
+    public Func<Tape, BatchLoss<float>> Prepare(BatchRequest request)
     {
-        var (x, y) = _train.Window(batch);
-        var pass = Pass(tape, x, _train.Seq, _train.Batch);
+        int length = request.Competence >= 1 ? _train.Seq : Math.Min(_train.Seq, Math.Max(MinimumSegment, (int)Math.Round(request.Competence * _train.Seq)));
+        var (x, y) = _train.Window(request.Batch, length);
+        return tape => Loss(tape, x, y, length);
+    }
+
+    /// <summary>The shortest segment a curriculum starts with: shorter ones teach little more than character frequencies.</summary>
+    private const int MinimumSegment = 8;
+
+    private BatchLoss<float> Loss(Tape tape, int[] x, int[] y, int length)
+    {
+        // A short segment starts from zeros and leaves nothing carried: the next window does not continue it.
+        bool whole = length == _train.Seq;
+        if (!whole) Carry(null);
+        var pass = whole ? Pass(tape, x, length, _train.Batch) : _model.Run(tape, x, length, _train.Batch);
         var loss = Losses.CrossEntropy(pass.Logits, y);
         if (!Regularizers.Any) return BatchLoss<float>.Of(loss, x.Length);
         // The regularizers' terms join the loss that is differentiated; the reported loss stays the cross-entropy (nats/char).

@@ -101,20 +101,29 @@ public sealed record TranslationBatch(int[] Source, int SourceSteps, int[] Sourc
 /// (pairs of one source length, then target length, together) so padding stays small, and come in a new order every epoch.</summary>
 public sealed class TranslationData
 {
-    /// <summary>Tokenizes and encodes <paramref name="train"/> and <paramref name="validation"/>; vocabularies are built from the training side unless given (words seen fewer than <paramref name="minCount"/> times become &lt;unk&gt;); sentences are cut to <paramref name="maxLength"/> tokens.</summary>
-    public TranslationData(IReadOnlyList<SentencePair> train, IReadOnlyList<SentencePair> validation, Vocabulary? source = null, Vocabulary? target = null, int minCount = 2, int maxLength = 50)
+    /// <summary>Tokenizes and encodes <paramref name="train"/> and <paramref name="validation"/> into the units of <paramref name="sourceUnits"/>
+    /// and <paramref name="targetUnits"/> (null: words); vocabularies are built from the training side unless given (units seen fewer
+    /// than <paramref name="minCount"/> times become &lt;unk&gt;); sentences are cut to <paramref name="maxLength"/> units.</summary>
+    public TranslationData(IReadOnlyList<SentencePair> train, IReadOnlyList<SentencePair> validation, Vocabulary? source = null, Vocabulary? target = null, int minCount = 2, int maxLength = 50,
+        Segmenter? sourceUnits = null, Segmenter? targetUnits = null)
     {
         if (train.Count == 0) throw new ArgumentException("There are no training pairs.", nameof(train));
-        var trainTokens = train.Select(p => (WordTokenizer.Tokenize(p.Source), WordTokenizer.Tokenize(p.Target))).Where(p => p.Item1.Length > 0 && p.Item2.Length > 0).ToList();
-        SourceVocabulary = source ?? Vocabulary.Build(trainTokens.Select(p => p.Item1), minCount);
-        TargetVocabulary = target ?? Vocabulary.Build(trainTokens.Select(p => p.Item2), minCount);
+        SourceUnits = sourceUnits ?? Segmenter.ByWords;
+        TargetUnits = targetUnits ?? Segmenter.ByWords;
+        var trainTokens = train.Select(p => (SourceUnits.Units(p.Source), TargetUnits.Units(p.Target))).Where(p => p.Item1.Length > 0 && p.Item2.Length > 0).ToList();
+        SourceVocabulary = source ?? Vocabulary.Build(trainTokens.Select(p => p.Item1), minCount, SourceUnits.Letters(train.Select(p => p.Source), minCount));
+        TargetVocabulary = target ?? Vocabulary.Build(trainTokens.Select(p => p.Item2), minCount, TargetUnits.Letters(train.Select(p => p.Target), minCount));
         int[] Clip(int[] ids) => ids.Length > maxLength ? ids[..maxLength] : ids;
         Train = trainTokens.Select(p => (Clip(SourceVocabulary.Encode(p.Item1)), Clip(TargetVocabulary.Encode(p.Item2)))).ToList();
         ValidationPairs = validation.ToList();
-        Validation = validation.Select(p => (Clip(SourceVocabulary.Encode(WordTokenizer.Tokenize(p.Source))), Clip(TargetVocabulary.Encode(WordTokenizer.Tokenize(p.Target)))))
+        Validation = validation.Select(p => (Clip(SourceVocabulary.Encode(SourceUnits.Units(p.Source))), Clip(TargetVocabulary.Encode(TargetUnits.Units(p.Target)))))
             .Where(p => p.Item1.Length > 0 && p.Item2.Length > 0).ToList();
     }
 
+    /// <summary>How source text becomes units.</summary>
+    public Segmenter SourceUnits { get; }
+    /// <summary>How target text becomes units, and units words.</summary>
+    public Segmenter TargetUnits { get; }
     /// <summary>The source-side vocabulary.</summary>
     public Vocabulary SourceVocabulary { get; }
     /// <summary>The target-side vocabulary.</summary>
@@ -127,15 +136,38 @@ public sealed class TranslationData
     public List<SentencePair> ValidationPairs { get; }
 
     /// <summary>The validation split as BLEU scores it: each distinct source sentence once (first-seen order), encoded, with every
-    /// translation the corpus gives it as tokenized references.</summary>
+    /// translation the corpus gives it as references in words (whatever units the model writes).</summary>
     public List<(string Source, int[] Ids, List<string[]> References)> ValidationReferences() =>
-        ValidationPairs.GroupBy(p => p.Source).Select(g => (g.Key, SourceVocabulary.Encode(WordTokenizer.Tokenize(g.Key)),
+        ValidationPairs.GroupBy(p => p.Source).Select(g => (g.Key, SourceVocabulary.Encode(SourceUnits.Units(g.Key)),
             g.Select(p => WordTokenizer.Tokenize(p.Target)).Where(t => t.Length > 0).ToList()))
             .Where(v => v.Item2.Length > 0 && v.Item3.Count > 0).ToList();
 
     /// <summary>The training batches of an epoch: sorted by (source length, target length, a random key from the epoch), cut into
     /// batches, batches shuffled.</summary>
     public List<TranslationBatch> Batches(int batchSize, int epoch) => Bucket(Train, batchSize, new Rng((ulong)epoch * 7919 + 3), shuffle: true);
+
+    /// <summary><paramref name="batchSize"/> training pairs drawn without replacement by <paramref name="rng"/> from the easiest
+    /// <paramref name="competence"/> of the corpus (at least one batch's worth): the shortest pairs by source, then target length.
+    /// Short sentences are the easy ones, as in Platanios et al. (2019).</summary>
+    public TranslationBatch Easiest(double competence, int batchSize, Rng rng)
+    {
+        if (!(competence > 0 && competence <= 1)) throw new ArgumentOutOfRangeException(nameof(competence), $"Competence is in (0, 1], not {competence}.");
+        _byLength ??= Enumerable.Range(0, Train.Count).OrderBy(i => Train[i].Source.Length).ThenBy(i => Train[i].Target.Length).ThenBy(i => i).ToArray();
+        int pool = Math.Min(Train.Count, Math.Max(batchSize, (int)Math.Ceiling(competence * Train.Count)));
+        var picked = new int[Math.Min(batchSize, pool)];
+        var taken = new Dictionary<int, int>();
+        for (int k = 0; k < picked.Length; k++)
+        {
+            // A partial Fisher–Yates shuffle over [0, pool), the swaps kept in a dictionary instead of a copy of the pool.
+            int j = k + (int)(rng.NextDouble() * (pool - k));
+            int atJ = taken.TryGetValue(j, out var v) ? v : j;
+            taken[j] = taken.TryGetValue(k, out var w) ? w : k;
+            picked[k] = _byLength[atJ];
+        }
+        return TranslationBatch.Make(picked.OrderBy(i => Train[i].Source.Length).Select(i => Train[i]).ToList());
+    }
+
+    private int[]? _byLength;
 
     /// <summary>The validation pairs in batches of similar source length, in a fixed order.</summary>
     public List<TranslationBatch> ValidationBatches(int batchSize) => Bucket(Validation, batchSize, new Rng(1), shuffle: false);

@@ -14,8 +14,16 @@ namespace Recur.Examples.Tasks;
 /// <param name="Batch">Pairs per batch.</param>
 /// <param name="LabelSmoothing">Label smoothing ε of the loss (0: none).</param>
 /// <param name="Sampling">The scheduled sampling schedule.</param>
-public sealed record TranslationDescription(string? Kind, Seq2SeqConfig Model, string[] SourceWords, string[] TargetWords, int Batch, double LabelSmoothing, SamplingSchedule Sampling)
+/// <param name="SourceMerges">The source side's byte-pair merges, one <c>"left right"</c> each (null: its units are words).</param>
+/// <param name="TargetMerges">The target side's byte-pair merges (null: words).</param>
+public sealed record TranslationDescription(string? Kind, Seq2SeqConfig Model, string[] SourceWords, string[] TargetWords, int Batch, double LabelSmoothing, SamplingSchedule Sampling,
+    string[]? SourceMerges = null, string[]? TargetMerges = null)
 {
+    /// <summary>How source text becomes the model's units.</summary>
+    public Segmenter SourceUnits() => Segmenter.Load(SourceMerges);
+    /// <summary>How target text becomes the model's units.</summary>
+    public Segmenter TargetUnits() => Segmenter.Load(TargetMerges);
+
     /// <summary>The format name written into the checkpoint's task description.</summary>
     public const string Format = "recur-translation-1";
 
@@ -41,9 +49,8 @@ public sealed record TranslationDescription(string? Kind, Seq2SeqConfig Model, s
 public sealed class TranslationTask : ITrainingTask<float>
 {
     private readonly Seq2Seq<float> _model;
-    private List<TranslationBatch> _batches = new();
-    private int _epoch;
-    private readonly Rng _sampling = new(97);
+    // The epoch whose bucketed batches were made last: touched by Prepare only, which the trainer calls one at a time.
+    private (int Epoch, List<TranslationBatch> Batches)? _epochBatches;
 
     /// <summary>Trains <paramref name="model"/> on <paramref name="data"/> in length-bucketed batches of <paramref name="batch"/> pairs with label-smoothed cross-entropy and the scheduled-sampling schedule <paramref name="sampling"/> (null: teacher forcing).</summary>
     /// <param name="shard">In data-parallel training, this rank's share of every batch's pairs (see <see cref="DataParallel.Shard"/>);
@@ -83,16 +90,21 @@ public sealed class TranslationTask : ITrainingTask<float>
     public string LossUnit => "nats/token";
 
     /// <inheritdoc/>
-    public void BeginEpoch(int epoch)
-    {
-        _epoch = epoch;
-        _batches = Data.Batches(Batch, epoch);
-    }
+    /// <remarks>Nothing is carried between batches, and each epoch's order follows from its number (<see cref="Prepare"/>).</remarks>
+    public void BeginEpoch(int epoch) { }
 
-    /// <inheritdoc/>
-    public BatchLoss<float> Loss(Tape tape, int batch)
+    /// <summary>Batch <see cref="BatchRequest.Batch"/> of the epoch's length-bucketed batches (<see cref="TranslationData.Batches"/>) or,
+    /// below full competence (a <see cref="Curriculum"/>), <see cref="Batch"/> pairs drawn from the easiest part of the corpus
+    /// (<see cref="TranslationData.Easiest"/>); a rank of a data-parallel run takes its rows.</summary>
+    public Func<Tape, BatchLoss<float>> Prepare(BatchRequest request)
     {
-        var b = _batches[batch];
+        TranslationBatch b;
+        if (request.Competence < 1) b = Data.Easiest(request.Competence, Batch, new Rng((ulong)request.Epoch * 1_000_003 + (ulong)request.Batch * 7919 + 5));
+        else
+        {
+            if (_epochBatches?.Epoch != request.Epoch) _epochBatches = (request.Epoch, Data.Batches(Batch, request.Epoch));
+            b = _epochBatches.Value.Batches[request.Batch];
+        }
         // A rank trains on its rows of the batch (every rank builds the same batches), and weighs its mean by its share of the batch's
         // tokens, so that the ranks' gradients, averaged, are the whole batch's mean exactly, however the tokens fall.
         double weight = 1;
@@ -102,13 +114,18 @@ public sealed class TranslationTask : ITrainingTask<float>
             b = b.Rows(start, end - start);
             weight = (double)b.Tokens * _shard.Count / all;
         }
-        var inputs = b.TargetInputs;
-        double truth = Sampling.TruthProbability((long)_epoch * BatchesPerEpoch + batch);
-        if (truth < 1) inputs = MixInputs(b, truth, tape.Rng);
+        int tokens = b.Tokens;
+        double truth = Sampling.TruthProbability((long)request.Epoch * BatchesPerEpoch + request.Batch);
+        return tape => Loss(tape, b, tokens, weight, truth);
+    }
+
+    private BatchLoss<float> Loss(Tape tape, TranslationBatch b, int tokens, double weight, double truth)
+    {
+        var inputs = truth < 1 ? MixInputs(b, truth, tape.Rng) : b.TargetInputs;
         var source = _model.Encode(tape, b.Source, b.SourceSteps, b.Batch, b.SourceLengths);
         var logits = _model.Decode(tape, source, inputs, b.TargetSteps, b.Batch);
         var loss = Losses.CrossEntropy(Ops.Reshape(logits, b.TargetSteps * b.Batch, logits.Features), b.TargetOutputs, ignoreIndex: -1, labelSmoothing: LabelSmoothing);
-        return weight == 1 ? BatchLoss<float>.Of(loss, b.Tokens) : new BatchLoss<float>(Losses.Sum((weight, loss)), weight * loss.Item(), b.Tokens);
+        return weight == 1 ? BatchLoss<float>.Of(loss, tokens) : new BatchLoss<float>(Losses.Sum((weight, loss)), weight * loss.Item(), tokens);
     }
 
     /// <summary>The target inputs with each true token after the start kept with probability <paramref name="truth"/>, else replaced by
@@ -159,5 +176,5 @@ public sealed class TranslationTask : ITrainingTask<float>
 
     /// <inheritdoc/>
     public JsonNode Describe() => JsonSerializer.SerializeToNode(new TranslationDescription(TranslationDescription.Format, _model.Config, Data.SourceVocabulary.Words.ToArray(),
-        Data.TargetVocabulary.Words.ToArray(), Batch, LabelSmoothing, Sampling), Checkpoint.Json)!;
+        Data.TargetVocabulary.Words.ToArray(), Batch, LabelSmoothing, Sampling, Data.SourceUnits.Save(), Data.TargetUnits.Save()), Checkpoint.Json)!;
 }

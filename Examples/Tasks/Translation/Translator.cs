@@ -4,21 +4,25 @@ using System.Linq;
 
 namespace Recur.Examples.Tasks;
 
-/// <summary>Sentences in, sentences out: tokenizes with <see cref="WordTokenizer"/>, reads unseen words as &lt;unk&gt;, decodes in
-/// batches of similar length (greedy, or beam search with optional MMI reranking of each n-best list), and detokenizes. An empty or
-/// unreadable line (no word or mark in it) translates to an empty line.</summary>
+/// <summary>Sentences in, sentences out: tokenizes with <see cref="WordTokenizer"/> into the source's units (words or subwords), reads
+/// unseen units as &lt;unk&gt;, decodes in batches of similar length (greedy, or beam search with optional MMI reranking of each
+/// n-best list), joins the target's units into words and detokenizes. An empty or unreadable line (no word or mark in it) translates
+/// to an empty line.</summary>
 public sealed class Translator
 {
     private readonly Seq2SeqDecoder<float> _decoder;
 
-    /// <summary>Translates with <paramref name="model"/>, reading words through <paramref name="source"/> and writing them through <paramref name="target"/>.</summary>
-    public Translator(Seq2Seq<float> model, Vocabulary source, Vocabulary target)
+    /// <summary>Translates with <paramref name="model"/>, reading units through <paramref name="source"/> and writing them through
+    /// <paramref name="target"/>, the units those of <paramref name="sourceUnits"/> and <paramref name="targetUnits"/> (null: words).</summary>
+    public Translator(Seq2Seq<float> model, Vocabulary source, Vocabulary target, Segmenter? sourceUnits = null, Segmenter? targetUnits = null)
     {
         if (model.Config.SourceVocab != source.Count || model.Config.TargetVocab != target.Count)
             throw new ArgumentException($"The model's vocabularies ({model.Config.SourceVocab}, {model.Config.TargetVocab}) are not the given ones ({source.Count}, {target.Count}).");
         Model = model;
         Source = source;
         Target = target;
+        SourceUnits = sourceUnits ?? Segmenter.ByWords;
+        TargetUnits = targetUnits ?? Segmenter.ByWords;
         _decoder = new Seq2SeqDecoder<float>(model);
     }
 
@@ -28,6 +32,10 @@ public sealed class Translator
     public Vocabulary Source { get; }
     /// <summary>The target vocabulary.</summary>
     public Vocabulary Target { get; }
+    /// <summary>How source text becomes units.</summary>
+    public Segmenter SourceUnits { get; }
+    /// <summary>How the target's units become words.</summary>
+    public Segmenter TargetUnits { get; }
 
     /// <summary>Sources decoded together (beam search runs width × this many rows).</summary>
     public int BatchSize { get; init; } = 64;
@@ -37,15 +45,15 @@ public sealed class Translator
     /// <summary>A target-side language model for MMI reranking of beam search's n-best list (with <see cref="Mmi"/>); null: no reranking.</summary>
     public ITokenLanguageModel? Lm { get; init; }
 
-    /// <summary>Tokens of each sentence's translation; <paramref name="beam"/> null: greedy.</summary>
+    /// <summary>Words of each sentence's translation; <paramref name="beam"/> null: greedy.</summary>
     public List<string[]> TranslateTokens(IReadOnlyList<string> sentences, BeamOptions? beam = null, Action<int>? progress = null) =>
-        TranslateIds(sentences.Select(s => Source.Encode(WordTokenizer.Tokenize(s))).ToList(), beam, progress);
+        TranslateIds(sentences.Select(s => Source.Encode(SourceUnits.Units(s))).ToList(), beam, progress);
 
     /// <summary>Translates each sentence into one detokenized line (greedy, or beam search with <paramref name="beam"/>); <paramref name="progress"/> hears how many are done.</summary>
     public List<string> Translate(IReadOnlyList<string> sentences, BeamOptions? beam = null, Action<int>? progress = null) =>
         TranslateTokens(sentences, beam, progress).Select(WordTokenizer.Detokenize).ToList();
 
-    /// <summary>Translations of encoded sources, batched by length (the results in the given order).</summary>
+    /// <summary>Translations of encoded sources in words, batched by length (the results in the given order).</summary>
     public List<string[]> TranslateIds(IReadOnlyList<int[]> sources, BeamOptions? beam = null, Action<int>? progress = null)
     {
         if (Mmi is not null && (Lm is null || beam is null)) throw new InvalidOperationException("MMI reranking needs a language model (Lm) and beam search.");
@@ -59,7 +67,7 @@ public sealed class Translator
             var batch = chunk.Select(i => sources[i]).ToList();
             List<int[]> outputs = beam is null ? _decoder.Greedy(batch)
                 : _decoder.Beam(batch, Mmi is null ? beam : beam with { NBest = beam.Width }).Select(Best).ToList();
-            for (int k = 0; k < chunk.Length; k++) result[chunk[k]] = Target.Decode(outputs[k]);
+            for (int k = 0; k < chunk.Length; k++) result[chunk[k]] = TargetUnits.Words(Target.Decode(outputs[k]));
             done += chunk.Length;
             progress?.Invoke(done);
         }

@@ -23,15 +23,20 @@ public sealed class Vocabulary
             if (!_ids.TryAdd(_words[i], i)) throw new ArgumentException($"The word '{_words[i]}' is in the vocabulary twice.", nameof(words));
     }
 
-    /// <summary>The words seen at least <paramref name="minCount"/> times (most frequent first, ties in first-seen order).</summary>
-    public static Vocabulary Build(IEnumerable<string[]> sentences, int minCount = 2)
+    /// <summary>The words seen at least <paramref name="minCount"/> times (most frequent first, ties in first-seen order), then those
+    /// of <paramref name="always"/> not among them.</summary>
+    public static Vocabulary Build(IEnumerable<string[]> sentences, int minCount = 2, IEnumerable<string>? always = null)
     {
         var counts = new Dictionary<string, (int Count, int First)>(StringComparer.Ordinal);
         foreach (var w in sentences.SelectMany(s => s))
             counts[w] = counts.TryGetValue(w, out var c) ? (c.Count + 1, c.First) : (1, counts.Count);
         var kept = counts.Where(p => p.Value.Count >= minCount && !Tokens.Names.Contains(p.Key))
             .OrderByDescending(p => p.Value.Count).ThenBy(p => p.Value.First).Select(p => p.Key);
-        return new Vocabulary(Tokens.Names.Concat(kept).ToArray());
+        var words = Tokens.Names.Concat(kept).ToList();
+        var held = words.ToHashSet(StringComparer.Ordinal);
+        foreach (var w in always ?? Enumerable.Empty<string>())
+            if (held.Add(w)) words.Add(w);
+        return new Vocabulary(words);
     }
 
     /// <summary>The number of words, special tokens included.</summary>

@@ -151,6 +151,7 @@ public class CharRnnRegularizerCliTests
     // the printed 3 decimals; at 1 it shows.
     [InlineData("--decov", "1")]
     [InlineData("--ar", "1", "--tar", "1")]
+    [InlineData("--curriculum", "60")]
     [InlineData("--interconnect", "inputs,states,skip:1,residual,dense", "--zoneout", "0.1", "--weight-drop", "0.2", "--norm-stabilizer", "0.5", "--decov", "0.01", "--ar", "0.5", "--tar", "0.5")]
     public void An_option_trains_100_steps_with_a_falling_loss(params string[] option)
     {
@@ -165,6 +166,15 @@ public class CharRnnRegularizerCliTests
         var resumed = CharRnnCliTests.Run("--resume", dir, "--steps", "2", "--length", "5");
         Assert.True(resumed.Code == 0, resumed.Err);
         Assert.Equal(output.Split('\n').First(l => l.StartsWith("Training ")), resumed.Out.Split('\n').First(l => l.StartsWith("Training ")));
+    }
+
+    [Fact]
+    public void Preparing_each_batch_in_the_step_instead_of_ahead_trains_the_same_run()
+    {
+        var (code, output, err) = CharRnnCliTests.Run(Common.Concat(new[] { "--out", Directory.CreateTempSubdirectory("recur-cli-").FullName, "--load-ahead", "false" }).ToArray());
+        Assert.True(code == 0, err);
+        Assert.Equal(Plain.Value, Losses(output));
+        Assert.Contains("ms a step for data", output);
     }
 
     [Fact]

@@ -98,4 +98,47 @@ public class TranslateCliTests
             Directory.Delete(dir, true);
         }
     }
+
+    [Fact]
+    public void A_subword_model_with_a_curriculum_trains_its_merges_into_the_checkpoint_scores_it_and_translates_unseen_words()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "recur-translate-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        try
+        {
+            var data = Path.Combine(dir, "pairs.tsv");
+            File.WriteAllLines(data, File.ReadLines(RepoFile("Examples", "data", "eng-fra-30k.tsv")).Take(400));
+            var ckpt = Path.Combine(dir, "ckpt");
+            var (code, output, err) = Run("--data", data, "--steps", "4", "--embed", "8", "--encoder-hidden", "8", "--hidden", "16", "--batch", "16",
+                "--beam", "2", "--out", ckpt, "--checkpoint-minutes", "0", "--bpe", "300", "--curriculum", "3", "--load-ahead", "false", "--schedule", "step", "--decay-every", "2");
+            Assert.True(code == 0, output + err);
+            Assert.Contains("French subwords (300 byte-pair merges)", output);
+            Assert.Contains("curriculum over 3 steps", output);
+            Assert.Contains("lr 0.001 (step)", output);
+            Assert.Contains("ms a step for data" + Environment.NewLine, output);
+            Assert.DoesNotContain("loaded ahead", output);
+            var description = TranslationDescriptionOf(ckpt);
+            Assert.Equal(300, description.TargetMerges!.Length);
+
+            (code, output, err) = Run("--score", "--out", ckpt, "--data", data, "--beam", "2");
+            Assert.True(code == 0, output + err);
+            Assert.Contains("with greedy decoding", output);
+            Assert.Contains("with beam 2, α 0.6 decoding", output);
+
+            var input = Path.Combine(dir, "in.txt");
+            File.WriteAllLines(input, new[] { "Zyxwv quorbled the flibber." });
+            (code, output, err) = Run("--translate", input, "--out", ckpt, "--data", data);
+            Assert.True(code == 0, output + err);
+            // The model writes pieces; the translation is words.
+            Assert.Contains("Translated 1 lines", err);
+            Assert.DoesNotContain("@@", output);
+            Assert.Equal(2, Run("--score", "--resume", ckpt).Code);
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    private static Recur.Examples.Tasks.TranslationDescription TranslationDescriptionOf(string dir) => Recur.Examples.Tasks.TranslationDescription.Read(Checkpoint.Open(dir));
 }

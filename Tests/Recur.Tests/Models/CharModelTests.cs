@@ -202,7 +202,7 @@ public class CharTaskTests
             using var task = new CharTask(model, data, seq: 10, batch: 4, r);
             task.BeginEpoch(0);
             using var tape = new Tape(training: true);
-            var loss = task.Loss(tape, 0);
+            var loss = task.Prepare(new BatchRequest(0, 0))(tape);
             return (loss.Objective.Item(), loss.Reported);
         }
         var plain = First(new CharRegularizers());

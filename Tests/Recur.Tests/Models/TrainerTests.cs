@@ -17,7 +17,6 @@ public class TrainerTests
     {
         private const int Steps = 6, Batch = 8, Count = 48;
         private readonly float[][] _sequences;
-        private int[] _order = Array.Empty<int>();
 
         public RunningMean(Device d)
         {
@@ -27,12 +26,26 @@ public class TrainerTests
         }
 
         public Sequential<float> Net { get; }
+        public bool SlowSteps { get; init; }
+        /// <summary>Every batch asked for, with the thread that prepared it.</summary>
+        public List<(BatchRequest Request, int Thread)> Requests { get; } = new();
         public Part Model => Net;
         public int BatchesPerEpoch => Count / Batch;
         public string LossUnit => "squared error";
-        public void BeginEpoch(int epoch) => _order = Enumerable.Range(0, Count).OrderBy(i => (i * 7919 + epoch * 104729) % 1009).ToArray();
+        public void BeginEpoch(int epoch) { }
+        private static IEnumerable<int> Order(int epoch) => Enumerable.Range(0, Count).OrderBy(i => (i * 7919 + epoch * 104729) % 1009);
 
-        public BatchLoss<float> Loss(Tape tape, int batch) => BatchLoss<float>.Of(Loss(tape, _order.Skip(batch * Batch).Take(Batch).ToArray()), Steps * Batch);
+        public Func<Tape, BatchLoss<float>> Prepare(BatchRequest request)
+        {
+            lock (Requests) Requests.Add((request, Environment.CurrentManagedThreadId));
+            var rows = Order(request.Epoch).Skip(request.Batch * Batch).Take(Batch).ToArray();
+            return tape =>
+            {
+                // A step that takes a while, as real ones do, so the next batch's preparation has started when it is taken.
+                if (SlowSteps) System.Threading.Thread.Sleep(15);
+                return BatchLoss<float>.Of(Loss(tape, rows), Steps * Batch);
+            };
+        }
 
         private Var<float> Loss(Tape tape, int[] rows)
         {
@@ -60,12 +73,71 @@ public class TrainerTests
         public void Dispose() => Net.Dispose();
     }
 
-    private static Trainer<float> Make(RunningMean task, int steps, string? dir = null)
+    private static Trainer<float> Make(RunningMean task, int steps, string? dir = null, bool loadAhead = true, Curriculum? curriculum = null)
     {
         var opt = Optimizer<float>.Create("adamw", task.Model, 1e-2, weightDecay: 0.01);
         opt.ClipNorm = 1;
-        var options = new TrainerOptions { Steps = steps, LogEvery = 1, ValidateEvery = 7, CheckpointDir = dir, CheckpointMinutes = 0, StopOnSignal = false };
-        return new Trainer<float>(task, opt, options, _ => { }, schedule: Schedule.Cosine(60, 0.1, warmup: 5), seed: 4);
+        var options = new TrainerOptions { Steps = steps, LogEvery = 1, ValidateEvery = 7, CheckpointDir = dir, CheckpointMinutes = 0, StopOnSignal = false, LoadAhead = loadAhead };
+        return new Trainer<float>(task, opt, options, _ => { }, schedule: Schedule.Cosine(60, 0.1, warmup: 5), seed: 4, curriculum: curriculum);
+    }
+
+    private static double[] TrainLosses(TrainingState s) => s.History.Where(p => p.ValLoss is null).Select(p => p.TrainLoss).ToArray();
+
+    [Fact]
+    public void Loading_ahead_prepares_every_batch_in_order_on_another_thread_and_trains_the_same_run()
+    {
+        var d = TestDevices.Cpu;
+        using var ahead = new RunningMean(d) { SlowSteps = true };
+        using var inStep = new RunningMean(d);
+        // 14 steps over 6 batches an epoch: the batch prepared ahead crosses two epoch ends.
+        var t1 = Make(ahead, 14);
+        var t2 = Make(inStep, 14, loadAhead: false);
+        var r1 = t1.Run();
+        t2.Run();
+        Assert.Equal(TrainLosses(t2.State), TrainLosses(t1.State));
+        var expected = Enumerable.Range(0, 14).Select(k => new BatchRequest(k / 6, k % 6)).ToList();
+        Assert.Equal(expected, inStep.Requests.Select(r => r.Request).ToList());
+        Assert.Equal(expected, ahead.Requests.Select(r => r.Request).ToList());
+        int trainingThread = Environment.CurrentManagedThreadId;
+        Assert.All(inStep.Requests, r => Assert.Equal(trainingThread, r.Thread));
+        // The first batch has nothing to overlap with; the later ones were prepared while their predecessors trained (a preparation
+        // the thread pool has not started when its batch is due runs on the training thread instead: allow a few).
+        int elsewhere = ahead.Requests.Skip(1).Count(r => r.Thread != trainingThread);
+        Assert.True(elsewhere >= 10, $"{elsewhere} of 13 batches were prepared ahead on another thread");
+        Assert.True(r1.DataWait > TimeSpan.Zero);
+    }
+
+    [Fact]
+    public void A_curriculum_widens_the_competence_as_the_square_root_of_the_steps_and_resumes_with_the_run()
+    {
+        var c = new Curriculum(Steps: 8, Start: 0.25);
+        Assert.Equal(0.25, c.Competence(0), 12);
+        Assert.Equal(Math.Sqrt(4 * (1 - 0.0625) / 8 + 0.0625), c.Competence(4), 12);
+        Assert.Equal(1, c.Competence(8));
+        Assert.Equal(1, c.Competence(100));
+        Assert.Throws<ArgumentException>(() => new Curriculum(0).Validate());
+        Assert.Throws<ArgumentException>(() => new Curriculum(5, Start: 0).Validate());
+
+        var d = TestDevices.Cpu;
+        using var task = new RunningMean(d);
+        Make(task, 10, curriculum: c).Run();
+        Assert.Equal(Enumerable.Range(0, 10).Select(c.Competence).ToList(), task.Requests.Select(r => r.Request.Competence).ToList());
+
+        // The curriculum is a training setting: a resumed run goes on with it.
+        var dir = CharModelTests.TempDir();
+        using (var first = new RunningMean(d))
+        {
+            var t = Make(first, 4, curriculum: c);
+            t.Run();
+            t.Save(dir);
+        }
+        using var resumed = new RunningMean(d);
+        var checkpoint = Checkpoint.Open(dir);
+        checkpoint.LoadModel(resumed.Model);
+        Assert.Equal(c, checkpoint.Training!.Settings.Curriculum);
+        using var trainer = Trainer<float>.Resume(resumed, checkpoint, TrainingOverrides.None, new TrainerOptions { Steps = 3, StopOnSignal = false }, _ => { });
+        trainer.Run();
+        Assert.Equal(new[] { c.Competence(4), c.Competence(5), c.Competence(6) }, resumed.Requests.Select(r => r.Request.Competence).ToArray());
     }
 
     [Fact]
@@ -91,8 +163,7 @@ public class TrainerTests
         var t3 = Make(resumed, 6);
         t3.Resume(checkpoint);
         t3.Run();
-        double[] Train(TrainingState s) => s.History.Where(p => p.ValLoss is null).Select(p => p.TrainLoss).ToArray();
-        Assert.Equal(Train(t1.State), Train(t3.State));
+        Assert.Equal(TrainLosses(t1.State), TrainLosses(t3.State));
         Assert.Equal("running mean", checkpoint.Task!["task"]!.GetValue<string>());
     }
 }

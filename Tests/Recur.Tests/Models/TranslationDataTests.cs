@@ -144,7 +144,7 @@ public class TranslationDataTests
             task.BeginEpoch(0);
             model.ZeroGrad();
             using var tape = new Tape(training: true);
-            var loss = task.Loss(tape, 0);
+            var loss = task.Prepare(new BatchRequest(0, 0))(tape);
             tape.Backward(loss.Objective);
             Assert.Equal(loss.Reported, loss.Objective.Item(), 5); // the objective is the reported share (no regularizers)
             return (loss.Reported, model.Parameters.SelectMany(p => (float[])p.Parameter.ReadGrad()).ToArray());

@@ -50,6 +50,8 @@ internal sealed record Settings
     public bool Score { get; init; }
     public int Bpe { get; init; }
     public int MinCount { get; init; }
+    public int AverageLast { get; init; }
+    public int AverageEvery { get; init; }
     public bool LoadAhead { get; init; } = true;
     public IReadOnlySet<string> GivenOptions { get; init; } = new HashSet<string>();
     public bool Given(string option) => GivenOptions.Contains(option);
@@ -106,6 +108,8 @@ internal sealed class Options
     private readonly Option<int> _bpe = Whole("--bpe", "byte-pair merges learned per language: subword units instead of words (0: words)", 0, min: 0);
     private readonly Option<int> _minCount = Whole("--min-count", "units seen fewer times in training read as <unk>", 2);
     private readonly ScheduleOptions _schedule = new();
+    private readonly Option<int> _average = Whole("--average", "end with the mean of the weights at the last N snapshots, one every --average-every steps (0: the last weights)", 0, min: 0);
+    private readonly Option<int> _averageEvery = Whole("--average-every", "steps between the snapshots --average takes the mean of", 400);
     private readonly Option<int> _curriculum = CurriculumSteps("the shortest sentence pairs");
     private readonly Option<bool> _loadAhead = LoadAhead();
 
@@ -114,12 +118,13 @@ internal sealed class Options
         Root = new RootCommand("Trains an English→French attention translator with Recur, scores it with BLEU and translates with it.");
         foreach (var o in new Option[] { _cell, _attention, _layers, _hidden, _encoderHidden, _embed, _bidirectional, _dropout, _averaging, _batch, _lr, _clip,
                      _smoothing, _sampling, _minutes, _steps, _checkpointMinutes, _device, _data, _validation, _out, _resume, _translate, _output, _beam, _alpha,
-                     _beta, _mmi, _bleuSentences, _seed, _distributed, _threads, _curriculum, _loadAhead, _score, _bpe, _minCount })
+                     _beta, _mmi, _bleuSentences, _seed, _distributed, _threads, _curriculum, _loadAhead, _score, _bpe, _minCount, _average, _averageEvery })
             Root.Add(o);
         _schedule.AddTo(Root, _steps);
         Root.Validators.Add(r =>
         {
             if (r.GetResult(_resume) is { Implicit: false } && r.GetResult(_translate) is { Implicit: false }) r.AddError("--resume and --translate do not go together.");
+            if (r.GetValue(_average) == 1) r.AddError("--average takes the mean of 2 or more snapshots (0: off), not 1.");
             if (r.GetResult(_score) is { Implicit: false } && (r.GetResult(_resume) is { Implicit: false } || r.GetResult(_translate) is { Implicit: false }))
                 r.AddError("--score scores the checkpoint in --out; it goes with neither --resume nor --translate.");
             if (r.GetResult(_output) is { Implicit: false } && r.GetResult(_translate) is null or { Implicit: true }) r.AddError("--output is where --translate writes; give --translate FILE.");
@@ -142,7 +147,7 @@ internal sealed class Options
             Out = resume ?? p.GetValue(_out)!, ResumeDir = resume, TranslateFile = p.GetValue(_translate), Output = p.GetValue(_output),
             Beam = p.GetValue(_beam), Alpha = p.GetValue(_alpha), Beta = p.GetValue(_beta), Mmi = p.GetValue(_mmi),
             BleuSentences = p.GetValue(_bleuSentences), Seed = p.GetValue(_seed),
-            Distributed = p.GetValue(_distributed), Curriculum = p.GetValue(_curriculum), Schedule = _schedule.Read(p, p.GetValue(_steps)), Score = p.GetValue(_score), Bpe = p.GetValue(_bpe), MinCount = p.GetValue(_minCount), LoadAhead = p.GetValue(_loadAhead), Threads = p.GetValue(_threads),
+            Distributed = p.GetValue(_distributed), Curriculum = p.GetValue(_curriculum), Schedule = _schedule.Read(p, p.GetValue(_steps)), Score = p.GetValue(_score), AverageLast = p.GetValue(_average), AverageEvery = p.GetValue(_averageEvery), Bpe = p.GetValue(_bpe), MinCount = p.GetValue(_minCount), LoadAhead = p.GetValue(_loadAhead), Threads = p.GetValue(_threads),
             GivenOptions = Root.Options.Where(o => p.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToHashSet(),
         };
     }

@@ -82,6 +82,8 @@ public static class Program
             ValidateEvery = 300,
             Parallel = parallel,
             LoadAhead = o.LoadAhead,
+            AverageLast = o.AverageLast,
+            AverageEvery = o.AverageEvery,
             Title = $"{config.Cell} {config.Attention} seq2seq on {data.Train.Count:N0} English→French pairs",
         };
         bool live = !Console.IsOutputRedirected;

@@ -38,6 +38,12 @@ public sealed record TrainerOptions
     /// <summary>Prepare each batch on another thread while the step before it trains (see <see cref="ITrainingTask{T}.Prepare"/>); off:
     /// in the step, on the training thread. Either way the batches and the run are the same.</summary>
     public bool LoadAhead { get; init; } = true;
+    /// <summary>Checkpoint averaging: at the end of a run the model takes the mean of its weights at the last this many snapshots, one
+    /// every <see cref="AverageEvery"/> updates (0: off). The final validation and checkpoint are of the mean; the checkpoint keeps
+    /// the last weights as well (<c>raw.</c>… in its training file), and a resumed run continues from those.</summary>
+    public int AverageLast { get; init; }
+    /// <summary>Updates between the snapshots <see cref="AverageLast"/> averages.</summary>
+    public int AverageEvery { get; init; } = 400;
 }
 
 /// <summary>How a run ended.</summary>
@@ -154,7 +160,7 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged
         if (_o.Parallel is { } parallel)
         {
             var optimizerNames = _optimizer.State.Select(s => s.Name).ToHashSet();
-            tensors = parallel.TakeRows(tensors, tensors.Keys.Where(n => !optimizerNames.Contains(n)).ToList());
+            tensors = parallel.TakeRows(tensors, tensors.Keys.Where(n => !optimizerNames.Contains(n) && !n.StartsWith(RawPrefix, StringComparison.Ordinal)).ToList());
             if (tensors.TryGetValue(RngEntry, out var rng))
             {
                 var halves = (double[])rng.Data;
@@ -162,10 +168,16 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged
             }
         }
         _task.LoadState(tensors);
+        // A run that ended with averaging continues from its last weights, not from their mean.
+        foreach (var p in _task.Model.Parameters)
+            if (tensors.TryGetValue(RawPrefix + p.Name, out var raw)) p.Parameter.Write(raw.Data);
         _resumed = true;
     }
 
     private bool _resumed;
+    // The weights before averaging replaced them, which the final checkpoint keeps for a resumed run.
+    private List<SafeTensors.Entry>? _rawWeights;
+    private const string RawPrefix = "raw.";
 
     /// <summary>The name under which a data-parallel checkpoint keeps every rank's random state.</summary>
     private const string RngEntry = "trainer.rng";
@@ -189,6 +201,7 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged
         parallel?.BroadcastParameters(_task.Model);
         bool interrupted = false, timeUp = budget <= 0;
         using var loader = new BatchLoader<T>(_task, _o.LoadAhead);
+        var average = _o.AverageLast > 0 ? new WeightAverage(_task.Model, _o.AverageLast, _o.AverageEvery) : null;
         while (step < targetSteps && !timeUp)
         {
             if (batch >= _task.BatchesPerEpoch)
@@ -213,6 +226,7 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged
             _optimizer.Update();
             step++;
             batch++;
+            average?.After(step);
             if (_o.VerifyReplicas) parallel?.VerifyReplicas(_task.Model, step);
             interrupted = stop?.Requested == true;
             timeUp = clock.Elapsed.TotalSeconds >= budget;
@@ -256,6 +270,11 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged
             _log($"Stopped by {stop!.Signal} after step {step}{(_o.CheckpointDir is { } d0 ? $"; checkpoint saved in {Path.GetFullPath(d0)}" : "")}.{(_live ? "\n" : "")}");
             return new TrainingResult(step, lastVal ?? double.NaN, Interrupted: true) { DataWait = loader.Waited };
         }
+        if (average is not null && average.Steps.Count() >= 2)
+        {
+            _rawWeights = average.Apply();
+            _log($"Averaged the weights at steps {string.Join(", ", average.Steps)}.{(_live ? "\n" : "")}");
+        }
         double final = _task.Validate(int.MaxValue);
         history.Add(new LossPoint(step, double.IsNaN(smoothed) ? final : smoothed, final));
         State = State with { History = history };
@@ -284,7 +303,8 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged
             carried = parallel.GatherRows(carried)!;
             if (!parallel.IsRoot) return;
         }
-        var tensors = _optimizer.State.Select(s => new SafeTensors.Entry(s.Name, s.Value.Shape, s.Value.ToArray())).Concat(carried).ToList();
+        var tensors = _optimizer.State.Select(s => new SafeTensors.Entry(s.Name, s.Value.Shape, s.Value.ToArray())).Concat(carried)
+            .Concat(_rawWeights?.Select(w => w with { Name = RawPrefix + w.Name }) ?? Enumerable.Empty<SafeTensors.Entry>()).ToList();
         Checkpoint.Save(dir, _task.Model, _task.Describe(), State with { WorldSize = _o.Parallel?.Size ?? 1 }, tensors, written);
         AtomicFile.WriteText(Path.Combine(dir, "loss.svg"), LossCurve.Svg(State.History, _o.Title ?? "training", _task.LossUnit));
     }

@@ -146,25 +146,17 @@ public sealed class TranslationData
     /// batches, batches shuffled.</summary>
     public List<TranslationBatch> Batches(int batchSize, int epoch) => Bucket(Train, batchSize, new Rng((ulong)epoch * 7919 + 3), shuffle: true);
 
-    /// <summary><paramref name="batchSize"/> training pairs drawn without replacement by <paramref name="rng"/> from the easiest
-    /// <paramref name="competence"/> of the corpus (at least one batch's worth): the shortest pairs by source, then target length.
-    /// Short sentences are the easy ones, as in Platanios et al. (2019).</summary>
+    /// <summary>A batch of <paramref name="batchSize"/> training pairs from the easiest <paramref name="competence"/> of the corpus (at
+    /// least one batch's worth): the shortest pairs by source, then target length, as in Platanios et al. (2019). The batch is a run of
+    /// neighbours in that order starting where <paramref name="rng"/> says, so its pairs are of about one length and padding stays
+    /// small, as in the bucketed batches; pairs drawn at random from the whole easy part would pad every batch to its longest.</summary>
     public TranslationBatch Easiest(double competence, int batchSize, Rng rng)
     {
         if (!(competence > 0 && competence <= 1)) throw new ArgumentOutOfRangeException(nameof(competence), $"Competence is in (0, 1], not {competence}.");
         _byLength ??= Enumerable.Range(0, Train.Count).OrderBy(i => Train[i].Source.Length).ThenBy(i => Train[i].Target.Length).ThenBy(i => i).ToArray();
         int pool = Math.Min(Train.Count, Math.Max(batchSize, (int)Math.Ceiling(competence * Train.Count)));
-        var picked = new int[Math.Min(batchSize, pool)];
-        var taken = new Dictionary<int, int>();
-        for (int k = 0; k < picked.Length; k++)
-        {
-            // A partial Fisher–Yates shuffle over [0, pool), the swaps kept in a dictionary instead of a copy of the pool.
-            int j = k + (int)(rng.NextDouble() * (pool - k));
-            int atJ = taken.TryGetValue(j, out var v) ? v : j;
-            taken[j] = taken.TryGetValue(k, out var w) ? w : k;
-            picked[k] = _byLength[atJ];
-        }
-        return TranslationBatch.Make(picked.OrderBy(i => Train[i].Source.Length).Select(i => Train[i]).ToList());
+        int size = Math.Min(batchSize, pool), start = rng.Next(pool - size + 1);
+        return TranslationBatch.Make(_byLength.AsSpan(start, size).ToArray().Select(i => Train[i]).ToList());
     }
 
     private int[]? _byLength;

@@ -72,7 +72,8 @@ public class SubwordTests
         var easy = data.Easiest(0.1, 16, new Rng(3));
         Assert.Equal(16, easy.Batch);
         Assert.All(easy.SourceLengths, l => Assert.True(l <= shortest, $"a source of {l} words among the easiest tenth (at most {shortest})"));
-        // Sixteen pairs drawn without replacement: sixteen different pairs.
+        // Sixteen different pairs of about one length (a run of neighbours in length order).
+        Assert.True(easy.SourceLengths.Max() - easy.SourceLengths.Min() <= 2, string.Join(",", easy.SourceLengths));
         var drawn = Enumerable.Range(0, 16).Select(r => string.Join(",", Enumerable.Range(0, easy.SourceSteps).Select(t => easy.Source[t * 16 + r]))).ToList();
         Assert.Equal(16, drawn.Distinct().Count());
         var all = Enumerable.Range(0, 50).SelectMany(k => data.Easiest(1, 16, new Rng((ulong)k)).SourceLengths).ToList();

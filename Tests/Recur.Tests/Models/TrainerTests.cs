@@ -73,11 +73,12 @@ public class TrainerTests
         public void Dispose() => Net.Dispose();
     }
 
-    private static Trainer<float> Make(RunningMean task, int steps, string? dir = null, bool loadAhead = true, Curriculum? curriculum = null)
+    private static Trainer<float> Make(RunningMean task, int steps, string? dir = null, bool loadAhead = true, Curriculum? curriculum = null, int averageLast = 0, int averageEvery = 1)
     {
         var opt = Optimizer<float>.Create("adamw", task.Model, 1e-2, weightDecay: 0.01);
         opt.ClipNorm = 1;
-        var options = new TrainerOptions { Steps = steps, LogEvery = 1, ValidateEvery = 7, CheckpointDir = dir, CheckpointMinutes = 0, StopOnSignal = false, LoadAhead = loadAhead };
+        var options = new TrainerOptions { Steps = steps, LogEvery = 1, ValidateEvery = 7, CheckpointDir = dir, CheckpointMinutes = 0, StopOnSignal = false, LoadAhead = loadAhead,
+            AverageLast = averageLast, AverageEvery = averageEvery };
         return new Trainer<float>(task, opt, options, _ => { }, schedule: Schedule.Cosine(60, 0.1, warmup: 5), seed: 4, curriculum: curriculum);
     }
 
@@ -105,6 +106,38 @@ public class TrainerTests
         int elsewhere = ahead.Requests.Skip(1).Count(r => r.Thread != trainingThread);
         Assert.True(elsewhere >= 10, $"{elsewhere} of 13 batches were prepared ahead on another thread");
         Assert.True(r1.DataWait > TimeSpan.Zero);
+    }
+
+    [Fact]
+    public void Averaging_ends_with_the_mean_of_the_last_snapshots_and_a_resumed_run_continues_from_the_last_weights()
+    {
+        var d = TestDevices.Cpu;
+        float[][] WeightsAfter(int steps)
+        {
+            using var t = new RunningMean(d);
+            Make(t, steps).Run();
+            return t.Model.Parameters.Select(p => (float[])p.Parameter.Read()).ToArray();
+        }
+        var snapshots = new[] { 4, 6, 8 }.Select(WeightsAfter).ToList();
+        var dir = CharModelTests.TempDir();
+        float[][] averaged;
+        using (var task = new RunningMean(d))
+        {
+            Make(task, 8, dir, averageLast: 3, averageEvery: 2).Run();
+            averaged = task.Model.Parameters.Select(p => (float[])p.Parameter.Read()).ToArray();
+        }
+        for (int k = 0; k < averaged.Length; k++)
+            for (int i = 0; i < averaged[k].Length; i++)
+                Assert.Equal((snapshots[0][k][i] + (double)snapshots[1][k][i] + snapshots[2][k][i]) / 3, averaged[k][i], 1e-6);
+        Assert.NotEqual(snapshots[2][0], averaged[0]);
+
+        // The checkpoint holds the mean as the model and the last weights for a resumed run.
+        var checkpoint = Checkpoint.Open(dir);
+        using var resumed = new RunningMean(d);
+        checkpoint.LoadModel(resumed.Model);
+        Assert.Equal(averaged[0], (float[])resumed.Model.Parameters[0].Parameter.Read());
+        using var trainer = Trainer<float>.Resume(resumed, checkpoint, TrainingOverrides.None, new TrainerOptions { Steps = 1, StopOnSignal = false }, _ => { });
+        for (int k = 0; k < averaged.Length; k++) Assert.Equal(snapshots[2][k], (float[])resumed.Model.Parameters[k].Parameter.Read());
     }
 
     [Fact]

@@ -105,10 +105,10 @@ internal sealed class Options
     };
     private readonly Option<int> _threads = Whole("--threads", "threads of the CPU device (0: the cores, divided among the ranks on this machine)", 0, min: 0);
     private readonly Option<bool> _score = new("--score") { Description = "score the checkpoint in --out (validation BLEU, greedy and beam) instead of training" };
-    private readonly Option<int> _bpe = Whole("--bpe", "byte-pair merges learned per language: subword units instead of words (0: words)", 0, min: 0);
+    private readonly Option<int> _bpe = Whole("--bpe", "byte-pair merges learned per language: subword units instead of words (0: words)", 4000, min: 0);
     private readonly Option<int> _minCount = Whole("--min-count", "units seen fewer times in training read as <unk>", 2);
     private readonly ScheduleOptions _schedule = new();
-    private readonly Option<int> _average = Whole("--average", "end with the mean of the weights at the last N snapshots, one every --average-every steps (0: the last weights)", 0, min: 0);
+    private readonly Option<int> _average = Whole("--average", "end with the mean of the weights at the last N snapshots, one every --average-every steps and the final one (0: the last weights)", 4, min: 0);
     private readonly Option<int> _averageEvery = Whole("--average-every", "steps between the snapshots --average takes the mean of", 400);
     private readonly Option<int> _curriculum = CurriculumSteps("the shortest sentence pairs");
     private readonly Option<bool> _loadAhead = LoadAhead();

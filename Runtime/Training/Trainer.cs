@@ -39,7 +39,7 @@ public sealed record TrainerOptions
     /// in the step, on the training thread. Either way the batches and the run are the same.</summary>
     public bool LoadAhead { get; init; } = true;
     /// <summary>Checkpoint averaging: at the end of a run the model takes the mean of its weights at the last this many snapshots, one
-    /// every <see cref="AverageEvery"/> updates (0: off). The final validation and checkpoint are of the mean; the checkpoint keeps
+    /// every <see cref="AverageEvery"/> updates and the last one of the final weights (0: off). The final validation and checkpoint are of the mean; the checkpoint keeps
     /// the last weights as well (<c>raw.</c>… in its training file), and a resumed run continues from those.</summary>
     public int AverageLast { get; init; }
     /// <summary>Updates between the snapshots <see cref="AverageLast"/> averages.</summary>
@@ -270,6 +270,7 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged
             _log($"Stopped by {stop!.Signal} after step {step}{(_o.CheckpointDir is { } d0 ? $"; checkpoint saved in {Path.GetFullPath(d0)}" : "")}.{(_live ? "\n" : "")}");
             return new TrainingResult(step, lastVal ?? double.NaN, Interrupted: true) { DataWait = loader.Waited };
         }
+        average?.Finish(step);
         if (average is not null && average.Steps.Count() >= 2)
         {
             _rawWeights = average.Apply();

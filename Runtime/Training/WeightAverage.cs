@@ -5,7 +5,8 @@ using System.Linq;
 namespace Recur;
 
 /// <summary>Checkpoint averaging (Vaswani et al. 2017 end with the mean of a run's last checkpoints): a snapshot of the weights every
-/// <c>every</c> updates, the last <c>count</c> kept on the host, and at the end of a run the model takes their mean. With a constant
+/// <c>every</c> updates and one of the final weights, the last <c>count</c> kept on the host, and at the end of a run the model takes
+/// their mean. With a constant
 /// learning rate the last weights wander around a minimum; their mean sits nearer it.</summary>
 internal sealed class WeightAverage
 {
@@ -27,7 +28,18 @@ internal sealed class WeightAverage
     /// beyond <c>count</c>.</summary>
     public void After(int step)
     {
-        if (step % _every != 0) return;
+        if (step % _every == 0) Take(step);
+    }
+
+    /// <summary>At the end of a run, after <paramref name="step"/> updates: a snapshot of the final weights unless the last one is of
+    /// them, so that the mean always ends with where the run ended.</summary>
+    public void Finish(int step)
+    {
+        if (_snapshots.Count == 0 || _snapshots.Last().Step != step) Take(step);
+    }
+
+    private void Take(int step)
+    {
         if (_snapshots.Count == _count) _snapshots.Dequeue();
         _snapshots.Enqueue((step, _parameters.Select(p => p.Parameter.Read()).ToArray()));
     }

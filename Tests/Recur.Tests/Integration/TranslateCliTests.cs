@@ -27,6 +27,7 @@ public class TranslateCliTests
     [InlineData("--beam", "0", "--beam takes a whole number ≥ 1, not '0'")]
     [InlineData("--scheduled-sampling", "linear:x", "--scheduled-sampling takes none, linear:K:C[:min]")]
     [InlineData("--output", "x.txt", "--output is where --translate writes")]
+    [InlineData("--average", "1", "--average takes the mean of 2 or more snapshots")]
     public void A_bad_option_is_a_usage_error_naming_it(string option, string value, string message)
     {
         var (code, _, err) = Run(option, value);
@@ -65,14 +66,10 @@ public class TranslateCliTests
     [Fact]
     public void A_short_run_trains_scores_saves_and_translates_a_file_line_for_line()
     {
-        var dir = Path.Combine(Path.GetTempPath(), "recur-translate-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(dir);
-        try
+        InCorpus((dir, data) =>
         {
-            var data = Path.Combine(dir, "pairs.tsv");
-            File.WriteAllLines(data, File.ReadLines(RepoFile("Examples", "data", "eng-fra-30k.tsv")).Take(400));
             var (code, output, err) = Run("--data", data, "--steps", "4", "--embed", "8", "--encoder-hidden", "8", "--hidden", "16", "--batch", "16",
-                "--beam", "2", "--out", Path.Combine(dir, "ckpt"), "--checkpoint-minutes", "0");
+                "--beam", "2", "--out", Path.Combine(dir, "ckpt"), "--checkpoint-minutes", "0", "--bpe", "0");
             Assert.True(code == 0, output + err);
             Assert.Contains("Validation loss", output);
             Assert.Contains("with greedy decoding", output);
@@ -92,31 +89,25 @@ public class TranslateCliTests
             Assert.Contains("not in the model's English vocabulary; they read as <unk>", err);
             Assert.Contains("Translated 4 lines", err);
             Assert.Equal("", output);
-        }
-        finally
-        {
-            Directory.Delete(dir, true);
-        }
+        });
     }
 
     [Fact]
-    public void A_subword_model_with_a_curriculum_trains_its_merges_into_the_checkpoint_scores_it_and_translates_unseen_words()
+    public void A_subword_model_with_a_curriculum_keeps_its_merges_in_the_checkpoint_and_scores_and_translates_in_words()
     {
-        var dir = Path.Combine(Path.GetTempPath(), "recur-translate-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(dir);
-        try
+        InCorpus((dir, data) =>
         {
-            var data = Path.Combine(dir, "pairs.tsv");
-            File.WriteAllLines(data, File.ReadLines(RepoFile("Examples", "data", "eng-fra-30k.tsv")).Take(400));
             var ckpt = Path.Combine(dir, "ckpt");
             var (code, output, err) = Run("--data", data, "--steps", "4", "--embed", "8", "--encoder-hidden", "8", "--hidden", "16", "--batch", "16",
-                "--beam", "2", "--out", ckpt, "--checkpoint-minutes", "0", "--bpe", "300", "--curriculum", "3", "--load-ahead", "false", "--schedule", "step", "--decay-every", "2");
+                "--beam", "2", "--out", ckpt, "--checkpoint-minutes", "0", "--bpe", "300", "--curriculum", "3", "--load-ahead", "false", "--schedule", "step", "--decay-every", "2",
+                "--average", "2", "--average-every", "2");
             Assert.True(code == 0, output + err);
             Assert.Contains("French subwords (300 byte-pair merges)", output);
             Assert.Contains("curriculum over 3 steps", output);
             Assert.Contains("lr 0.001 (step)", output);
             Assert.Contains("ms a step for data" + Environment.NewLine, output);
             Assert.DoesNotContain("loaded ahead", output);
+            Assert.Contains("Averaged the weights at steps 2, 4.", output);
             var description = TranslationDescriptionOf(ckpt);
             Assert.Equal(300, description.TargetMerges!.Length);
 
@@ -133,6 +124,19 @@ public class TranslateCliTests
             Assert.Contains("Translated 1 lines", err);
             Assert.DoesNotContain("@@", output);
             Assert.Equal(2, Run("--score", "--resume", ckpt).Code);
+        });
+    }
+
+    /// <summary>Runs <paramref name="test"/> in a new folder holding the first 400 shipped pairs as <c>pairs.tsv</c>, then deletes it.</summary>
+    private static void InCorpus(Action<string, string> test)
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "recur-translate-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        try
+        {
+            var data = Path.Combine(dir, "pairs.tsv");
+            File.WriteAllLines(data, File.ReadLines(RepoFile("Examples", "data", "eng-fra-30k.tsv")).Take(400));
+            test(dir, data);
         }
         finally
         {

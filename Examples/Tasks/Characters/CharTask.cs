@@ -83,11 +83,13 @@ public sealed class CharTask : ITrainingTask<float>, IDisposable
     public void BeginEpoch(int epoch) => Carry(null);
 
     /// <summary>Window <see cref="BatchRequest.Batch"/> of the streams. Below full competence (a <see cref="Curriculum"/>), the
-    /// easier task of short contexts: the window's first max(8, competence·seq) characters, from a zero state, carrying nothing on
+    /// easier task of short contexts: the window's first max(8, competence·seq rounded up to a tenth of seq) characters, from a zero state, carrying nothing on
     /// (the next window does not continue it); at full competence, the whole window from the state the last one left.</summary>
     public Func<Tape, BatchLoss<float>> Prepare(BatchRequest request)
     {
-        int length = request.Competence >= 1 ? _train.Seq : Math.Min(_train.Seq, Math.Max(MinimumSegment, (int)Math.Round(request.Competence * _train.Seq)));
+        // Lengths in tenths of --seq: a few shapes, each trained for a while, rather than a new one (new buffers) every step.
+        int tenth = Math.Max(1, _train.Seq / 10);
+        int length = request.Competence >= 1 ? _train.Seq : Math.Min(_train.Seq, Math.Max(MinimumSegment, (int)Math.Ceiling(request.Competence * _train.Seq / tenth) * tenth));
         var (x, y) = _train.Window(request.Batch, length);
         return tape => Loss(tape, x, y, length);
     }

@@ -245,18 +245,33 @@ public partial class RnnLayer<T> : Part, IRecurrent<T> where T : unmanaged
             _freeWorkspaces.RemoveAt(i);
             return w;
         }
+        WorkspacesMade++;
         return new RnnWorkspace<T>(Device, Spec, sizes, steps, batch, training: true, Hooks.Count);
     }
 
+    /// <summary>Training workspaces made so far (the others were reused).</summary>
+    internal int WorkspacesMade { get; private set; }
+
     internal void ReturnWorkspace(RnnWorkspace<T> ws)
     {
-        if (_disposed) ws.Dispose();
-        // A few shapes are kept (the training and the last batch of an epoch, say); more would only hold memory.
-        else if (_freeWorkspaces.Count < 4) _freeWorkspaces.Add(ws);
-        else ws.Dispose();
+        if (_disposed)
+        {
+            ws.Dispose();
+            return;
+        }
+        // The last few shapes are kept (the training and the last batch of an epoch, say); more would only hold memory. The oldest
+        // goes: keeping the first shapes ever seen instead would, once the shapes change (a curriculum, a new batch size), allocate
+        // and free a whole workspace every step from then on.
+        if (_freeWorkspaces.Count == MaxFreeWorkspaces)
+        {
+            _freeWorkspaces[0].Dispose();
+            _freeWorkspaces.RemoveAt(0);
+        }
+        _freeWorkspaces.Add(ws);
     }
 
     private bool _disposed;
+    private const int MaxFreeWorkspaces = 4;
 
     /// <inheritdoc/>
     protected override void DisposeOwn()

@@ -121,5 +121,7 @@ public class SubwordTests
         // A short segment does not carry its state into the next window.
         Assert.Empty(task.SaveState());
         Assert.Equal(8 * 4, Targets(0.01));
+        // Lengths go in tenths of --seq: 0.33 · 40 = 13.2 becomes 16.
+        Assert.Equal(16 * 4, Targets(0.33));
     }
 }

@@ -106,6 +106,24 @@ public class RnnBehaviourTests
     }
 
     [Fact]
+    public void A_layer_reuses_the_workspaces_of_its_last_shapes_after_the_shapes_change()
+    {
+        using var rnn = new Rnn<Lstm>(TestDevices.Cpu, 3, 4);
+        void Pass(int steps)
+        {
+            using var x = Tensor<float>.FromArray(TestDevices.Cpu, new float[steps * 2 * 3], steps, 2, 3);
+            using var result = rnn.Forward(x, training: true);
+        }
+        // Six lengths, as a curriculum's growing segments give, then the last one for a while: it is made once, not every pass.
+        foreach (int steps in new[] { 1, 2, 3, 4, 5, 6, 6, 6, 6 }) Pass(steps);
+        Assert.Equal(6, rnn.WorkspacesMade);
+        Pass(3);
+        Assert.Equal(6, rnn.WorkspacesMade);
+        Pass(1);
+        Assert.Equal(7, rnn.WorkspacesMade);
+    }
+
+    [Fact]
     public void Parameters_are_named_after_the_equations()
     {
         using var rnn = new Rnn<Lstm>(D, 3, 4);

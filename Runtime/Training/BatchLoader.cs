@@ -1,21 +1,33 @@
 using System;
 using System.Diagnostics;
+using System.Threading;
 using System.Threading.Tasks;
 
 namespace Recur;
 
-/// <summary>Hands the trainer its batches, each one prepared while the step before it trained (on a thread-pool thread), or in the
-/// step itself when loading ahead is off. It measures how long the training thread waited for them: the part of the step time that
-/// loading ahead can remove.</summary>
+/// <summary>Hands the trainer its batches, each one prepared while the step before it trained, on a loader thread of its own, or
+/// in the step itself when loading ahead is off. It measures how long the training thread waited for them: the part of the step time
+/// that loading ahead can remove.</summary>
+/// <remarks>A thread of its own rather than the thread pool: a pool busy with other work (a test host, an application's requests)
+/// would start the preparation late or run it inline on the training thread when its batch is due.</remarks>
 internal sealed class BatchLoader<T> : IDisposable where T : unmanaged
 {
     private readonly ITrainingTask<T> _task;
-    private readonly bool _ahead;
-    private BatchRequest? _pendingRequest;
-    private Task<Func<Tape, BatchLoss<T>>>? _pending;
+    private readonly Thread? _thread;
+    private readonly SemaphoreSlim _work = new(0);
     private readonly Stopwatch _waited = new();
+    // The one batch being prepared ahead: set by the training thread before it signals the loader, read by the loader after.
+    private BatchRequest? _pendingRequest;
+    private TaskCompletionSource<Func<Tape, BatchLoss<T>>>? _pending;
+    private volatile bool _stopping;
 
-    public BatchLoader(ITrainingTask<T> task, bool ahead) => (_task, _ahead) = (task, ahead);
+    public BatchLoader(ITrainingTask<T> task, bool ahead)
+    {
+        _task = task;
+        if (!ahead) return;
+        _thread = new Thread(Load) { IsBackground = true, Name = "Recur batch loader" };
+        _thread.Start();
+    }
 
     /// <summary>The training thread's time spent waiting for batches (preparing them itself when not loading ahead).</summary>
     public TimeSpan Waited => _waited.Elapsed;
@@ -27,9 +39,23 @@ internal sealed class BatchLoader<T> : IDisposable where T : unmanaged
         _waited.Start();
         try
         {
-            var batch = _pending is { } pending && _pendingRequest == request ? pending.GetAwaiter().GetResult() : Prepare(request);
-            (_pending, _pendingRequest) = (null, null);
-            if (_ahead && next is not null) (_pending, _pendingRequest) = (Task.Run(() => _task.Prepare(next)), next);
+            Func<Tape, BatchLoss<T>> batch;
+            if (_pending is { } pending && _pendingRequest == request)
+            {
+                batch = pending.Task.GetAwaiter().GetResult();
+                (_pending, _pendingRequest) = (null, null);
+            }
+            else
+            {
+                // A task prepares one batch at a time: let one being prepared for another request finish first.
+                Drain();
+                batch = _task.Prepare(request);
+            }
+            if (_thread is not null && next is not null)
+            {
+                (_pendingRequest, _pending) = (next, new TaskCompletionSource<Func<Tape, BatchLoss<T>>>(TaskCreationOptions.RunContinuationsAsynchronously));
+                _work.Release();
+            }
             return batch;
         }
         finally
@@ -38,21 +64,33 @@ internal sealed class BatchLoader<T> : IDisposable where T : unmanaged
         }
     }
 
-    /// <summary>Prepares a batch on this thread, once a batch being prepared ahead for another request is done (a task prepares one
-    /// batch at a time).</summary>
-    private Func<Tape, BatchLoss<T>> Prepare(BatchRequest request)
+    private void Load()
     {
-        Drain();
-        return _task.Prepare(request);
+        while (true)
+        {
+            _work.Wait();
+            if (_stopping) return;
+            var (request, done) = (_pendingRequest!, _pending!);
+            try { done.SetResult(_task.Prepare(request)); }
+            catch (Exception e) { done.SetException(e); }
+        }
     }
 
     /// <summary>Waits for a batch prepared ahead that will not be trained (the run ended first); its failure, if any, is not this run's.</summary>
     private void Drain()
     {
-        try { _pending?.Wait(); }
+        try { _pending?.Task.Wait(); }
         catch (AggregateException) { }
         (_pending, _pendingRequest) = (null, null);
     }
 
-    public void Dispose() => Drain();
+    public void Dispose()
+    {
+        Drain();
+        if (_thread is null) return;
+        _stopping = true;
+        _work.Release();
+        _thread.Join();
+        _work.Dispose();
+    }
 }

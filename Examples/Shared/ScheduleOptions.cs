@@ -13,22 +13,16 @@ internal sealed class ScheduleOptions
     private readonly Option<int> _decayEvery = Whole("--decay-every", "steps between decays of the step schedule", 1000);
     private readonly Option<double> _decayFactor = Number("--decay-factor", "factor of each decay of the step schedule", 0.5, v => v > 0 && v <= 1, "a number in (0, 1]");
 
-    /// <summary>The options, to add to a command.</summary>
-    public Option[] All => new Option[] { _schedule, _warmup, _decayEvery, _decayFactor };
-
     /// <summary>Adds the options to <paramref name="root"/> with the check that a cosine schedule has <paramref name="steps"/> to decay over.</summary>
     public void AddTo(RootCommand root, Option<int?> steps)
     {
-        foreach (var o in All) root.Add(o);
+        foreach (var o in new Option[] { _schedule, _warmup, _decayEvery, _decayFactor }) root.Add(o);
         root.Validators.Add(r =>
         {
             if (r.GetValue(_schedule) == "cosine" && r.GetValue(steps) is null)
                 r.AddError("--schedule cosine decays the learning rate over the run's steps; give --steps N.");
         });
     }
-
-    /// <summary>True when the command line gives the schedule again (a resumed run then replaces the checkpoint's).</summary>
-    public bool Given(ParseResult p) => p.GetResult(_schedule) is { Implicit: false } || p.GetResult(_warmup) is { Implicit: false };
 
     /// <summary>The schedule the options ask for, a cosine one decaying over <paramref name="steps"/>.</summary>
     public Schedule Read(ParseResult p, int? steps) => p.GetValue(_schedule) switch

@@ -37,13 +37,13 @@ public static class Program
 
     private static int Train(Settings o)
     {
-        var dataPath = o.Data ?? CommandLine.FindShippedData("eng-fra-30k.tsv");
+        var dataPath = DataPath(o);
         return DataParallelRun.Run(o.Distributed, o.Device, o.Threads, (device, parallel) => Train(o, dataPath, device, parallel));
     }
 
     private static int Train(Settings o, string dataPath, Device device, DataParallel? parallel)
     {
-        var (trainPairs, validationPairs) = ParallelCorpus.Split(ParallelCorpus.Load(dataPath), o.ValidationFraction);
+        var (trainPairs, validationPairs) = Corpus(o);
         CheckpointReader? checkpoint = null;
         TranslationData data;
         Seq2SeqConfig config;
@@ -114,9 +114,15 @@ public static class Program
                           $"Checkpoint and loss curve: {Path.GetFullPath(o.Out)}");
 
         if (parallel is { IsRoot: false }) return 0;
-        Score(new Translator(model, data.SourceVocabulary, data.TargetVocabulary, data.SourceUnits, data.TargetUnits), data, o, live);
+        Score(model, data, o, live);
         return 0;
     }
+
+    private static string DataPath(Settings o) => o.Data ?? CommandLine.FindShippedData("eng-fra-30k.tsv");
+
+    /// <summary>The corpus split as training split it: the same pairs held out.</summary>
+    private static (List<SentencePair> Train, List<SentencePair> Validation) Corpus(Settings o) =>
+        ParallelCorpus.Split(ParallelCorpus.Load(DataPath(o)), o.ValidationFraction);
 
     /// <summary>The units of one side (<paramref name="side"/>): byte-pair subwords learned from the training pairs with
     /// <paramref name="merges"/> merges, or words for 0.</summary>
@@ -127,9 +133,10 @@ public static class Program
     private static TranslationData Saved(TranslationDescription saved, List<SentencePair> train, List<SentencePair> validation) =>
         new(train, validation, new Vocabulary(saved.SourceWords), new Vocabulary(saved.TargetWords), sourceUnits: saved.SourceUnits(), targetUnits: saved.TargetUnits());
 
-    /// <summary>Validation BLEU, greedy and with the beam, then the example sentences translated.</summary>
-    private static void Score(Translator translator, TranslationData data, Settings o, bool live)
+    /// <summary>Validation BLEU of <paramref name="model"/>, greedy and with the beam, then the example sentences translated.</summary>
+    private static void Score(Seq2Seq<float> model, TranslationData data, Settings o, bool live)
     {
+        var translator = new Translator(model, data.SourceVocabulary, data.TargetVocabulary, data.SourceUnits, data.TargetUnits);
         var references = data.ValidationReferences();
         if (o.BleuSentences > 0) references = references.Take(o.BleuSentences).ToList();
         foreach (var beam in new[] { null, new BeamOptions(Math.Max(o.Beam, 2), o.Alpha, o.Beta) })
@@ -147,27 +154,49 @@ public static class Program
     /// <summary>--score: the checkpoint in --out scored on the validation split of the corpus it was trained on.</summary>
     private static int Score(Settings o)
     {
-        var (model, description, device) = OpenCheckpoint(o);
-        using (device)
-        using (model)
-        {
-            var (train, validation) = ParallelCorpus.Split(ParallelCorpus.Load(o.Data ?? CommandLine.FindShippedData("eng-fra-30k.tsv")), o.ValidationFraction);
-            var data = Saved(description, train, validation);
-            Score(new Translator(model, data.SourceVocabulary, data.TargetVocabulary, data.SourceUnits, data.TargetUnits), data, o, !Console.IsOutputRedirected);
-        }
+        using var saved = SavedModel.Open(o);
+        var (train, validation) = Corpus(o);
+        Score(saved.Model, Saved(saved.Description, train, validation), o, !Console.IsOutputRedirected);
         return 0;
     }
 
-    /// <summary>The model in --out, a clear error when there is none.</summary>
-    private static (Seq2Seq<float> Model, TranslationDescription Description, Device Device) OpenCheckpoint(Settings o)
+    /// <summary>The model a checkpoint in --out holds, on the device of --device; disposing it frees both.</summary>
+    private sealed class SavedModel : IDisposable
     {
-        if (!Directory.Exists(o.Out)) throw new DirectoryNotFoundException($"No checkpoint at '{Path.GetFullPath(o.Out)}'; train one first (dotnet run -c Release --project Examples/Translate) or give --out DIR.");
-        var checkpoint = Checkpoint.Open(o.Out);
-        var description = TranslationDescription.Read(checkpoint);
-        var device = Device.FromName(o.Device);
-        var model = new Seq2Seq<float>(device, description.Model, o.Seed);
-        checkpoint.LoadModel(model);
-        return (model, description, device);
+        private readonly Device _device;
+
+        private SavedModel(Device device, Seq2Seq<float> model, TranslationDescription description) => (_device, Model, Description) = (device, model, description);
+
+        public Seq2Seq<float> Model { get; }
+        public TranslationDescription Description { get; }
+
+        /// <summary>The checkpoint in --out loaded, a clear error when there is none.</summary>
+        public static SavedModel Open(Settings o)
+        {
+            if (!Directory.Exists(o.Out)) throw new DirectoryNotFoundException($"No checkpoint at '{Path.GetFullPath(o.Out)}'; train one first (dotnet run -c Release --project Examples/Translate) or give --out DIR.");
+            var checkpoint = Checkpoint.Open(o.Out);
+            var description = TranslationDescription.Read(checkpoint);
+            var device = Device.FromName(o.Device);
+            Seq2Seq<float>? model = null;
+            try
+            {
+                model = new Seq2Seq<float>(device, description.Model, o.Seed);
+                checkpoint.LoadModel(model);
+                return new SavedModel(device, model, description);
+            }
+            catch
+            {
+                model?.Dispose();
+                device.Dispose();
+                throw;
+            }
+        }
+
+        public void Dispose()
+        {
+            Model.Dispose();
+            _device.Dispose();
+        }
     }
 
     private static string Search(BeamOptions? beam) => beam is null ? "greedy" : $"beam {beam.Width}, α {beam.Alpha}{(beam.Beta > 0 ? $", β {beam.Beta}" : "")}";
@@ -181,9 +210,8 @@ public static class Program
     private static int TranslateFile(Settings o)
     {
         if (!File.Exists(o.TranslateFile)) throw new FileNotFoundException($"No file to translate at '{Path.GetFullPath(o.TranslateFile!)}'.");
-        var (model, description, device) = OpenCheckpoint(o);
-        using var _ = device;
-        using var __ = model;
+        using var saved = SavedModel.Open(o);
+        var description = saved.Description;
         var source = new Vocabulary(description.SourceWords);
         var target = new Vocabulary(description.TargetWords);
         var (sourceUnits, targetUnits) = (description.SourceUnits(), description.TargetUnits());
@@ -196,10 +224,10 @@ public static class Program
         if (o.Mmi > 0)
         {
             // MMI's language model: French bigrams of the training side of the corpus, in the checkpoint's vocabulary.
-            var (train, _) = ParallelCorpus.Split(ParallelCorpus.Load(o.Data ?? CommandLine.FindShippedData("eng-fra-30k.tsv")), o.ValidationFraction);
+            var (train, _) = Corpus(o);
             lm = new BigramLanguageModel(train.Select(p => target.Encode(targetUnits.Units(p.Target))), target.Count);
         }
-        var translator = new Translator(model, source, target, sourceUnits, targetUnits) { Mmi = o.Mmi > 0 ? new MmiOptions(o.Mmi) : null, Lm = lm };
+        var translator = new Translator(saved.Model, source, target, sourceUnits, targetUnits) { Mmi = o.Mmi > 0 ? new MmiOptions(o.Mmi) : null, Lm = lm };
         var clock = Stopwatch.StartNew();
         bool live = !Console.IsErrorRedirected;
         var output = translator.Translate(lines, o.BeamOptions, n => { if (live) Console.Error.Write($"\r{n}/{lines.Count} lines"); });

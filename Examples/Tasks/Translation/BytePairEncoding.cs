@@ -81,11 +81,16 @@ public sealed class BytePairEncoding
         return c < 0 || (c == 0 && string.CompareOrdinal(a.Item2, b.Item2) < 0);
     }
 
+    /// <summary>The letters of <paramref name="word"/> (text elements: a letter and its combining accents are one).</summary>
+    internal static IEnumerable<string> Letters(string word)
+    {
+        var e = System.Globalization.StringInfo.GetTextElementEnumerator(word);
+        while (e.MoveNext()) yield return e.GetTextElement();
+    }
+
     private static List<string> Characters(string word)
     {
-        var symbols = new List<string>();
-        var e = System.Globalization.StringInfo.GetTextElementEnumerator(word);
-        while (e.MoveNext()) symbols.Add(e.GetTextElement());
+        var symbols = Letters(word).ToList();
         symbols[^1] += WordEnd;
         return symbols;
     }

@@ -110,9 +110,11 @@ public sealed class TranslationData
         if (train.Count == 0) throw new ArgumentException("There are no training pairs.", nameof(train));
         SourceUnits = sourceUnits ?? Segmenter.ByWords;
         TargetUnits = targetUnits ?? Segmenter.ByWords;
-        var trainTokens = train.Select(p => (SourceUnits.Units(p.Source), TargetUnits.Units(p.Target))).Where(p => p.Item1.Length > 0 && p.Item2.Length > 0).ToList();
-        SourceVocabulary = source ?? Vocabulary.Build(trainTokens.Select(p => p.Item1), minCount, SourceUnits.Letters(train.Select(p => p.Source), minCount));
-        TargetVocabulary = target ?? Vocabulary.Build(trainTokens.Select(p => p.Item2), minCount, TargetUnits.Letters(train.Select(p => p.Target), minCount));
+        // Each training sentence tokenized once: its words give the units and, for subwords, the letters the vocabulary keeps.
+        var trainWords = train.Select(p => (Source: WordTokenizer.Tokenize(p.Source), Target: WordTokenizer.Tokenize(p.Target))).ToList();
+        var trainTokens = trainWords.Select(p => (SourceUnits.Units(p.Source), TargetUnits.Units(p.Target))).Where(p => p.Item1.Length > 0 && p.Item2.Length > 0).ToList();
+        SourceVocabulary = source ?? Vocabulary.Build(trainTokens.Select(p => p.Item1), minCount, SourceUnits.Letters(trainWords.SelectMany(p => p.Source), minCount));
+        TargetVocabulary = target ?? Vocabulary.Build(trainTokens.Select(p => p.Item2), minCount, TargetUnits.Letters(trainWords.SelectMany(p => p.Target), minCount));
         int[] Clip(int[] ids) => ids.Length > maxLength ? ids[..maxLength] : ids;
         Train = trainTokens.Select(p => (Clip(SourceVocabulary.Encode(p.Item1)), Clip(TargetVocabulary.Encode(p.Item2)))).ToList();
         ValidationPairs = validation.ToList();
@@ -156,7 +158,7 @@ public sealed class TranslationData
         _byLength ??= Enumerable.Range(0, Train.Count).OrderBy(i => Train[i].Source.Length).ThenBy(i => Train[i].Target.Length).ThenBy(i => i).ToArray();
         int pool = Math.Min(Train.Count, Math.Max(batchSize, (int)Math.Ceiling(competence * Train.Count)));
         int size = Math.Min(batchSize, pool), start = rng.Next(pool - size + 1);
-        return TranslationBatch.Make(_byLength.AsSpan(start, size).ToArray().Select(i => Train[i]).ToList());
+        return TranslationBatch.Make(new ArraySegment<int>(_byLength, start, size).Select(i => Train[i]).ToList());
     }
 
     private int[]? _byLength;

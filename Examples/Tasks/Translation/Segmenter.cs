@@ -27,18 +27,14 @@ public sealed class Segmenter
     /// <summary>The words <paramref name="units"/> spell.</summary>
     public string[] Words(IEnumerable<string> units) => Bpe is null ? units.ToArray() : BytePairEncoding.Join(units);
 
-    /// <summary>For subwords, every letter of <paramref name="texts"/> seen at least <paramref name="minCount"/> times as a piece
+    /// <summary>For subwords, every letter of <paramref name="words"/> seen at least <paramref name="minCount"/> times as a piece
     /// that ends a word and as one that does not, so that any word of those letters can be spelled whatever the training side's
     /// words happened to merge into (as subword-nmt's vocabularies hold every character); for words, none.</summary>
-    public IEnumerable<string> Letters(IEnumerable<string> texts, int minCount)
+    public IEnumerable<string> Letters(IEnumerable<string> words, int minCount)
     {
         if (Bpe is null) return Enumerable.Empty<string>();
         var counts = new Dictionary<string, int>(System.StringComparer.Ordinal);
-        foreach (var word in texts.SelectMany(WordTokenizer.Tokenize))
-        {
-            var e = System.Globalization.StringInfo.GetTextElementEnumerator(word);
-            while (e.MoveNext()) counts[e.GetTextElement()] = counts.GetValueOrDefault(e.GetTextElement()) + 1;
-        }
+        foreach (var letter in words.SelectMany(BytePairEncoding.Letters)) counts[letter] = counts.GetValueOrDefault(letter) + 1;
         return counts.Where(p => p.Value >= minCount).OrderBy(p => p.Key, System.StringComparer.Ordinal).SelectMany(p => new[] { p.Key, p.Key + BytePairEncoding.Joiner });
     }
 

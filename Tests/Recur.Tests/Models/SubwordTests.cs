@@ -84,9 +84,7 @@ public class SubwordTests
     [Fact]
     public void A_translation_task_below_full_competence_trains_on_the_easiest_pairs()
     {
-        var rng = new Random(7);
-        string Words(int n) => string.Join(" ", Enumerable.Range(0, n).Select(_ => "w" + rng.Next(5)));
-        var pairs = Enumerable.Range(0, 120).Select(_ => new SentencePair(Words(rng.Next(1, 15)), Words(rng.Next(1, 15)))).ToList();
+        var pairs = TranslationDataTests.RandomPairs(seed: 7, count: 120, maxWords: 14, words: 5);
         var data = new TranslationData(pairs, pairs.Take(5).ToList(), minCount: 1);
         using var model = new Seq2Seq<float>(TestDevices.Cpu, new Seq2SeqConfig(data.SourceVocabulary.Count, data.TargetVocabulary.Count, "Gru", "bahdanau", 4, 4, 6), seed: 1);
         var task = new TranslationTask(model, data, batch: 8);

@@ -13,6 +13,14 @@ namespace Recur.Tests;
 /// scheduled sampling's schedules, and corpus BLEU against NLTK's.</summary>
 public class TranslationDataTests
 {
+    /// <summary><paramref name="count"/> pairs of 1 to <paramref name="maxWords"/> words drawn from <c>w0</c>…<c>w{words − 1}</c>, on each side.</summary>
+    internal static List<SentencePair> RandomPairs(int seed, int count, int maxWords, int words)
+    {
+        var rng = new Random(seed);
+        string Words(int n) => string.Join(" ", Enumerable.Range(0, n).Select(_ => "w" + rng.Next(words)));
+        return Enumerable.Range(0, count).Select(_ => new SentencePair(Words(rng.Next(1, maxWords + 1)), Words(rng.Next(1, maxWords + 1)))).ToList();
+    }
+
     [Theory]
     [InlineData("Qu'est-ce que c'est ?", "qu ' est-ce que c ' est ?")]
     [InlineData("L’homme a 3 chiens, n'est-ce pas?", "l ' homme a 3 chiens , n ' est-ce pas ?")]
@@ -69,9 +77,7 @@ public class TranslationDataTests
     [Fact]
     public void Batches_are_bucketed_by_length_padded_and_masked()
     {
-        var rng = new Random(3);
-        string Words(int n) => string.Join(" ", Enumerable.Range(0, n).Select(_ => "w" + rng.Next(5)));
-        var pairs = Enumerable.Range(0, 200).Select(_ => new SentencePair(Words(rng.Next(1, 9)), Words(rng.Next(1, 9)))).ToList();
+        var pairs = RandomPairs(seed: 3, count: 200, maxWords: 8, words: 5);
         var data = new TranslationData(pairs, pairs.Take(5).ToList(), minCount: 1);
         var batches = data.Batches(16, epoch: 0);
         Assert.Equal(200, batches.Sum(b => b.Batch));
@@ -131,9 +137,7 @@ public class TranslationDataTests
     {
         // 16 pairs over 3 ranks (5, 5 and 6 pairs, different token counts): the data-parallel average of the ranks' weighted losses
         // and gradients is the whole batch's mean, as one process computes it.
-        var rng = new Random(4);
-        string Words(int n) => string.Join(" ", Enumerable.Range(0, n).Select(_ => "w" + rng.Next(6)));
-        var pairs = Enumerable.Range(0, 64).Select(_ => new SentencePair(Words(rng.Next(1, 7)), Words(rng.Next(1, 7)))).ToList();
+        var pairs = RandomPairs(seed: 4, count: 64, maxWords: 6, words: 6);
         var data = new TranslationData(pairs, pairs.Take(4).ToList(), minCount: 1);
         var device = TestDevices.Cpu;
         using var model = new Seq2Seq<float>(device, new Seq2SeqConfig(data.SourceVocabulary.Count, data.TargetVocabulary.Count, Embed: 8,
